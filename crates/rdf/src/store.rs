@@ -1,0 +1,989 @@
+//! The quad store: a term dictionary and six quad indexes in one sled tree, one named graph per
+//! document.
+//!
+//! Everything lives in a single sled tree, each kind of entry under its own leading byte. That
+//! choice is what makes every write atomic cheaply: a document, the dictionary entries for its new
+//! terms and any entries of other components (a delivery queue, an inbox log) go into one
+//! `sled::Batch`, which sled applies atomically and recovers atomically after a crash. Writers
+//! are serialised by one mutex, which keeps id allocation and the diff of a replaced document
+//! exact; readers never take it.
+
+use crate::encoding::{
+    DEFAULT_GRAPH_ID, decode_term, encode_term, read_four_ids, read_id, term_hash, write_id,
+};
+use crate::error::StoreError;
+use oxrdf::{
+    BlankNode, Graph, GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
+    Term, Triple,
+};
+use parking_lot::{Mutex, MutexGuard, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub(crate) const HASH_TO_ID: u8 = 0x01;
+pub(crate) const ID_TO_TERM: u8 = 0x02;
+pub(crate) const GRAPHS: u8 = 0x20;
+const META: u8 = 0x30;
+const KEYSPACE: u8 = 0x40;
+
+const FORMAT_KEY: &[u8] = &[META, b'f'];
+const FORMAT_VERSION: &[u8] = b"kommon-store-1";
+
+/// One of the six quad indexes: the order in which it lays out subject (0), predicate (1),
+/// object (2) and graph (3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Index {
+    pub tag: u8,
+    pub order: [usize; 4],
+}
+
+pub(crate) const SPOG: Index = Index { tag: 0x10, order: [0, 1, 2, 3] };
+pub(crate) const POSG: Index = Index { tag: 0x11, order: [1, 2, 0, 3] };
+pub(crate) const OSPG: Index = Index { tag: 0x12, order: [2, 0, 1, 3] };
+pub(crate) const GSPO: Index = Index { tag: 0x13, order: [3, 0, 1, 2] };
+pub(crate) const GPOS: Index = Index { tag: 0x14, order: [3, 1, 2, 0] };
+pub(crate) const GOSP: Index = Index { tag: 0x15, order: [3, 2, 0, 1] };
+pub(crate) const ALL_INDEXES: [Index; 6] = [SPOG, POSG, OSPG, GSPO, GPOS, GOSP];
+
+impl Index {
+    /// The index whose key starts with exactly the bound positions, so a pattern is one prefix scan.
+    pub(crate) fn for_pattern(bound: [bool; 4]) -> Index {
+        match bound {
+            [_, _, _, false] => match (bound[0], bound[1], bound[2]) {
+                (true, _, false) | (true, true, true) | (false, false, false) => SPOG,
+                (false, true, _) => POSG,
+                (_, false, true) => OSPG,
+            },
+            [s, p, o, true] => match (s, p, o) {
+                (false, false, false) | (true, false, false) | (true, true, false) => GSPO,
+                (false, true, _) => GPOS,
+                (_, false, true) => GOSP,
+                (true, true, true) => GSPO,
+            },
+        }
+    }
+
+    pub(crate) fn key(&self, quad: &[u64; 4], out: &mut Vec<u8>) {
+        out.clear();
+        out.push(self.tag);
+        for &pos in &self.order {
+            write_id(out, quad[pos]);
+        }
+    }
+
+    /// Decodes a key of this index back into (s, p, o, g) order.
+    pub(crate) fn decode(&self, key: &[u8]) -> Result<[u64; 4], StoreError> {
+        let ids = read_four_ids(key.get(1..).unwrap_or_default())?;
+        let mut quad = [0u64; 4];
+        for (i, &pos) in self.order.iter().enumerate() {
+            quad[pos] = ids[i];
+        }
+        Ok(quad)
+    }
+}
+
+/// Tuning of a store; the defaults suit a laptop and the tests.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Bytes of sled's page cache. Keeps the resident memory of a large store bounded.
+    pub cache_capacity: u64,
+    /// How often sled flushes its log to disk in the background, in milliseconds.
+    pub flush_every_ms: Option<u64>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            cache_capacity: 256 * 1024 * 1024,
+            flush_every_ms: Some(500),
+        }
+    }
+}
+
+/// What a write did to a document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DocumentChange {
+    /// Triples that were added.
+    pub inserted: usize,
+    /// Triples that were removed.
+    pub removed: usize,
+    /// Whether the document existed before the write.
+    pub existed: bool,
+}
+
+/// A Linked Data store: one sled database holding documents as named graphs.
+///
+/// Cloning is cheap and gives another handle on the same store.
+#[derive(Clone)]
+pub struct QuadStore {
+    inner: Arc<StoreInner>,
+}
+
+pub(crate) struct StoreInner {
+    db: sled::Db,
+    pub(crate) tree: sled::Tree,
+    writer: Mutex<()>,
+    next_id: AtomicU64,
+    /// Shards of per-document locks, so that a reader of one document never sees half of a write
+    /// to it; queries do not take them (see `docs/store.md`).
+    document_locks: Vec<RwLock<()>>,
+}
+
+const LOCK_SHARDS: usize = 64;
+
+impl QuadStore {
+    /// Opens (or creates) a store in the folder `path`.
+    pub fn open(path: impl AsRef<Path>, options: &StoreOptions) -> Result<Self, StoreError> {
+        let config = sled::Config::new()
+            .path(path)
+            .cache_capacity(options.cache_capacity)
+            .flush_every_ms(options.flush_every_ms);
+        Self::from_config(config)
+    }
+
+    /// A store that lives in a temporary folder removed when the last handle is dropped.
+    pub fn temporary() -> Result<Self, StoreError> {
+        Self::from_config(sled::Config::new().temporary(true).cache_capacity(64 * 1024 * 1024))
+    }
+
+    fn from_config(config: sled::Config) -> Result<Self, StoreError> {
+        let db = config.open()?;
+        let tree: sled::Tree = (*db).clone();
+        match tree.get(FORMAT_KEY)? {
+            Some(v) if v.as_ref() == FORMAT_VERSION => {}
+            Some(v) => {
+                return Err(StoreError::Corrupted(format!(
+                    "this folder holds a store of format {:?}, expected {:?}",
+                    String::from_utf8_lossy(&v),
+                    String::from_utf8_lossy(FORMAT_VERSION)
+                )));
+            }
+            None => {
+                tree.insert(FORMAT_KEY, FORMAT_VERSION)?;
+            }
+        }
+        let next_id = match tree.scan_prefix([ID_TO_TERM]).next_back() {
+            Some(entry) => {
+                let (k, _) = entry?;
+                read_id(&k[1..])?.0 + 1
+            }
+            None => 1,
+        };
+        Ok(Self {
+            inner: Arc::new(StoreInner {
+                db,
+                tree,
+                writer: Mutex::new(()),
+                next_id: AtomicU64::new(next_id.max(1)),
+                document_locks: (0..LOCK_SHARDS).map(|_| RwLock::new(())).collect(),
+            }),
+        })
+    }
+
+    pub(crate) fn inner(&self) -> &StoreInner {
+        &self.inner
+    }
+
+    /// Runs `f` inside one write transaction: everything it writes is applied atomically when it
+    /// returns `Ok`, and nothing is applied when it returns `Err`.
+    pub fn transaction<T, E>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let guard = self.inner.writer.lock();
+        let mut tx = Transaction {
+            store: self,
+            _guard: guard,
+            pending: PendingChanges::default(),
+            keyspace_writes: Vec::new(),
+        };
+        let value = f(&mut tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Replaces the document `graph` with `triples`, atomically. Blank nodes are scoped to the
+    /// document, so two documents' `_:b0` never meet.
+    pub fn put_document(
+        &self,
+        graph: NamedNodeRef<'_>,
+        triples: impl IntoIterator<Item = Triple>,
+    ) -> Result<DocumentChange, StoreError> {
+        self.transaction(|tx| tx.put_document(graph, triples))
+    }
+
+    /// Removes a document; returns whether it existed.
+    pub fn remove_document(&self, graph: NamedNodeRef<'_>) -> Result<bool, StoreError> {
+        self.transaction(|tx| tx.remove_document(graph))
+    }
+
+    /// Reads a whole document, or `None` if there is no such document.
+    pub fn get_document(&self, graph: NamedNodeRef<'_>) -> Result<Option<Graph>, StoreError> {
+        let _lock = self.inner.document_lock(graph.as_str()).read();
+        let Some(gid) = self.lookup(&Term::NamedNode(graph.into_owned()))? else {
+            return Ok(None);
+        };
+        if !self.inner.graph_exists(gid)? {
+            return Ok(None);
+        }
+        let mut out = Graph::new();
+        for quad in self.inner.scan_ids([None, None, None, Some(gid)]) {
+            let [s, p, o, _] = quad?;
+            out.insert(&Triple::new(
+                self.inner.subject(s)?,
+                self.inner.named_node(p)?,
+                self.inner.term(o)?,
+            ));
+        }
+        Ok(Some(out))
+    }
+
+    /// Whether a document (a named graph, possibly empty) exists.
+    pub fn contains_document(&self, graph: NamedNodeRef<'_>) -> Result<bool, StoreError> {
+        match self.lookup(&Term::NamedNode(graph.into_owned()))? {
+            Some(gid) => self.inner.graph_exists(gid),
+            None => Ok(false),
+        }
+    }
+
+    /// The names of all documents, in no particular order.
+    pub fn documents(&self) -> impl Iterator<Item = Result<NamedOrBlankNode, StoreError>> + '_ {
+        self.inner.tree.scan_prefix([GRAPHS]).map(move |entry| {
+            let (k, _) = entry?;
+            let (gid, _) = read_id(&k[1..])?;
+            match self.inner.term(gid)? {
+                Term::NamedNode(n) => Ok(n.into()),
+                Term::BlankNode(b) => Ok(b.into()),
+                Term::Literal(_) => Err(StoreError::Corrupted("a literal names a graph".into())),
+            }
+        })
+    }
+
+    /// All quads matching a pattern, `None` meaning any; for the graph, `Some(GraphNameRef::DefaultGraph)`
+    /// is the default graph and `None` any graph including it.
+    pub fn quads_for_pattern(
+        &self,
+        subject: Option<&Term>,
+        predicate: Option<&Term>,
+        object: Option<&Term>,
+        graph: Option<GraphNameRef<'_>>,
+    ) -> Result<Vec<Quad>, StoreError> {
+        let mut bound = [None; 4];
+        for (slot, term) in bound.iter_mut().zip([subject, predicate, object]) {
+            if let Some(term) = term {
+                match self.lookup(term)? {
+                    Some(id) => *slot = Some(id),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        }
+        match graph {
+            Some(GraphNameRef::DefaultGraph) => bound[3] = Some(DEFAULT_GRAPH_ID),
+            Some(GraphNameRef::NamedNode(n)) => match self.lookup(&n.into_owned().into())? {
+                Some(id) => bound[3] = Some(id),
+                None => return Ok(Vec::new()),
+            },
+            Some(GraphNameRef::BlankNode(b)) => match self.lookup(&b.into_owned().into())? {
+                Some(id) => bound[3] = Some(id),
+                None => return Ok(Vec::new()),
+            },
+            None => {}
+        }
+        self.inner
+            .scan_ids(bound)
+            .map(|q| self.inner.quad(q?))
+            .collect()
+    }
+
+    /// Number of quads in the store (a full scan: for tests and tools, not request paths).
+    pub fn len(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for entry in self.inner.tree.scan_prefix([SPOG.tag]) {
+            entry?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Whether the store holds no quad.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.inner.tree.scan_prefix([SPOG.tag]).next().transpose()?.is_none())
+    }
+
+    /// Writes everything to disk before returning.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.inner.db.size_on_disk()?)
+    }
+
+    /// A named keyspace for another component's own entries (a queue, a log), written atomically
+    /// with documents through [`Transaction::keyspace_insert`].
+    pub fn keyspace(&self, name: &str) -> Keyspace {
+        Keyspace {
+            tree: self.inner.tree.clone(),
+            prefix: keyspace_prefix(name),
+        }
+    }
+
+    /// The id of a term if the dictionary knows it.
+    pub(crate) fn lookup(&self, term: &Term) -> Result<Option<u64>, StoreError> {
+        self.inner.lookup(term)
+    }
+
+    /// Checks that every index holds the same quads and every id resolves to a term: the
+    /// invariant a crash must never break.
+    pub fn check_consistency(&self) -> Result<usize, StoreError> {
+        let mut reference: Option<HashSet<[u64; 4]>> = None;
+        for index in ALL_INDEXES {
+            let mut set = HashSet::new();
+            for entry in self.inner.tree.scan_prefix([index.tag]) {
+                let (k, _) = entry?;
+                set.insert(index.decode(&k)?);
+            }
+            match &reference {
+                None => reference = Some(set),
+                Some(r) => {
+                    if r != &set {
+                        return Err(StoreError::Corrupted(format!(
+                            "index {:#x} disagrees with the subject index ({} vs {} quads)",
+                            index.tag,
+                            set.len(),
+                            r.len()
+                        )));
+                    }
+                }
+            }
+        }
+        let quads = reference.unwrap_or_default();
+        for q in &quads {
+            for &id in q {
+                if id != DEFAULT_GRAPH_ID {
+                    self.inner.term(id)?;
+                }
+            }
+            if q[3] != DEFAULT_GRAPH_ID && !self.inner.graph_exists(q[3])? {
+                return Err(StoreError::Corrupted(format!(
+                    "graph {} holds quads but is not registered",
+                    q[3]
+                )));
+            }
+        }
+        Ok(quads.len())
+    }
+}
+
+impl StoreInner {
+    pub(crate) fn document_lock(&self, graph: &str) -> &RwLock<()> {
+        let h = term_hash(graph.as_bytes());
+        &self.document_locks[h[0] as usize % LOCK_SHARDS]
+    }
+
+    pub(crate) fn lookup(&self, term: &Term) -> Result<Option<u64>, StoreError> {
+        let mut buf = Vec::with_capacity(64);
+        encode_term(term, &mut buf);
+        self.lookup_encoded(&buf)
+    }
+
+    pub(crate) fn lookup_encoded(&self, encoded: &[u8]) -> Result<Option<u64>, StoreError> {
+        let mut key = [0u8; 17];
+        key[0] = HASH_TO_ID;
+        key[1..].copy_from_slice(&term_hash(encoded));
+        match self.tree.get(key)? {
+            Some(v) => Ok(Some(read_id(&v)?.0)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn term(&self, id: u64) -> Result<Term, StoreError> {
+        let mut key = Vec::with_capacity(10);
+        key.push(ID_TO_TERM);
+        write_id(&mut key, id);
+        match self.tree.get(&key)? {
+            Some(v) => decode_term(&v),
+            None => Err(StoreError::Corrupted(format!("unknown term id {id}"))),
+        }
+    }
+
+    fn subject(&self, id: u64) -> Result<NamedOrBlankNode, StoreError> {
+        match self.term(id)? {
+            Term::NamedNode(n) => Ok(n.into()),
+            Term::BlankNode(b) => Ok(b.into()),
+            Term::Literal(_) => Err(StoreError::Corrupted("a literal as subject".into())),
+        }
+    }
+
+    fn named_node(&self, id: u64) -> Result<NamedNode, StoreError> {
+        match self.term(id)? {
+            Term::NamedNode(n) => Ok(n),
+            _ => Err(StoreError::Corrupted("a predicate that is not an IRI".into())),
+        }
+    }
+
+    fn graph_name(&self, id: u64) -> Result<GraphName, StoreError> {
+        if id == DEFAULT_GRAPH_ID {
+            return Ok(GraphName::DefaultGraph);
+        }
+        match self.term(id)? {
+            Term::NamedNode(n) => Ok(n.into()),
+            Term::BlankNode(b) => Ok(b.into()),
+            Term::Literal(_) => Err(StoreError::Corrupted("a literal names a graph".into())),
+        }
+    }
+
+    pub(crate) fn quad(&self, ids: [u64; 4]) -> Result<Quad, StoreError> {
+        Ok(Quad::new(
+            self.subject(ids[0])?,
+            self.named_node(ids[1])?,
+            self.term(ids[2])?,
+            self.graph_name(ids[3])?,
+        ))
+    }
+
+    pub(crate) fn graph_exists(&self, gid: u64) -> Result<bool, StoreError> {
+        if gid == DEFAULT_GRAPH_ID {
+            return Ok(true);
+        }
+        let mut key = vec![GRAPHS];
+        write_id(&mut key, gid);
+        Ok(self.tree.contains_key(key)?)
+    }
+
+    pub(crate) fn contains_quad(&self, quad: &[u64; 4]) -> Result<bool, StoreError> {
+        let mut key = Vec::with_capacity(40);
+        SPOG.key(quad, &mut key);
+        Ok(self.tree.contains_key(key)?)
+    }
+
+    /// Scans the quads matching the bound ids (in s, p, o, g order) with one prefix scan.
+    pub(crate) fn scan_ids(
+        &self,
+        bound: [Option<u64>; 4],
+    ) -> impl Iterator<Item = Result<[u64; 4], StoreError>> + use<> {
+        scan_tree(&self.tree, bound)
+    }
+}
+
+/// A prefix scan over `tree` for the bound positions; the iterator owns its tree handle.
+pub(crate) fn scan_tree(
+    tree: &sled::Tree,
+    bound: [Option<u64>; 4],
+) -> impl Iterator<Item = Result<[u64; 4], StoreError>> + use<> {
+    let index = Index::for_pattern(bound.map(|b| b.is_some()));
+    let mut prefix = vec![index.tag];
+    for &pos in &index.order {
+        match bound[pos] {
+            Some(id) => write_id(&mut prefix, id),
+            None => break,
+        }
+    }
+    tree.scan_prefix(prefix).map(move |entry| {
+        let (k, _) = entry?;
+        index.decode(&k)
+    })
+}
+
+/// Changes buffered by a transaction, in id space.
+#[derive(Default)]
+pub(crate) struct PendingChanges {
+    /// `true` for an insertion, `false` for a removal.
+    pub quads: HashMap<[u64; 4], bool>,
+    /// Terms first seen in this transaction.
+    pub new_terms: HashMap<[u8; 16], u64>,
+    pub new_term_values: HashMap<u64, Term>,
+    /// `true` when the graph is created, `false` when dropped.
+    pub graphs: HashMap<u64, bool>,
+    /// Graphs that have pending quad changes.
+    pub touched_graphs: HashSet<u64>,
+}
+
+/// A write transaction: see [`QuadStore::transaction`].
+pub struct Transaction<'s> {
+    store: &'s QuadStore,
+    _guard: MutexGuard<'s, ()>,
+    pub(crate) pending: PendingChanges,
+    keyspace_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl<'s> Transaction<'s> {
+    pub(crate) fn store(&self) -> &'s QuadStore {
+        self.store
+    }
+
+    /// The id of `term`, allocating one if the store has never seen it.
+    pub(crate) fn intern(&mut self, term: &Term) -> Result<u64, StoreError> {
+        let mut buf = Vec::with_capacity(64);
+        encode_term(term, &mut buf);
+        let hash = term_hash(&buf);
+        if let Some(&id) = self.pending.new_terms.get(&hash) {
+            return Ok(id);
+        }
+        if let Some(id) = self.store.inner.lookup_encoded(&buf)? {
+            return Ok(id);
+        }
+        let id = self.store.inner.next_id.fetch_add(1, Ordering::SeqCst);
+        self.pending.new_terms.insert(hash, id);
+        self.pending.new_term_values.insert(id, term.clone());
+        Ok(id)
+    }
+
+    /// The id of a term without allocating: `None` when neither the store nor this transaction
+    /// has seen it.
+    pub(crate) fn lookup(&self, term: &Term) -> Result<Option<u64>, StoreError> {
+        let mut buf = Vec::with_capacity(64);
+        encode_term(term, &mut buf);
+        if let Some(&id) = self.pending.new_terms.get(&term_hash(&buf)) {
+            return Ok(Some(id));
+        }
+        self.store.inner.lookup_encoded(&buf)
+    }
+
+    pub(crate) fn term(&self, id: u64) -> Result<Term, StoreError> {
+        match self.pending.new_term_values.get(&id) {
+            Some(t) => Ok(t.clone()),
+            None => self.store.inner.term(id),
+        }
+    }
+
+    fn graph_id(&mut self, graph: &GraphName) -> Result<u64, StoreError> {
+        match graph {
+            GraphName::DefaultGraph => Ok(DEFAULT_GRAPH_ID),
+            GraphName::NamedNode(n) => self.intern(&n.clone().into()),
+            GraphName::BlankNode(b) => self.intern(&b.clone().into()),
+        }
+    }
+
+    /// Whether a named graph exists as seen from inside this transaction.
+    pub(crate) fn graph_exists_id(&self, gid: u64) -> Result<bool, StoreError> {
+        if let Some(&created) = self.pending.graphs.get(&gid) {
+            return Ok(created);
+        }
+        self.store.inner.graph_exists(gid)
+    }
+
+    /// Whether a named graph exists as seen from inside this transaction.
+    pub fn graph_exists(&self, graph: &GraphName) -> Result<bool, StoreError> {
+        let gid = match graph {
+            GraphName::DefaultGraph => return Ok(true),
+            GraphName::NamedNode(n) => self.lookup(&n.clone().into())?,
+            GraphName::BlankNode(b) => self.lookup(&b.clone().into())?,
+        };
+        match gid {
+            Some(gid) => self.graph_exists_id(gid),
+            None => Ok(false),
+        }
+    }
+
+    /// Creates an empty named graph (no-op if it exists); returns whether it was created.
+    pub fn create_graph(&mut self, graph: &GraphName) -> Result<bool, StoreError> {
+        let gid = self.graph_id(graph)?;
+        if gid == DEFAULT_GRAPH_ID || self.graph_exists_id(gid)? {
+            return Ok(false);
+        }
+        self.pending.graphs.insert(gid, true);
+        Ok(true)
+    }
+
+    /// The quads of a graph as seen from inside this transaction, in id space.
+    pub(crate) fn graph_quads(&self, gid: u64) -> Result<Vec<[u64; 4]>, StoreError> {
+        let mut out = Vec::new();
+        for q in self.store.inner.scan_ids([None, None, None, Some(gid)]) {
+            let q = q?;
+            if self.pending.quads.get(&q) != Some(&false) {
+                out.push(q);
+            }
+        }
+        for (q, &inserted) in &self.pending.quads {
+            if inserted && q[3] == gid && !self.store.inner.contains_quad(q)? {
+                out.push(*q);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts a quad (its blank nodes as given); returns whether it was new.
+    pub fn insert(&mut self, quad: &Quad) -> Result<bool, StoreError> {
+        let ids = [
+            self.intern(&quad.subject.clone().into())?,
+            self.intern(&quad.predicate.clone().into())?,
+            self.intern(&quad.object)?,
+            self.graph_id(&quad.graph_name)?,
+        ];
+        self.insert_ids(ids)
+    }
+
+    pub(crate) fn insert_ids(&mut self, ids: [u64; 4]) -> Result<bool, StoreError> {
+        self.pending.touched_graphs.insert(ids[3]);
+        if ids[3] != DEFAULT_GRAPH_ID && !self.graph_exists_id(ids[3])? {
+            self.pending.graphs.insert(ids[3], true);
+        }
+        match self.pending.quads.get(&ids) {
+            Some(true) => Ok(false),
+            Some(false) => {
+                self.pending.quads.remove(&ids);
+                Ok(true)
+            }
+            None => {
+                if self.store.inner.contains_quad(&ids)? {
+                    Ok(false)
+                } else {
+                    self.pending.quads.insert(ids, true);
+                    Ok(true)
+                }
+            }
+        }
+    }
+
+    /// Removes a quad; returns whether it was there.
+    pub fn remove(&mut self, quad: &Quad) -> Result<bool, StoreError> {
+        let mut ids = [0u64; 4];
+        let terms: [Term; 3] = [
+            quad.subject.clone().into(),
+            quad.predicate.clone().into(),
+            quad.object.clone(),
+        ];
+        for (slot, term) in ids.iter_mut().zip(terms.iter()) {
+            match self.lookup(term)? {
+                Some(id) => *slot = id,
+                None => return Ok(false),
+            }
+        }
+        ids[3] = match &quad.graph_name {
+            GraphName::DefaultGraph => DEFAULT_GRAPH_ID,
+            GraphName::NamedNode(n) => match self.lookup(&n.clone().into())? {
+                Some(id) => id,
+                None => return Ok(false),
+            },
+            GraphName::BlankNode(b) => match self.lookup(&b.clone().into())? {
+                Some(id) => id,
+                None => return Ok(false),
+            },
+        };
+        self.remove_ids(ids)
+    }
+
+    pub(crate) fn remove_ids(&mut self, ids: [u64; 4]) -> Result<bool, StoreError> {
+        self.pending.touched_graphs.insert(ids[3]);
+        match self.pending.quads.get(&ids) {
+            Some(true) => {
+                self.pending.quads.remove(&ids);
+                Ok(true)
+            }
+            Some(false) => Ok(false),
+            None => {
+                if self.store.inner.contains_quad(&ids)? {
+                    self.pending.quads.insert(ids, false);
+                    Ok(true)
+                } else {
+                    Ok(false)
+                }
+            }
+        }
+    }
+
+    /// Removes every triple of a graph but keeps the graph; returns how many were removed.
+    pub fn clear_graph(&mut self, graph: &GraphName) -> Result<usize, StoreError> {
+        let gid = match graph {
+            GraphName::DefaultGraph => DEFAULT_GRAPH_ID,
+            GraphName::NamedNode(n) => match self.lookup(&n.clone().into())? {
+                Some(id) => id,
+                None => return Ok(0),
+            },
+            GraphName::BlankNode(b) => match self.lookup(&b.clone().into())? {
+                Some(id) => id,
+                None => return Ok(0),
+            },
+        };
+        let quads = self.graph_quads(gid)?;
+        let n = quads.len();
+        for q in quads {
+            self.remove_ids(q)?;
+        }
+        Ok(n)
+    }
+
+    /// Removes a graph and its triples; returns whether it existed.
+    pub fn drop_graph(&mut self, graph: &GraphName) -> Result<bool, StoreError> {
+        let existed = self.graph_exists(graph)?;
+        self.clear_graph(graph)?;
+        if let Some(gid) = match graph {
+            GraphName::DefaultGraph => None,
+            GraphName::NamedNode(n) => self.lookup(&n.clone().into())?,
+            GraphName::BlankNode(b) => self.lookup(&b.clone().into())?,
+        } && existed
+        {
+            self.pending.graphs.insert(gid, false);
+        }
+        Ok(existed)
+    }
+
+    /// The named graphs that exist as seen from inside this transaction.
+    pub(crate) fn named_graph_ids(&self) -> Result<Vec<u64>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.store.inner.tree.scan_prefix([GRAPHS]) {
+            let (k, _) = entry?;
+            let gid = read_id(&k[1..])?.0;
+            if self.pending.graphs.get(&gid) != Some(&false) {
+                out.push(gid);
+            }
+        }
+        for (&gid, &created) in &self.pending.graphs {
+            if created && !self.store.inner.graph_exists(gid)? {
+                out.push(gid);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces a document, scoping its blank nodes to it (see [`QuadStore::put_document`]).
+    pub fn put_document(
+        &mut self,
+        graph: NamedNodeRef<'_>,
+        triples: impl IntoIterator<Item = Triple>,
+    ) -> Result<DocumentChange, StoreError> {
+        let gid = self.intern(&graph.into_owned().into())?;
+        let existed = self.graph_exists_id(gid)?;
+        let old: HashSet<[u64; 4]> = if existed {
+            self.graph_quads(gid)?.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
+        let scope = BlankNodeScope::new(graph.as_str());
+        let mut new = HashSet::new();
+        for triple in triples {
+            let s = match triple.subject {
+                NamedOrBlankNode::BlankNode(b) => Term::BlankNode(scope.scoped(&b)),
+                other => other.into(),
+            };
+            let o = match triple.object {
+                Term::BlankNode(b) => Term::BlankNode(scope.scoped(&b)),
+                other => other,
+            };
+            let ids = [
+                self.intern(&s)?,
+                self.intern(&triple.predicate.into())?,
+                self.intern(&o)?,
+                gid,
+            ];
+            new.insert(ids);
+        }
+        let mut change = DocumentChange {
+            existed,
+            ..DocumentChange::default()
+        };
+        // With nothing else pending, `old` is exactly the committed graph: the diff can be written
+        // without one existence check per quad, which is what makes loading fast.
+        let fast = !self.pending.touched_graphs.contains(&gid);
+        self.pending.touched_graphs.insert(gid);
+        for q in old.difference(&new) {
+            if fast {
+                self.pending.quads.insert(*q, false);
+            } else {
+                self.remove_ids(*q)?;
+            }
+            change.removed += 1;
+        }
+        for q in new.difference(&old) {
+            if fast {
+                self.pending.quads.insert(*q, true);
+            } else {
+                self.insert_ids(*q)?;
+            }
+            change.inserted += 1;
+        }
+        if !existed {
+            self.pending.graphs.insert(gid, true);
+        }
+        Ok(change)
+    }
+
+    /// Removes a document and its triples; returns whether it existed.
+    pub fn remove_document(&mut self, graph: NamedNodeRef<'_>) -> Result<bool, StoreError> {
+        self.drop_graph(&GraphName::NamedNode(graph.into_owned()))
+    }
+
+    /// Writes `value` under `key` in the keyspace `name`, with the rest of the transaction.
+    pub fn keyspace_insert(&mut self, name: &str, key: &[u8], value: &[u8]) {
+        let mut k = keyspace_prefix(name);
+        k.extend_from_slice(key);
+        self.keyspace_writes.push((k, Some(value.to_vec())));
+    }
+
+    /// Removes `key` from the keyspace `name`, with the rest of the transaction.
+    pub fn keyspace_remove(&mut self, name: &str, key: &[u8]) {
+        let mut k = keyspace_prefix(name);
+        k.extend_from_slice(key);
+        self.keyspace_writes.push((k, None));
+    }
+
+    fn commit(self) -> Result<(), StoreError> {
+        let inner = &self.store.inner;
+        let mut batch = sled::Batch::default();
+        let mut key = Vec::with_capacity(64);
+        let mut value = Vec::with_capacity(64);
+        for (hash, id) in &self.pending.new_terms {
+            let mut k = Vec::with_capacity(17);
+            k.push(HASH_TO_ID);
+            k.extend_from_slice(hash);
+            value.clear();
+            write_id(&mut value, *id);
+            batch.insert(k, value.as_slice());
+            key.clear();
+            key.push(ID_TO_TERM);
+            write_id(&mut key, *id);
+            value.clear();
+            if let Some(term) = self.pending.new_term_values.get(id) {
+                encode_term(term, &mut value);
+            }
+            batch.insert(key.as_slice(), value.as_slice());
+        }
+        let mut touched = HashSet::new();
+        for (quad, &inserted) in &self.pending.quads {
+            touched.insert(quad[3]);
+            for index in ALL_INDEXES {
+                index.key(quad, &mut key);
+                if inserted {
+                    batch.insert(key.as_slice(), &[]);
+                } else {
+                    batch.remove(key.as_slice());
+                }
+            }
+        }
+        for (&gid, &created) in &self.pending.graphs {
+            touched.insert(gid);
+            key.clear();
+            key.push(GRAPHS);
+            write_id(&mut key, gid);
+            if created {
+                batch.insert(key.as_slice(), &[]);
+            } else {
+                batch.remove(key.as_slice());
+            }
+        }
+        for (k, v) in self.keyspace_writes {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        // Readers of a single document take its shard's read lock, so they see it wholly old or
+        // wholly new. Shards are locked in order to avoid deadlocks.
+        let mut shards: Vec<usize> = Vec::new();
+        for gid in touched {
+            if gid == DEFAULT_GRAPH_ID {
+                continue;
+            }
+            let name = match self.pending.new_term_values.get(&gid) {
+                Some(t) => term_key_string(t),
+                None => term_key_string(&inner.term(gid)?),
+            };
+            let h = term_hash(name.as_bytes());
+            shards.push(h[0] as usize % LOCK_SHARDS);
+        }
+        shards.sort_unstable();
+        shards.dedup();
+        let _locks: Vec<_> = shards
+            .iter()
+            .map(|&i| inner.document_locks[i].write())
+            .collect();
+        inner.tree.apply_batch(batch)?;
+        Ok(())
+    }
+}
+
+fn term_key_string(term: &Term) -> String {
+    match term {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::BlankNode(b) => b.as_str().to_owned(),
+        Term::Literal(l) => l.value().to_owned(),
+    }
+}
+
+fn keyspace_prefix(name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(name.len() + 2);
+    k.push(KEYSPACE);
+    k.extend_from_slice(name.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Renames blank nodes so they belong to one document: the same label in the same document
+/// always gives the same node, and never the node of another document.
+pub(crate) struct BlankNodeScope {
+    key: (u64, u64),
+}
+
+impl BlankNodeScope {
+    pub(crate) fn new(scope: &str) -> Self {
+        let h = term_hash(scope.as_bytes());
+        let mut a = [0u8; 8];
+        let mut b = [0u8; 8];
+        a.copy_from_slice(&h[..8]);
+        b.copy_from_slice(&h[8..]);
+        Self {
+            key: (u64::from_le_bytes(a), u64::from_le_bytes(b)),
+        }
+    }
+
+    pub(crate) fn scoped(&self, node: &BlankNode) -> BlankNode {
+        use siphasher::sip128::{Hasher128, SipHasher13};
+        use std::hash::Hasher;
+        let mut hasher = SipHasher13::new_with_keys(self.key.0, self.key.1);
+        hasher.write(node.as_str().as_bytes());
+        BlankNode::new_from_unique_id(hasher.finish128().as_u128())
+    }
+}
+
+/// A named keyspace of another component, stored beside the documents (see [`QuadStore::keyspace`]).
+#[derive(Clone)]
+pub struct Keyspace {
+    tree: sled::Tree,
+    prefix: Vec<u8>,
+}
+
+impl Keyspace {
+    /// The value under `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut k = self.prefix.clone();
+        k.extend_from_slice(key);
+        Ok(self.tree.get(k)?.map(|v| v.to_vec()))
+    }
+
+    /// Writes one entry on its own (atomic for that entry).
+    pub fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let mut k = self.prefix.clone();
+        k.extend_from_slice(key);
+        self.tree.insert(k, value)?;
+        Ok(())
+    }
+
+    /// Removes one entry on its own; returns whether it existed.
+    pub fn remove(&self, key: &[u8]) -> Result<bool, StoreError> {
+        let mut k = self.prefix.clone();
+        k.extend_from_slice(key);
+        Ok(self.tree.remove(k)?.is_some())
+    }
+
+    /// The entries whose key starts with `prefix`, in key order, keys without the keyspace prefix.
+    pub fn scan_prefix(
+        &self,
+        prefix: &[u8],
+    ) -> impl DoubleEndedIterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
+        let mut k = self.prefix.clone();
+        k.extend_from_slice(prefix);
+        let skip = self.prefix.len();
+        self.tree.scan_prefix(k).map(move |entry| {
+            let (k, v) = entry?;
+            Ok((k[skip..].to_vec(), v.to_vec()))
+        })
+    }
+}
