@@ -15,7 +15,7 @@ use spargebra::{GraphUpdateOperation, Query, SparqlParser, Update};
 use spargebra::algebra::GraphTarget;
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -35,6 +35,9 @@ pub enum SparqlError {
     /// The query ran longer than its time limit.
     #[error("the query ran longer than its time limit of {0:?}")]
     Timeout(Duration),
+    /// Too many earlier queries that ran out of time are still winding down; try again later.
+    #[error("the server is busy finishing queries that ran out of time; try again in a moment")]
+    Busy,
     /// The result has more rows or triples than allowed.
     #[error("the result has more than {0} rows or triples; add a LIMIT")]
     TooManyResults(usize),
@@ -68,7 +71,10 @@ fn position(line: Option<u64>, column: Option<u64>) -> String {
 impl SparqlError {
     /// Whether the error is the requester's fault (a 4xx) rather than the server's.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, SparqlError::Store(_) | SparqlError::LoadFailed(..))
+        !matches!(
+            self,
+            SparqlError::Store(_) | SparqlError::LoadFailed(..) | SparqlError::Busy
+        )
     }
 }
 
@@ -93,8 +99,108 @@ fn syntax_error(e: impl std::fmt::Display) -> SparqlError {
     }
 }
 
+/// Deepest nesting of brackets a request may have. The parser recurses on nesting, so an
+/// unbounded depth would let a request exhaust the stack; real queries stay far below this.
+pub const MAX_NESTING: usize = 48;
+
+/// Refuses requests nested deeper than [`MAX_NESTING`], before the recursive parser sees them.
+/// Brackets inside strings, IRIs and comments do not count.
+fn check_nesting(text: &str) -> Result<(), SparqlError> {
+    let (mut depth, mut line, mut column) = (0usize, 1u64, 0u64);
+    let mut chars = text.chars().peekable();
+    let mut in_string: Option<char> = None;
+    let mut long_string = false;
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            line += 1;
+            column = 0;
+        }
+        if let Some(q) = in_string {
+            if c == '\\' {
+                chars.next();
+                column += 1;
+            } else if c == q {
+                if long_string {
+                    if chars.peek() == Some(&q) {
+                        chars.next();
+                        if chars.peek() == Some(&q) {
+                            chars.next();
+                            in_string = None;
+                        }
+                    }
+                } else {
+                    in_string = None;
+                }
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => {
+                long_string = false;
+                if chars.peek() == Some(&c) {
+                    chars.next();
+                    if chars.peek() == Some(&c) {
+                        chars.next();
+                        long_string = true;
+                    } else {
+                        // An empty string: nothing to skip.
+                        continue;
+                    }
+                }
+                in_string = Some(c);
+            }
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        column = 0;
+                        break;
+                    }
+                }
+            }
+            '<' => {
+                // An IRI has no spaces; a comparison operator is followed by one or by '='.
+                let mut lookahead = chars.clone();
+                let mut is_iri = false;
+                for c in lookahead.by_ref() {
+                    if c == '>' {
+                        is_iri = true;
+                        break;
+                    }
+                    if c.is_whitespace() || c == '<' || c == '"' || c == '{' || c == '}' {
+                        break;
+                    }
+                }
+                if is_iri {
+                    for c in chars.by_ref() {
+                        column += 1;
+                        if c == '>' {
+                            break;
+                        }
+                    }
+                }
+            }
+            '(' | '{' | '[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(SparqlError::Syntax {
+                        message: format!("the request is nested deeper than {MAX_NESTING} brackets"),
+                        line: Some(line),
+                        column: Some(column),
+                    });
+                }
+            }
+            ')' | '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parses a SPARQL 1.1 query, resolving relative IRIs against `base_iri`.
 pub fn parse_query(text: &str, base_iri: Option<&str>) -> Result<Query, SparqlError> {
+    check_nesting(text)?;
     let mut parser = SparqlParser::new();
     if let Some(base) = base_iri {
         parser = parser.with_base_iri(base).map_err(syntax_error)?;
@@ -104,6 +210,7 @@ pub fn parse_query(text: &str, base_iri: Option<&str>) -> Result<Query, SparqlEr
 
 /// Parses a SPARQL 1.1 update.
 pub fn parse_update(text: &str, base_iri: Option<&str>) -> Result<Update, SparqlError> {
+    check_nesting(text)?;
     let mut parser = SparqlParser::new();
     if let Some(base) = base_iri {
         parser = parser.with_base_iri(base).map_err(syntax_error)?;
@@ -166,6 +273,14 @@ pub enum QueryOutcome {
     /// CONSTRUCT and DESCRIBE.
     Graph(Vec<Triple>),
 }
+
+/// How many timed-out queries may still be winding down before new ones are refused.
+pub const MAX_RUNAWAY_QUERIES: usize = 4;
+
+static RUNAWAY_QUERIES: AtomicUsize = AtomicUsize::new(0);
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const ABANDONED: u8 = 2;
 
 /// Cancels a query when its time runs out; dropping it stops the timer.
 struct Deadline {
@@ -257,15 +372,69 @@ impl QuadStore {
         self.query_parsed(&query, options)
     }
 
-    /// Evaluates a parsed SPARQL query.
+    /// Evaluates a parsed SPARQL query within its limits.
+    ///
+    /// With a time limit, the evaluation runs on a worker thread and the caller gets
+    /// [`SparqlError::Timeout`] when the limit passes, whatever the evaluator is doing: spareval
+    /// only checks for cancellation when it reads the store, so a join over data it already holds
+    /// could otherwise run long past the limit. The abandoned worker stops at its next read of
+    /// the store; while more than [`MAX_RUNAWAY_QUERIES`] are still winding down, new queries are
+    /// refused with [`SparqlError::Busy`].
     pub fn query_parsed(
         &self,
         query: &Query,
         options: &QueryOptions,
     ) -> Result<QueryOutcome, SparqlError> {
+        let Some(limit) = options.timeout else {
+            return self.evaluate(query, options, &Deadline::new(None));
+        };
+        if RUNAWAY_QUERIES.load(Ordering::SeqCst) >= MAX_RUNAWAY_QUERIES {
+            return Err(SparqlError::Busy);
+        }
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let state = Arc::new(AtomicU8::new(RUNNING));
+        let (store, query, options, worker_state) =
+            (self.clone(), query.clone(), options.clone(), state.clone());
+        let deadline = Deadline::new(Some(limit));
+        let token = deadline.token.clone();
+        std::thread::Builder::new()
+            .name("sparql-query".into())
+            .spawn(move || {
+                let result = store.evaluate(&query, &options, &deadline);
+                if worker_state.swap(FINISHED, Ordering::SeqCst) == ABANDONED {
+                    RUNAWAY_QUERIES.fetch_sub(1, Ordering::SeqCst);
+                }
+                let _ = sender.send(result);
+            })
+            .map_err(|e| SparqlError::Evaluation(format!("no thread for the query: {e}")))?;
+        match receiver.recv_timeout(limit) {
+            Ok(result) => result,
+            Err(_) => {
+                token.cancel();
+                if state
+                    .compare_exchange(RUNNING, ABANDONED, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    RUNAWAY_QUERIES.fetch_add(1, Ordering::SeqCst);
+                    Err(SparqlError::Timeout(limit))
+                } else {
+                    // It finished just as the time ran out: its answer is there.
+                    receiver
+                        .recv()
+                        .unwrap_or(Err(SparqlError::Timeout(limit)))
+                }
+            }
+        }
+    }
+
+    fn evaluate(
+        &self,
+        query: &Query,
+        options: &QueryOptions,
+        deadline: &Deadline,
+    ) -> Result<QueryOutcome, SparqlError> {
         let readable = self.readable_ids(&options.readable)?;
         let view = DatasetView::new(self.inner(), None, readable.as_ref());
-        let deadline = Deadline::new(options.timeout);
         let evaluator = QueryEvaluator::new().with_cancellation_token(deadline.token.clone());
         let mut prepared = evaluator.prepare(query);
         let has_dataset_clause = match query {
