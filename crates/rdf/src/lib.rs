@@ -28,7 +28,7 @@ mod store;
 pub use dataset::{DatasetView, InternalTerm};
 pub use error::StoreError;
 pub use sparql::{
-    QueryOptions, QueryOutcome, ReadableGraphs, SparqlError, UpdateOptions, UpdateSummary,
+    Loader, QueryOptions, QueryOutcome, ReadableGraphs, SparqlError, UpdateOptions, UpdateSummary,
     parse_query, parse_update,
 };
 pub use store::{DocumentChange, Keyspace, QuadStore, StoreOptions, Transaction};

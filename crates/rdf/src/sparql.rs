@@ -513,6 +513,9 @@ impl QuadStore {
     }
 }
 
+/// Fetches the triples of `LOAD <url>`; the caller decides what may be fetched and how.
+pub type Loader = Arc<dyn Fn(&NamedNode) -> Result<Vec<Triple>, String> + Send + Sync>;
+
 /// How a SPARQL update may run.
 #[derive(Clone, Default)]
 pub struct UpdateOptions {
@@ -521,7 +524,7 @@ pub struct UpdateOptions {
     /// Longest evaluation time of the whole request.
     pub timeout: Option<Duration>,
     /// What `LOAD <url>` fetches; without it LOAD is refused.
-    pub loader: Option<Arc<dyn Fn(&NamedNode) -> Result<Vec<Triple>, String> + Send + Sync>>,
+    pub loader: Option<Loader>,
 }
 
 impl std::fmt::Debug for UpdateOptions {
