@@ -138,8 +138,11 @@ impl SkillScheme {
             }
             skills.push(skill);
         }
-        let index: HashMap<NamedNode, usize> =
-            skills.iter().enumerate().map(|(i, s)| (s.iri.clone(), i)).collect();
+        let index: HashMap<NamedNode, usize> = skills
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.iri.clone(), i))
+            .collect();
         // Make broader/narrower symmetric, whichever direction the file states.
         let mut extra: Vec<(usize, NamedNode, bool)> = Vec::new();
         for (i, s) in skills.iter().enumerate() {
@@ -155,7 +158,11 @@ impl SkillScheme {
             }
         }
         for (j, iri, is_broader) in extra {
-            let list = if is_broader { &mut skills[j].broader } else { &mut skills[j].narrower };
+            let list = if is_broader {
+                &mut skills[j].broader
+            } else {
+                &mut skills[j].narrower
+            };
             if !list.contains(&iri) {
                 list.push(iri);
             }
@@ -171,7 +178,11 @@ impl SkillScheme {
                 labels.push((normalize(l), i, false, l.clone()));
             }
         }
-        Ok(Self { skills, index, labels })
+        Ok(Self {
+            skills,
+            index,
+            labels,
+        })
     }
 
     /// Number of skills.
@@ -252,19 +263,39 @@ impl SkillScheme {
         for (label, i, preferred, original) in &self.labels {
             let label_words: Vec<&str> = label.split(' ').collect();
             let (score, kind) = if *label == query {
-                if *preferred { (1.0, MatchKind::Label) } else { (0.9, MatchKind::Synonym) }
+                if *preferred {
+                    (1.0, MatchKind::Label)
+                } else {
+                    (0.9, MatchKind::Synonym)
+                }
             } else if words.iter().all(|w| label_words.contains(w)) {
-                (0.7 * words.len() as f32 / label_words.len() as f32 + 0.1, MatchKind::Words)
+                (
+                    0.7 * words.len() as f32 / label_words.len() as f32 + 0.1,
+                    MatchKind::Words,
+                )
             } else if query.len() >= 4 && label_words.iter().any(|lw| lw.starts_with(&query)) {
                 (0.4, MatchKind::Words)
             } else {
                 continue;
             };
-            consider(&mut best, *i, SkillMatch { iri: self.skills[*i].iri.clone(), score, matched: original.clone(), kind });
+            consider(
+                &mut best,
+                *i,
+                SkillMatch {
+                    iri: self.skills[*i].iri.clone(),
+                    score,
+                    matched: original.clone(),
+                    kind,
+                },
+            );
         }
         let direct: Vec<(usize, SkillMatch)> = best.iter().map(|(i, m)| (*i, m.clone())).collect();
         for (i, m) in direct {
-            for narrower in self.with_narrower(self.skills[i].iri.as_ref()).into_iter().skip(1) {
+            for narrower in self
+                .with_narrower(self.skills[i].iri.as_ref())
+                .into_iter()
+                .skip(1)
+            {
                 let j = self.index[&narrower.iri];
                 consider(
                     &mut best,
@@ -279,7 +310,11 @@ impl SkillScheme {
             }
         }
         let mut out: Vec<SkillMatch> = best.into_values().collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.iri.as_str().cmp(b.iri.as_str())));
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.iri.as_str().cmp(b.iri.as_str()))
+        });
         out
     }
 }

@@ -4,8 +4,8 @@
 
 use kommon_shacl::Shapes;
 use kommon_vocab::{
-    CONTEXT_JSONLD, MatchKind, ONTOLOGY_TTL, QUERY_BUILDER_TTL, SHAPES_TTL, SKILLS_TTL, SkillScheme,
-    kommon, ns,
+    CONTEXT_JSONLD, MatchKind, ONTOLOGY_TTL, QUERY_BUILDER_TTL, SHAPES_TTL, SKILLS_TTL,
+    SkillScheme, kommon, ns,
 };
 use oxrdf::vocab::{rdf, rdfs};
 use oxrdf::{Graph, NamedNode, NamedOrBlankNode, TermRef};
@@ -26,15 +26,29 @@ fn nn(s: &str) -> NamedNode {
 
 #[test]
 fn every_file_parses() {
-    for (name, ttl) in [("kommon.ttl", ONTOLOGY_TTL), ("skills.ttl", SKILLS_TTL), ("shapes.ttl", SHAPES_TTL), ("query-builder.ttl", QUERY_BUILDER_TTL)] {
+    for (name, ttl) in [
+        ("kommon.ttl", ONTOLOGY_TTL),
+        ("skills.ttl", SKILLS_TTL),
+        ("shapes.ttl", SHAPES_TTL),
+        ("query-builder.ttl", QUERY_BUILDER_TTL),
+    ] {
         assert!(!parse(ttl).is_empty(), "{name} is empty");
     }
     let context: serde_json::Value = serde_json::from_str(CONTEXT_JSONLD).unwrap();
-    assert!(context["@context"].is_object(), "the context must be an object under @context");
+    assert!(
+        context["@context"].is_object(),
+        "the context must be an object under @context"
+    );
     assert_eq!(context["@context"]["kommon"], ns::KOMMON);
     // The prefixes ActivityPods clients read.
-    for prefix in ["ldp", "dc", "foaf", "vcard", "pim", "solid", "interop", "notify", "oidc", "apods", "semapps", "void", "acl", "sec", "schema", "skos", "xsd", "pair"] {
-        assert!(context["@context"].get(prefix).is_some(), "prefix {prefix} missing from the context");
+    for prefix in [
+        "ldp", "dc", "foaf", "vcard", "pim", "solid", "interop", "notify", "oidc", "apods",
+        "semapps", "void", "acl", "sec", "schema", "skos", "xsd", "pair",
+    ] {
+        assert!(
+            context["@context"].get(prefix).is_some(),
+            "prefix {prefix} missing from the context"
+        );
     }
 }
 
@@ -42,7 +56,10 @@ fn every_file_parses() {
 fn every_term_the_code_uses_exists() {
     let g = parse(ONTOLOGY_TTL);
     for term in kommon::ALL {
-        assert!(g.triples_for_subject(*term).next().is_some(), "{term} is not defined in kommon.ttl");
+        assert!(
+            g.triples_for_subject(*term).next().is_some(),
+            "{term} is not defined in kommon.ttl"
+        );
     }
 }
 
@@ -51,7 +68,12 @@ fn every_class_and_property_has_both_labels_and_comments() {
     let g = parse(ONTOLOGY_TTL);
     let owl = |l: &str| nn(&format!("http://www.w3.org/2002/07/owl#{l}"));
     let mut checked = 0;
-    for kind in [owl("Class"), owl("ObjectProperty"), owl("DatatypeProperty"), owl("AnnotationProperty")] {
+    for kind in [
+        owl("Class"),
+        owl("ObjectProperty"),
+        owl("DatatypeProperty"),
+        owl("AnnotationProperty"),
+    ] {
         for s in g.subjects_for_predicate_object(rdf::TYPE, &kind) {
             let s: NamedOrBlankNode = s.into_owned();
             if !s.to_string().contains(ns::KOMMON) {
@@ -59,7 +81,9 @@ fn every_class_and_property_has_both_labels_and_comments() {
             }
             for p in [rdfs::LABEL, rdfs::COMMENT] {
                 for lang in ["fr", "en"] {
-                    let found = g.objects_for_subject_predicate(&s, p).any(|o| matches!(o, TermRef::Literal(l) if l.language() == Some(lang)));
+                    let found = g
+                        .objects_for_subject_predicate(&s, p)
+                        .any(|o| matches!(o, TermRef::Literal(l) if l.language() == Some(lang)));
                     assert!(found, "{s} has no {p} in {lang}");
                 }
             }
@@ -74,7 +98,11 @@ fn the_skills_scheme_is_large_and_bilingual() {
     let scheme = SkillScheme::bundled().unwrap();
     assert!(scheme.len() >= 150, "{} skills", scheme.len());
     for s in scheme.iter() {
-        assert!(!s.label_fr.is_empty() && !s.label_en.is_empty(), "{} lacks a label", s.iri);
+        assert!(
+            !s.label_fr.is_empty() && !s.label_en.is_empty(),
+            "{} lacks a label",
+            s.iri
+        );
         assert!(s.iri.as_str().starts_with(ns::KSKILL));
     }
 }
@@ -87,12 +115,19 @@ fn validation_data(example: &str) -> Graph {
 }
 
 fn examples(kind: &str) -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(kind);
     let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "ttl"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -122,7 +157,11 @@ fn shapes_accept_the_valid_examples() {
     assert!(valid.len() >= 8);
     for (name, ttl) in valid {
         let report = shapes.validate(&validation_data(&ttl));
-        assert!(report.conforms(), "{name} should conform: {:#?}", report.results);
+        assert!(
+            report.conforms(),
+            "{name} should conform: {:#?}",
+            report.results
+        );
     }
 }
 
@@ -132,13 +171,20 @@ fn shapes_reject_the_broken_examples_with_the_right_message() {
     let invalid = examples("invalid");
     assert!(invalid.len() >= 4);
     for (name, ttl) in invalid {
-        let expect = ttl.lines().next().and_then(|l| l.strip_prefix("# expect: ")).unwrap_or_else(|| panic!("{name}: no expect line"));
+        let expect = ttl
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{name}: no expect line"));
         let (path, message) = expect.split_once(' ').unwrap();
         let report = shapes.validate(&validation_data(&ttl));
         assert!(!report.conforms(), "{name} should not conform");
         let path = expand_curie(path);
         assert!(
-            report.results.iter().any(|r| r.path.as_deref() == Some(path.as_str()) && r.message_fr == message),
+            report
+                .results
+                .iter()
+                .any(|r| r.path.as_deref() == Some(path.as_str()) && r.message_fr == message),
             "{name}: expected {path} « {message} », got {:#?}",
             report.results
         );
@@ -153,20 +199,41 @@ fn skills_are_found_by_label_synonym_and_ancestor() {
     let artisanat = nn(&format!("{}artisanat", ns::KSKILL));
     let ceramique = nn(&format!("{}ceramique", ns::KSKILL));
     // By synonym, one word of it, any case, with or without accents.
-    for q in ["bois", "travail du bois", "Travail du Bois", "MENUISERIE", "menuiserie"] {
+    for q in [
+        "bois",
+        "travail du bois",
+        "Travail du Bois",
+        "MENUISERIE",
+        "menuiserie",
+    ] {
         let found = scheme.search(q);
-        assert_eq!(found.first().map(|m| &m.iri), Some(&menuiserie), "search {q:?}: {found:?}");
+        assert_eq!(
+            found.first().map(|m| &m.iri),
+            Some(&menuiserie),
+            "search {q:?}: {found:?}"
+        );
     }
-    assert_eq!(scheme.search("ceramique").first().map(|m| &m.iri), Some(&ceramique));
+    assert_eq!(
+        scheme.search("ceramique").first().map(|m| &m.iri),
+        Some(&ceramique)
+    );
     // A broad skill brings its narrower skills.
     let found = scheme.search("artisanat");
     assert_eq!(found[0].iri, artisanat);
-    assert!(found.iter().any(|m| m.iri == menuiserie && m.kind == MatchKind::Narrower(artisanat.clone())));
+    assert!(
+        found
+            .iter()
+            .any(|m| m.iri == menuiserie && m.kind == MatchKind::Narrower(artisanat.clone()))
+    );
     assert!(found.iter().any(|m| m.iri == ceramique));
     assert!(found.len() > 10);
     // Ancestors, nearest first.
     let ebenisterie = nn(&format!("{}ebenisterie", ns::KSKILL));
-    let ancestors: Vec<_> = scheme.ancestors(ebenisterie.as_ref()).into_iter().map(|s| s.iri.clone()).collect();
+    let ancestors: Vec<_> = scheme
+        .ancestors(ebenisterie.as_ref())
+        .into_iter()
+        .map(|s| s.iri.clone())
+        .collect();
     assert_eq!(ancestors, vec![menuiserie.clone(), artisanat.clone()]);
     assert!(scheme.search("").is_empty());
     assert!(scheme.search("zzzz inexistant").is_empty());

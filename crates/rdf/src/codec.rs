@@ -43,7 +43,9 @@ impl RdfFormat {
             "application/trig" | "application/x-trig" => Self::TriG,
             "application/n-triples" | "text/plain" => Self::NTriples,
             "application/n-quads" | "text/x-nquads" | "text/nquads" => Self::NQuads,
-            "application/ld+json" | "application/activity+json" | "application/json" => Self::JsonLd,
+            "application/ld+json" | "application/activity+json" | "application/json" => {
+                Self::JsonLd
+            }
             _ => return None,
         })
     }
@@ -192,17 +194,23 @@ pub fn parse(
         RdfFormat::Turtle => {
             let mut parser = TurtleParser::new();
             if let Some(base) = base_iri {
-                parser = parser.with_base_iri(base).map_err(|e| bad_base(format, e))?;
+                parser = parser
+                    .with_base_iri(base)
+                    .map_err(|e| bad_base(format, e))?;
             }
             for t in parser.for_slice(input) {
-                let q = t.map_err(|e| syntax(format, e))?.in_graph(GraphName::DefaultGraph);
+                let q = t
+                    .map_err(|e| syntax(format, e))?
+                    .in_graph(GraphName::DefaultGraph);
                 check_quad(&q, limits, out.len())?;
                 out.push(q);
             }
         }
         RdfFormat::NTriples => {
             for t in NTriplesParser::new().for_slice(input) {
-                let q = t.map_err(|e| syntax(format, e))?.in_graph(GraphName::DefaultGraph);
+                let q = t
+                    .map_err(|e| syntax(format, e))?
+                    .in_graph(GraphName::DefaultGraph);
                 check_quad(&q, limits, out.len())?;
                 out.push(q);
             }
@@ -210,7 +218,9 @@ pub fn parse(
         RdfFormat::TriG => {
             let mut parser = TriGParser::new();
             if let Some(base) = base_iri {
-                parser = parser.with_base_iri(base).map_err(|e| bad_base(format, e))?;
+                parser = parser
+                    .with_base_iri(base)
+                    .map_err(|e| bad_base(format, e))?;
             }
             for q in parser.for_slice(input) {
                 let q = q.map_err(|e| syntax(format, e))?;
@@ -432,13 +442,27 @@ mod tests {
             max_bytes: 5,
             ..ParseLimits::default()
         };
-        let err = parse(RdfFormat::NTriples, b"<http://a> <http://b> <http://c> .", None, &limits, &ContextLoader::bundled()).unwrap_err();
+        let err = parse(
+            RdfFormat::NTriples,
+            b"<http://a> <http://b> <http://c> .",
+            None,
+            &limits,
+            &ContextLoader::bundled(),
+        )
+        .unwrap_err();
         assert!(matches!(err, ParseError::TooLarge(_)));
         let limits = ParseLimits {
             max_quads: 1,
             ..ParseLimits::default()
         };
-        let err = parse(RdfFormat::NTriples, b"<http://a> <http://b> <http://c> .\n<http://a> <http://b> <http://d> .", None, &limits, &ContextLoader::bundled()).unwrap_err();
+        let err = parse(
+            RdfFormat::NTriples,
+            b"<http://a> <http://b> <http://c> .\n<http://a> <http://b> <http://d> .",
+            None,
+            &limits,
+            &ContextLoader::bundled(),
+        )
+        .unwrap_err();
         assert!(matches!(err, ParseError::TooLarge(_)));
     }
 
@@ -486,7 +510,14 @@ mod tests {
             .map(|q| Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone()))
             .collect();
         let ttl = serialize_triples(RdfFormat::Turtle, &triples, None).unwrap();
-        let back = parse(RdfFormat::Turtle, &ttl, None, &ParseLimits::default(), &ContextLoader::bundled()).unwrap();
+        let back = parse(
+            RdfFormat::Turtle,
+            &ttl,
+            None,
+            &ParseLimits::default(),
+            &ContextLoader::bundled(),
+        )
+        .unwrap();
         let a: oxrdf::Dataset = quads.into_iter().collect();
         let b: oxrdf::Dataset = back.into_iter().collect();
         let mut a = a;

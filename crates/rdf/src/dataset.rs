@@ -136,7 +136,10 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
                     .iter()
                     .filter(|(q, inserted)| {
                         **inserted
-                            && bound.iter().zip(q.iter()).all(|(b, id)| b.is_none_or(|b| b == *id))
+                            && bound
+                                .iter()
+                                .zip(q.iter())
+                                .all(|(b, id)| b.is_none_or(|b| b == *id))
                             && !(any_named && q[3] == DEFAULT_GRAPH_ID)
                             && view.is_readable(q[3])
                     })
@@ -158,7 +161,10 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
         let view = *self;
         let mut out: Vec<Result<InternalTerm, StoreError>> = Vec::new();
         for entry in self.store.tree.scan_prefix([GRAPHS]) {
-            match entry.map_err(StoreError::from).and_then(|(k, _)| Ok(read_id(&k[1..])?.0)) {
+            match entry
+                .map_err(StoreError::from)
+                .and_then(|(k, _)| Ok(read_id(&k[1..])?.0))
+            {
                 Ok(gid) => {
                     if view.is_readable(gid) && view.graph_exists(gid).unwrap_or(false) {
                         out.push(Ok(InternalTerm::Stored(gid)));

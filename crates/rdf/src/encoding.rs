@@ -45,7 +45,9 @@ pub fn read_four_ids(input: &[u8]) -> Result<[u64; 4], StoreError> {
         pos += used;
     }
     if pos != input.len() {
-        return Err(StoreError::Corrupted("trailing bytes after a quad key".into()));
+        return Err(StoreError::Corrupted(
+            "trailing bytes after a quad key".into(),
+        ));
     }
     Ok(out)
 }
@@ -91,7 +93,8 @@ pub fn encode_term(term: &Term, out: &mut Vec<u8>) {
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, StoreError> {
-    std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupted(format!("invalid UTF-8 term: {e}")))
+    std::str::from_utf8(bytes)
+        .map_err(|e| StoreError::Corrupted(format!("invalid UTF-8 term: {e}")))
 }
 
 /// Decodes a term written by [`encode_term`].

@@ -147,6 +147,7 @@ struct ContextDocument {
 
 /// The bundled context documents and the IRIs each is known under.
 const BUNDLED: &[(&str, &[&str])] = &[
+    (kommon_vocab::CONTEXT_JSONLD, &[kommon_vocab::CONTEXT_IRI]),
     (
         include_str!("../contexts/activitystreams.jsonld"),
         &[

@@ -9,10 +9,12 @@ use crate::encoding::DEFAULT_GRAPH_ID;
 use crate::error::StoreError;
 use crate::store::{BlankNodeScope, QuadStore, Transaction};
 use oxrdf::{BlankNode, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple, Variable};
-use spareval::{CancellationToken, DeleteInsertQuad, QueryEvaluationError, QueryEvaluator, QueryResults};
+use spareval::{
+    CancellationToken, DeleteInsertQuad, QueryEvaluationError, QueryEvaluator, QueryResults,
+};
+use spargebra::algebra::GraphTarget;
 use spargebra::term::{GraphName as SparqlGraphName, GroundTerm};
 use spargebra::{GraphUpdateOperation, Query, SparqlParser, Update};
-use spargebra::algebra::GraphTarget;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
@@ -185,7 +187,9 @@ fn check_nesting(text: &str) -> Result<(), SparqlError> {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(SparqlError::Syntax {
-                        message: format!("the request is nested deeper than {MAX_NESTING} brackets"),
+                        message: format!(
+                            "the request is nested deeper than {MAX_NESTING} brackets"
+                        ),
                         line: Some(line),
                         column: Some(column),
                     });
@@ -419,9 +423,7 @@ impl QuadStore {
                     Err(SparqlError::Timeout(limit))
                 } else {
                     // It finished just as the time ran out: its answer is there.
-                    receiver
-                        .recv()
-                        .unwrap_or(Err(SparqlError::Timeout(limit)))
+                    receiver.recv().unwrap_or(Err(SparqlError::Timeout(limit)))
                 }
             }
         }
@@ -482,7 +484,11 @@ impl QuadStore {
     }
 
     /// Parses and applies a SPARQL update, atomically.
-    pub fn update(&self, text: &str, options: &UpdateOptions) -> Result<UpdateSummary, SparqlError> {
+    pub fn update(
+        &self,
+        text: &str,
+        options: &UpdateOptions,
+    ) -> Result<UpdateSummary, SparqlError> {
         let update = parse_update(text, options.base_iri.as_deref())?;
         self.update_parsed(&update, options)
     }
@@ -582,7 +588,12 @@ fn apply_operation(
                     Term::BlankNode(b) => scope.scoped(b).into(),
                     other => other.clone(),
                 };
-                let quad = Quad::new(subject, q.predicate.clone(), object, graph_name(&q.graph_name));
+                let quad = Quad::new(
+                    subject,
+                    q.predicate.clone(),
+                    object,
+                    graph_name(&q.graph_name),
+                );
                 if tx.insert(&quad)? {
                     summary.inserted += 1;
                 }

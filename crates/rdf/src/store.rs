@@ -39,12 +39,30 @@ pub(crate) struct Index {
     pub order: [usize; 4],
 }
 
-pub(crate) const SPOG: Index = Index { tag: 0x10, order: [0, 1, 2, 3] };
-pub(crate) const POSG: Index = Index { tag: 0x11, order: [1, 2, 0, 3] };
-pub(crate) const OSPG: Index = Index { tag: 0x12, order: [2, 0, 1, 3] };
-pub(crate) const GSPO: Index = Index { tag: 0x13, order: [3, 0, 1, 2] };
-pub(crate) const GPOS: Index = Index { tag: 0x14, order: [3, 1, 2, 0] };
-pub(crate) const GOSP: Index = Index { tag: 0x15, order: [3, 2, 0, 1] };
+pub(crate) const SPOG: Index = Index {
+    tag: 0x10,
+    order: [0, 1, 2, 3],
+};
+pub(crate) const POSG: Index = Index {
+    tag: 0x11,
+    order: [1, 2, 0, 3],
+};
+pub(crate) const OSPG: Index = Index {
+    tag: 0x12,
+    order: [2, 0, 1, 3],
+};
+pub(crate) const GSPO: Index = Index {
+    tag: 0x13,
+    order: [3, 0, 1, 2],
+};
+pub(crate) const GPOS: Index = Index {
+    tag: 0x14,
+    order: [3, 1, 2, 0],
+};
+pub(crate) const GOSP: Index = Index {
+    tag: 0x15,
+    order: [3, 2, 0, 1],
+};
 pub(crate) const ALL_INDEXES: [Index; 6] = [SPOG, POSG, OSPG, GSPO, GPOS, GOSP];
 
 impl Index {
@@ -145,11 +163,30 @@ impl QuadStore {
 
     /// A store that lives in a temporary folder removed when the last handle is dropped.
     pub fn temporary() -> Result<Self, StoreError> {
-        Self::from_config(sled::Config::new().temporary(true).cache_capacity(64 * 1024 * 1024))
+        Self::from_config(
+            sled::Config::new()
+                .temporary(true)
+                .cache_capacity(64 * 1024 * 1024),
+        )
     }
 
     fn from_config(config: sled::Config) -> Result<Self, StoreError> {
-        let db = config.open()?;
+        // sled releases its file lock when its background flusher lets go of the database, a
+        // moment after the last handle is dropped; reopening at once (a restart, a restore)
+        // waits for that instead of failing.
+        let mut attempts = 0;
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && attempts < 40 =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let tree: sled::Tree = (*db).clone();
         match tree.get(FORMAT_KEY)? {
             Some(v) if v.as_ref() == FORMAT_VERSION => {}
@@ -312,7 +349,13 @@ impl QuadStore {
 
     /// Whether the store holds no quad.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.inner.tree.scan_prefix([SPOG.tag]).next().transpose()?.is_none())
+        Ok(self
+            .inner
+            .tree
+            .scan_prefix([SPOG.tag])
+            .next()
+            .transpose()?
+            .is_none())
     }
 
     /// Writes everything to disk before returning.
@@ -425,7 +468,9 @@ impl StoreInner {
     fn named_node(&self, id: u64) -> Result<NamedNode, StoreError> {
         match self.term(id)? {
             Term::NamedNode(n) => Ok(n),
-            _ => Err(StoreError::Corrupted("a predicate that is not an IRI".into())),
+            _ => Err(StoreError::Corrupted(
+                "a predicate that is not an IRI".into(),
+            )),
         }
     }
 

@@ -26,7 +26,9 @@ fn options() -> StoreOptions {
 /// The writer: runs only when the parent starts this binary with the child variable set.
 #[test]
 fn crash_child() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else { return };
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let store = QuadStore::open(&dir, &options()).unwrap();
     let mut generation: u64 = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -49,7 +51,11 @@ fn crash_child() {
         store
             .transaction(|tx| {
                 tx.put_document(doc.as_ref(), triples)?;
-                tx.keyspace_insert("generations", &k.to_be_bytes(), generation.to_string().as_bytes());
+                tx.keyspace_insert(
+                    "generations",
+                    &k.to_be_bytes(),
+                    generation.to_string().as_bytes(),
+                );
                 Ok::<_, StoreError>(())
             })
             .unwrap();
@@ -63,9 +69,15 @@ fn check(dir: &std::path::Path) -> usize {
     let mut present = 0;
     for k in 0..DOCS {
         let doc = store.get_document(doc_iri(k).as_ref()).unwrap();
-        let recorded = keyspace.get(&k.to_be_bytes()).unwrap().map(|v| String::from_utf8(v).unwrap());
+        let recorded = keyspace
+            .get(&k.to_be_bytes())
+            .unwrap()
+            .map(|v| String::from_utf8(v).unwrap());
         match doc {
-            None => assert!(recorded.is_none(), "doc{k}: keyspace entry without document"),
+            None => assert!(
+                recorded.is_none(),
+                "doc{k}: keyspace entry without document"
+            ),
             Some(g) => {
                 present += 1;
                 assert_eq!(g.len() as u64, TRIPLES_PER_DOC, "doc{k} is partly written");
@@ -77,7 +89,11 @@ fn check(dir: &std::path::Path) -> usize {
                     })
                     .collect();
                 assert_eq!(gens.len(), 1, "doc{k} mixes generations {gens:?}");
-                assert_eq!(recorded.as_ref(), gens.iter().next(), "doc{k} and its keyspace entry disagree");
+                assert_eq!(
+                    recorded.as_ref(),
+                    gens.iter().next(),
+                    "doc{k} and its keyspace entry disagree"
+                );
             }
         }
     }
@@ -91,7 +107,10 @@ fn documents_survive_sigkill_wholly_old_or_wholly_new() {
     }
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
-    let rounds: u32 = std::env::var("KOMMON_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let rounds: u32 = std::env::var("KOMMON_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     // A small deterministic generator for the kill delays (no extra dependency).
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut max_present = 0;
@@ -113,7 +132,10 @@ fn documents_survive_sigkill_wholly_old_or_wholly_new() {
             libc::kill(child.id() as i32, libc::SIGKILL);
         }
         let status = child.wait().unwrap();
-        assert!(!status.success(), "round {round}: the child exited on its own");
+        assert!(
+            !status.success(),
+            "round {round}: the child exited on its own"
+        );
         max_present = max_present.max(check(dir.path()));
     }
     assert!(max_present > 0, "the child never got to write a document");

@@ -50,15 +50,27 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
             "{" => "}",
             _ => "]",
         };
-        let q = format!("SELECT * WHERE {{ FILTER {}1{} }}", open.repeat(100_000), close.repeat(100_000));
+        let q = format!(
+            "SELECT * WHERE {{ FILTER {}1{} }}",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
         let err = parse_query(&q, None).unwrap_err();
         assert!(err.to_string().contains("nested deeper"), "{err}");
     }
     // Brackets inside strings and IRIs do not count.
-    let q = format!("SELECT * WHERE {{ ?s ?p \"{}\" . ?s <http://ex.example/{}> ?o }}", "(".repeat(1000), "((");
+    let q = format!(
+        "SELECT * WHERE {{ ?s ?p \"{}\" . ?s <http://ex.example/{}> ?o }}",
+        "(".repeat(1000),
+        "(("
+    );
     parse_query(&q, None).unwrap();
     // Ordinary nesting parses.
-    let q = format!("SELECT * WHERE {{ FILTER {}1{} }}", "(".repeat(30), ")".repeat(30));
+    let q = format!(
+        "SELECT * WHERE {{ FILTER {}1{} }}",
+        "(".repeat(30),
+        ")".repeat(30)
+    );
     parse_query(&q, None).unwrap();
 }
 
@@ -78,7 +90,11 @@ fn queries_that_would_run_forever_stop_at_their_time_limit() {
         )
         .unwrap_err();
     assert!(matches!(err, SparqlError::Timeout(_)), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -89,9 +105,13 @@ fn result_limits_hold() {
         default_graph_as_union: true,
         ..QueryOptions::default()
     };
-    let err = store.query("SELECT * WHERE { ?s ?p ?o }", &options).unwrap_err();
+    let err = store
+        .query("SELECT * WHERE { ?s ?p ?o }", &options)
+        .unwrap_err();
     assert!(matches!(err, SparqlError::TooManyResults(5)));
-    let ok = store.query("SELECT * WHERE { ?s ?p ?o } LIMIT 5", &options).unwrap();
+    let ok = store
+        .query("SELECT * WHERE { ?s ?p ?o } LIMIT 5", &options)
+        .unwrap();
     assert!(matches!(ok, QueryOutcome::Solutions { rows, .. } if rows.len() == 5));
 }
 
@@ -119,7 +139,10 @@ fn only_readable_graphs_are_visible() {
             other => panic!("{other:?}"),
         }
     }
-    match store.query("SELECT ?g WHERE { GRAPH ?g { } }", &options).unwrap() {
+    match store
+        .query("SELECT ?g WHERE { GRAPH ?g { } }", &options)
+        .unwrap()
+    {
         QueryOutcome::Solutions { rows, .. } => assert_eq!(rows.len(), 1),
         other => panic!("{other:?}"),
     }
@@ -138,20 +161,30 @@ fn a_failing_update_request_writes_nothing() {
         .unwrap_err();
     assert!(matches!(err, SparqlError::GraphExists(_)), "{err}");
     assert_eq!(store.len().unwrap(), before);
-    assert!(!store.contains_document(NamedNodeRef::new("https://pod.example/new").unwrap()).unwrap());
+    assert!(
+        !store
+            .contains_document(NamedNodeRef::new("https://pod.example/new").unwrap())
+            .unwrap()
+    );
 }
 
 #[test]
 fn load_is_refused_unless_allowed() {
     let store = store_with(0);
     let err = store
-        .update("LOAD <http://127.0.0.1:1/data.ttl>", &UpdateOptions::default())
+        .update(
+            "LOAD <http://127.0.0.1:1/data.ttl>",
+            &UpdateOptions::default(),
+        )
         .unwrap_err();
     assert!(matches!(err, SparqlError::LoadRefused));
     assert!(!err.to_string().is_empty());
     // SILENT turns the refusal into a no-op, as the specification says of LOAD SILENT.
     store
-        .update("LOAD SILENT <http://127.0.0.1:1/data.ttl>", &UpdateOptions::default())
+        .update(
+            "LOAD SILENT <http://127.0.0.1:1/data.ttl>",
+            &UpdateOptions::default(),
+        )
         .unwrap();
     assert!(store.is_empty().unwrap());
 }
@@ -166,7 +199,13 @@ fn update_operations_see_earlier_ones_in_the_same_request() {
             &UpdateOptions::default(),
         )
         .unwrap();
-    match store.query("SELECT ?o WHERE { GRAPH <https://g> { ?s ?p ?o } }", &QueryOptions::default()).unwrap() {
+    match store
+        .query(
+            "SELECT ?o WHERE { GRAPH <https://g> { ?s ?p ?o } }",
+            &QueryOptions::default(),
+        )
+        .unwrap()
+    {
         QueryOutcome::Solutions { rows, .. } => {
             assert_eq!(rows.len(), 1);
             assert_eq!(rows[0][0], Some(Literal::from(2).into()));

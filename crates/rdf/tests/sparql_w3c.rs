@@ -77,11 +77,17 @@ fn load_triples(url: &str) -> Vec<Triple> {
         max_literal_bytes: usize::MAX,
         max_depth: 1000,
     };
-    codec::parse(format_of(url), &read(url), Some(url), &limits, &ContextLoader::bundled())
-        .unwrap_or_else(|e| panic!("cannot parse {url}: {e}"))
-        .into_iter()
-        .map(|q| Triple::new(q.subject, q.predicate, q.object))
-        .collect()
+    codec::parse(
+        format_of(url),
+        &read(url),
+        Some(url),
+        &limits,
+        &ContextLoader::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("cannot parse {url}: {e}"))
+    .into_iter()
+    .map(|q| Triple::new(q.subject, q.predicate, q.object))
+    .collect()
 }
 
 struct Manifest {
@@ -196,8 +202,14 @@ fn add_data(data: &mut TestData, url: &str) {
         max_literal_bytes: usize::MAX,
         max_depth: 1000,
     };
-    let quads = codec::parse(format, &read(url), Some(url), &limits, &ContextLoader::bundled())
-        .unwrap_or_else(|e| panic!("cannot parse {url}: {e}"));
+    let quads = codec::parse(
+        format,
+        &read(url),
+        Some(url),
+        &limits,
+        &ContextLoader::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("cannot parse {url}: {e}"));
     for q in quads {
         let t = Triple::new(q.subject, q.predicate, q.object);
         match q.graph_name {
@@ -213,7 +225,10 @@ fn add_data(data: &mut TestData, url: &str) {
 fn query_data(case: &TestCase) -> (String, TestData) {
     let action = node(case.action.as_ref().expect("query test without action"));
     let m = &case.manifest;
-    let query = iri_of(&m.object(&action, &format!("{QT}query")).expect("no qt:query"));
+    let query = iri_of(
+        &m.object(&action, &format!("{QT}query"))
+            .expect("no qt:query"),
+    );
     let mut data = TestData {
         default: Vec::new(),
         named: Vec::new(),
@@ -289,13 +304,21 @@ fn normalize(term: &Term) -> Term {
         let dt = l.datatype();
         let value = l.value();
         let canonical = if dt == xsd::DECIMAL {
-            oxsdatatypes::Decimal::from_str(value).ok().map(|v| v.to_string())
+            oxsdatatypes::Decimal::from_str(value)
+                .ok()
+                .map(|v| v.to_string())
         } else if dt == xsd::DOUBLE {
-            oxsdatatypes::Double::from_str(value).ok().map(|v| v.to_string())
+            oxsdatatypes::Double::from_str(value)
+                .ok()
+                .map(|v| v.to_string())
         } else if dt == xsd::FLOAT {
-            oxsdatatypes::Float::from_str(value).ok().map(|v| v.to_string())
+            oxsdatatypes::Float::from_str(value)
+                .ok()
+                .map(|v| v.to_string())
         } else if dt == xsd::INTEGER {
-            oxsdatatypes::Integer::from_str(value).ok().map(|v| v.to_string())
+            oxsdatatypes::Integer::from_str(value)
+                .ok()
+                .map(|v| v.to_string())
         } else {
             None
         };
@@ -314,26 +337,71 @@ fn results_graph(outcome: &QueryOutcome, ordered: bool) -> Dataset {
     let rsn = |l: &str| nn(&format!("{RS}{l}"));
     match outcome {
         QueryOutcome::Boolean(b) => {
-            ds.insert(&Quad::new(rs.clone(), rdf::TYPE, rsn("ResultSet"), GraphName::DefaultGraph));
-            ds.insert(&Quad::new(rs, rsn("boolean"), Literal::from(*b), GraphName::DefaultGraph));
+            ds.insert(&Quad::new(
+                rs.clone(),
+                rdf::TYPE,
+                rsn("ResultSet"),
+                GraphName::DefaultGraph,
+            ));
+            ds.insert(&Quad::new(
+                rs,
+                rsn("boolean"),
+                Literal::from(*b),
+                GraphName::DefaultGraph,
+            ));
         }
         QueryOutcome::Solutions { variables, rows } => {
-            ds.insert(&Quad::new(rs.clone(), rdf::TYPE, rsn("ResultSet"), GraphName::DefaultGraph));
+            ds.insert(&Quad::new(
+                rs.clone(),
+                rdf::TYPE,
+                rsn("ResultSet"),
+                GraphName::DefaultGraph,
+            ));
             for v in variables {
-                ds.insert(&Quad::new(rs.clone(), rsn("resultVariable"), Literal::from(v.as_str()), GraphName::DefaultGraph));
+                ds.insert(&Quad::new(
+                    rs.clone(),
+                    rsn("resultVariable"),
+                    Literal::from(v.as_str()),
+                    GraphName::DefaultGraph,
+                ));
             }
             for (i, row) in rows.iter().enumerate() {
                 let sol = BlankNode::default();
-                ds.insert(&Quad::new(rs.clone(), rsn("solution"), sol.clone(), GraphName::DefaultGraph));
+                ds.insert(&Quad::new(
+                    rs.clone(),
+                    rsn("solution"),
+                    sol.clone(),
+                    GraphName::DefaultGraph,
+                ));
                 if ordered {
-                    ds.insert(&Quad::new(sol.clone(), rsn("index"), Literal::from((i + 1) as i64), GraphName::DefaultGraph));
+                    ds.insert(&Quad::new(
+                        sol.clone(),
+                        rsn("index"),
+                        Literal::from((i + 1) as i64),
+                        GraphName::DefaultGraph,
+                    ));
                 }
                 for (v, value) in variables.iter().zip(row) {
                     if let Some(value) = value {
                         let b = BlankNode::default();
-                        ds.insert(&Quad::new(sol.clone(), rsn("binding"), b.clone(), GraphName::DefaultGraph));
-                        ds.insert(&Quad::new(b.clone(), rsn("variable"), Literal::from(v.as_str()), GraphName::DefaultGraph));
-                        ds.insert(&Quad::new(b, rsn("value"), normalize(value), GraphName::DefaultGraph));
+                        ds.insert(&Quad::new(
+                            sol.clone(),
+                            rsn("binding"),
+                            b.clone(),
+                            GraphName::DefaultGraph,
+                        ));
+                        ds.insert(&Quad::new(
+                            b.clone(),
+                            rsn("variable"),
+                            Literal::from(v.as_str()),
+                            GraphName::DefaultGraph,
+                        ));
+                        ds.insert(&Quad::new(
+                            b,
+                            rsn("value"),
+                            normalize(value),
+                            GraphName::DefaultGraph,
+                        ));
                     }
                 }
             }
@@ -362,7 +430,10 @@ fn expected_outcome(url: &str, is_graph_query: bool) -> QueryOutcome {
     };
     if let Some(format) = format {
         let bytes = read(url);
-        return match QueryResultsParser::from_format(format).for_slice(&bytes).unwrap() {
+        return match QueryResultsParser::from_format(format)
+            .for_slice(&bytes)
+            .unwrap()
+        {
             SliceQueryResultsParserOutput::Boolean(b) => QueryOutcome::Boolean(b),
             SliceQueryResultsParserOutput::Solutions(s) => {
                 let variables = s.variables().to_vec();
@@ -388,12 +459,16 @@ fn expected_outcome(url: &str, is_graph_query: bool) -> QueryOutcome {
         .expect("no rs:ResultSet")
         .into_owned();
     if let Some(b) = g.object_for_subject_predicate(&rs, &rsn("boolean")) {
-        return QueryOutcome::Boolean(matches!(b, kommon_rdf::model::TermRef::Literal(l) if l.value() == "true"));
+        return QueryOutcome::Boolean(
+            matches!(b, kommon_rdf::model::TermRef::Literal(l) if l.value() == "true"),
+        );
     }
     let variables: Vec<kommon_rdf::model::Variable> = g
         .objects_for_subject_predicate(&rs, &rsn("resultVariable"))
         .map(|t| match t {
-            kommon_rdf::model::TermRef::Literal(l) => kommon_rdf::model::Variable::new_unchecked(l.value()),
+            kommon_rdf::model::TermRef::Literal(l) => {
+                kommon_rdf::model::Variable::new_unchecked(l.value())
+            }
             other => panic!("bad variable {other}"),
         })
         .collect();
@@ -407,8 +482,14 @@ fn expected_outcome(url: &str, is_graph_query: bool) -> QueryOutcome {
         let mut row = vec![None; variables.len()];
         for b in g.objects_for_subject_predicate(&sol, &rsn("binding")) {
             let b = node(&b.into_owned());
-            let var = g.object_for_subject_predicate(&b, &rsn("variable")).unwrap().into_owned();
-            let value = g.object_for_subject_predicate(&b, &rsn("value")).unwrap().into_owned();
+            let var = g
+                .object_for_subject_predicate(&b, &rsn("variable"))
+                .unwrap()
+                .into_owned();
+            let value = g
+                .object_for_subject_predicate(&b, &rsn("value"))
+                .unwrap()
+                .into_owned();
             let Term::Literal(var) = var else { panic!() };
             if let Some(i) = variables.iter().position(|v| v.as_str() == var.value()) {
                 row[i] = Some(value);
@@ -439,7 +520,10 @@ fn run_baseline(query: &Query, data: &TestData) -> Result<QueryOutcome, String> 
     use spareval::{QueryEvaluator, QueryResults};
     let ds = fill_dataset(data);
     let evaluator = QueryEvaluator::new();
-    let results = evaluator.prepare(query).execute(&ds).map_err(|e| e.to_string())?;
+    let results = evaluator
+        .prepare(query)
+        .execute(&ds)
+        .map_err(|e| e.to_string())?;
     Ok(match results {
         QueryResults::Boolean(b) => QueryOutcome::Boolean(b),
         QueryResults::Solutions(s) => {
@@ -451,7 +535,9 @@ fn run_baseline(query: &Query, data: &TestData) -> Result<QueryOutcome, String> 
             }
             QueryOutcome::Solutions { variables, rows }
         }
-        QueryResults::Graph(t) => QueryOutcome::Graph(t.collect::<Result<_, _>>().map_err(|e| e.to_string())?),
+        QueryResults::Graph(t) => {
+            QueryOutcome::Graph(t.collect::<Result<_, _>>().map_err(|e| e.to_string())?)
+        }
     })
 }
 
@@ -463,8 +549,12 @@ fn check_query_eval(case: &TestCase, store_counts: &mut Counts, base_counts: &mu
         Err(e) => {
             store_counts.total += 1;
             base_counts.total += 1;
-            store_counts.failed.push((case.id.clone(), format!("parse: {e}")));
-            base_counts.failed.push((case.id.clone(), format!("parse: {e}")));
+            store_counts
+                .failed
+                .push((case.id.clone(), format!("parse: {e}")));
+            base_counts
+                .failed
+                .push((case.id.clone(), format!("parse: {e}")));
             return;
         }
     };
@@ -479,7 +569,12 @@ fn check_query_eval(case: &TestCase, store_counts: &mut Counts, base_counts: &mu
         ..QueryOptions::default()
     };
     for (counts, outcome) in [
-        (&mut *store_counts, store.query_parsed(&query, &options).map_err(|e| e.to_string())),
+        (
+            &mut *store_counts,
+            store
+                .query_parsed(&query, &options)
+                .map_err(|e| e.to_string()),
+        ),
         (&mut *base_counts, run_baseline(&query, &data)),
     ] {
         counts.total += 1;
@@ -489,9 +584,16 @@ fn check_query_eval(case: &TestCase, store_counts: &mut Counts, base_counts: &mu
                     counts.passed += 1;
                 } else {
                     if std::env::var("KOMMON_SPARQL_DEBUG").is_ok() {
-                        eprintln!("{}\nexpected:\n{}\ngot:\n{}", case.id, expected, results_graph(&o, ordered));
+                        eprintln!(
+                            "{}\nexpected:\n{}\ngot:\n{}",
+                            case.id,
+                            expected,
+                            results_graph(&o, ordered)
+                        );
                     }
-                    counts.failed.push((case.id.clone(), "results differ".into()));
+                    counts
+                        .failed
+                        .push((case.id.clone(), "results differ".into()));
                 }
             }
             Err(e) => counts.failed.push((case.id.clone(), e)),
@@ -500,7 +602,11 @@ fn check_query_eval(case: &TestCase, store_counts: &mut Counts, base_counts: &mu
 }
 
 fn store_dataset(store: &QuadStore) -> Dataset {
-    let mut ds: Dataset = store.quads_for_pattern(None, None, None, None).unwrap().into_iter().collect();
+    let mut ds: Dataset = store
+        .quads_for_pattern(None, None, None, None)
+        .unwrap()
+        .into_iter()
+        .collect();
     ds.canonicalize(CanonicalizationAlgorithm::Unstable);
     ds
 }
@@ -508,7 +614,10 @@ fn store_dataset(store: &QuadStore) -> Dataset {
 fn check_update_eval(case: &TestCase, counts: &mut Counts) {
     let m = &case.manifest;
     let action = node(case.action.as_ref().expect("no action"));
-    let request = iri_of(&m.object(&action, &format!("{UT}request")).expect("no ut:request"));
+    let request = iri_of(
+        &m.object(&action, &format!("{UT}request"))
+            .expect("no ut:request"),
+    );
     let before = update_data(m, &action);
     let result = node(case.result.as_ref().expect("no result"));
     let after = update_data(m, &result);
@@ -535,7 +644,9 @@ fn check_update_eval(case: &TestCase, counts: &mut Counts) {
             if store_dataset(&store) == expected {
                 counts.passed += 1;
             } else {
-                counts.failed.push((case.id.clone(), "dataset differs".into()));
+                counts
+                    .failed
+                    .push((case.id.clone(), "dataset differs".into()));
             }
         }
         Err(e) => counts.failed.push((case.id.clone(), e.to_string())),
@@ -566,12 +677,20 @@ fn check_syntax(case: &TestCase, counts: &mut Counts, update: bool, positive: bo
     if ok == positive {
         counts.passed += 1;
     } else {
-        counts.failed.push((case.id.clone(), if positive { "refused" } else { "accepted" }.into()));
+        counts.failed.push((
+            case.id.clone(),
+            if positive { "refused" } else { "accepted" }.into(),
+        ));
     }
 }
 
 fn report(name: &str, c: &Counts) {
-    println!("{name}: {} passed, {} failed, of {}", c.passed, c.failed.len(), c.total);
+    println!(
+        "{name}: {} passed, {} failed, of {}",
+        c.passed,
+        c.failed.len(),
+        c.total
+    );
     for (id, why) in &c.failed {
         println!("  FAIL {id}: {why}");
     }
@@ -591,8 +710,12 @@ fn run_manifest(manifest: &str) -> (Counts, Counts, Counts) {
     for case in &cases {
         let kind = case.kind.rsplit('#').next().unwrap_or_default();
         match kind {
-            "PositiveSyntaxTest11" | "PositiveSyntaxTest" => check_syntax(case, &mut syntax, false, true),
-            "NegativeSyntaxTest11" | "NegativeSyntaxTest" => check_syntax(case, &mut syntax, false, false),
+            "PositiveSyntaxTest11" | "PositiveSyntaxTest" => {
+                check_syntax(case, &mut syntax, false, true)
+            }
+            "NegativeSyntaxTest11" | "NegativeSyntaxTest" => {
+                check_syntax(case, &mut syntax, false, false)
+            }
             "PositiveUpdateSyntaxTest11" => check_syntax(case, &mut syntax, true, true),
             "NegativeUpdateSyntaxTest11" => check_syntax(case, &mut syntax, true, false),
             "QueryEvaluationTest" => check_query_eval(case, &mut store_eval, &mut base_eval),
@@ -619,10 +742,23 @@ fn sparql11_query_suite() {
         .iter()
         .filter(|(id, _)| !base_failed.contains(&id) && !allowed(id))
         .collect();
-    assert!(regressions.is_empty(), "tests the baseline passes but the store fails: {regressions:#?}");
-    assert!(store.total > 200, "the manifests yielded too few evaluation tests");
-    let expected_syntax_failures: Vec<_> = syntax.failed.iter().filter(|(id, _)| !allowed(id)).collect();
-    assert!(expected_syntax_failures.is_empty(), "syntax tests failing: {expected_syntax_failures:#?}");
+    assert!(
+        regressions.is_empty(),
+        "tests the baseline passes but the store fails: {regressions:#?}"
+    );
+    assert!(
+        store.total > 200,
+        "the manifests yielded too few evaluation tests"
+    );
+    let expected_syntax_failures: Vec<_> = syntax
+        .failed
+        .iter()
+        .filter(|(id, _)| !allowed(id))
+        .collect();
+    assert!(
+        expected_syntax_failures.is_empty(),
+        "syntax tests failing: {expected_syntax_failures:#?}"
+    );
 }
 
 #[test]
@@ -630,7 +766,15 @@ fn sparql11_update_suite() {
     let (syntax, store, _) = run_manifest("manifest-sparql11-update.ttl");
     report("update syntax", &syntax);
     report("update evaluation on the store", &store);
-    let failures: Vec<_> = store.failed.iter().chain(syntax.failed.iter()).filter(|(id, _)| !allowed(id)).collect();
+    let failures: Vec<_> = store
+        .failed
+        .iter()
+        .chain(syntax.failed.iter())
+        .filter(|(id, _)| !allowed(id))
+        .collect();
     assert!(failures.is_empty(), "update tests failing: {failures:#?}");
-    assert!(store.total > 80, "the manifests yielded too few update tests");
+    assert!(
+        store.total > 80,
+        "the manifests yielded too few update tests"
+    );
 }

@@ -22,22 +22,39 @@ fn put_replaces_a_document_and_get_returns_it() {
     let store = QuadStore::temporary().unwrap();
     let doc = iri("https://pod.example/awa");
     let first = store
-        .put_document(doc.as_ref(), vec![t("https://pod.example/awa#me", NAME, Literal::from("Awa"))])
+        .put_document(
+            doc.as_ref(),
+            vec![t("https://pod.example/awa#me", NAME, Literal::from("Awa"))],
+        )
         .unwrap();
-    assert_eq!((first.inserted, first.removed, first.existed), (1, 0, false));
+    assert_eq!(
+        (first.inserted, first.removed, first.existed),
+        (1, 0, false)
+    );
     let second = store
         .put_document(
             doc.as_ref(),
             vec![
                 t("https://pod.example/awa#me", NAME, Literal::from("Awa D.")),
-                t("https://pod.example/awa#me", KNOWS, iri("https://pod.example/leo#me")),
+                t(
+                    "https://pod.example/awa#me",
+                    KNOWS,
+                    iri("https://pod.example/leo#me"),
+                ),
             ],
         )
         .unwrap();
-    assert_eq!((second.inserted, second.removed, second.existed), (2, 1, true));
+    assert_eq!(
+        (second.inserted, second.removed, second.existed),
+        (2, 1, true)
+    );
     let g = store.get_document(doc.as_ref()).unwrap().unwrap();
     assert_eq!(g.len(), 2);
-    assert!(g.contains(&t("https://pod.example/awa#me", NAME, Literal::from("Awa D."))));
+    assert!(g.contains(&t(
+        "https://pod.example/awa#me",
+        NAME,
+        Literal::from("Awa D.")
+    )));
     assert!(store.contains_document(doc.as_ref()).unwrap());
     assert_eq!(store.len().unwrap(), 2);
     assert!(store.remove_document(doc.as_ref()).unwrap());
@@ -81,7 +98,11 @@ fn blank_nodes_are_scoped_to_their_document() {
     let again = store
         .put_document(
             NamedNodeRef::new("https://a.example/doc").unwrap(),
-            vec![Triple::new(b.clone(), iri(NAME), Literal::from("https://a.example/doc"))],
+            vec![Triple::new(
+                b.clone(),
+                iri(NAME),
+                Literal::from("https://a.example/doc"),
+            )],
         )
         .unwrap();
     assert_eq!((again.inserted, again.removed), (0, 0));
@@ -94,11 +115,19 @@ fn a_transaction_spans_documents_and_keyspaces() {
         .transaction(|tx| {
             tx.put_document(
                 NamedNodeRef::new("https://pod.example/outbox/1").unwrap(),
-                vec![t("https://pod.example/outbox/1", NAME, Literal::from("Join"))],
+                vec![t(
+                    "https://pod.example/outbox/1",
+                    NAME,
+                    Literal::from("Join"),
+                )],
             )?;
             tx.put_document(
                 NamedNodeRef::new("https://pod.example/outbox/2").unwrap(),
-                vec![t("https://pod.example/outbox/2", NAME, Literal::from("Offer"))],
+                vec![t(
+                    "https://pod.example/outbox/2",
+                    NAME,
+                    Literal::from("Offer"),
+                )],
             )?;
             tx.keyspace_insert("delivery", b"0001", b"https://cod.example/inbox");
             Ok::<_, StoreError>(())
@@ -106,7 +135,10 @@ fn a_transaction_spans_documents_and_keyspaces() {
         .unwrap();
     assert_eq!(store.len().unwrap(), 2);
     let queue = store.keyspace("delivery");
-    assert_eq!(queue.get(b"0001").unwrap().as_deref(), Some(&b"https://cod.example/inbox"[..]));
+    assert_eq!(
+        queue.get(b"0001").unwrap().as_deref(),
+        Some(&b"https://cod.example/inbox"[..])
+    );
     assert_eq!(queue.scan_prefix(b"").count(), 1);
     // Another keyspace does not see it.
     assert_eq!(store.keyspace("deliver").scan_prefix(b"").count(), 0);
@@ -133,7 +165,11 @@ fn a_failed_transaction_writes_nothing() {
     });
     assert!(result.is_err());
     assert!(store.is_empty().unwrap());
-    assert!(!store.contains_document(NamedNodeRef::new("https://pod.example/doc").unwrap()).unwrap());
+    assert!(
+        !store
+            .contains_document(NamedNodeRef::new("https://pod.example/doc").unwrap())
+            .unwrap()
+    );
     assert_eq!(store.keyspace("delivery").get(b"k").unwrap(), None);
     // Ids allocated by the aborted transaction leave no dangling dictionary entry.
     assert_eq!(store.check_consistency().unwrap(), 0);
@@ -161,8 +197,15 @@ fn patterns_with_every_combination_of_bound_positions() {
         }
         store.put_document(graph.as_ref(), triples).unwrap();
     }
-    let default_quad = Quad::new(iri("https://ex.example/s0"), iri("https://ex.example/p0"), iri("https://ex.example/o0"), GraphName::DefaultGraph);
-    store.transaction(|tx| tx.insert(&default_quad).map(|_| ())).unwrap();
+    let default_quad = Quad::new(
+        iri("https://ex.example/s0"),
+        iri("https://ex.example/p0"),
+        iri("https://ex.example/o0"),
+        GraphName::DefaultGraph,
+    );
+    store
+        .transaction(|tx| tx.insert(&default_quad).map(|_| ()))
+        .unwrap();
     all.push(default_quad);
     let s: Term = iri("https://ex.example/s1").into();
     let p: Term = iri("https://ex.example/p0").into();
@@ -201,16 +244,36 @@ fn a_store_reopens_with_its_data() {
     {
         let store = QuadStore::open(dir.path(), &StoreOptions::default()).unwrap();
         store
-            .put_document(NamedNodeRef::new("https://pod.example/a").unwrap(), vec![t("https://pod.example/a", NAME, Literal::from("A"))])
+            .put_document(
+                NamedNodeRef::new("https://pod.example/a").unwrap(),
+                vec![t("https://pod.example/a", NAME, Literal::from("A"))],
+            )
             .unwrap();
         store.flush().unwrap();
     }
     let store = QuadStore::open(dir.path(), &StoreOptions::default()).unwrap();
     // New terms after reopening get fresh ids, never reusing one.
     store
-        .put_document(NamedNodeRef::new("https://pod.example/b").unwrap(), vec![t("https://pod.example/b", NAME, Literal::from("B"))])
+        .put_document(
+            NamedNodeRef::new("https://pod.example/b").unwrap(),
+            vec![t("https://pod.example/b", NAME, Literal::from("B"))],
+        )
         .unwrap();
-    assert_eq!(store.get_document(NamedNodeRef::new("https://pod.example/a").unwrap()).unwrap().unwrap().len(), 1);
-    assert_eq!(store.get_document(NamedNodeRef::new("https://pod.example/b").unwrap()).unwrap().unwrap().len(), 1);
+    assert_eq!(
+        store
+            .get_document(NamedNodeRef::new("https://pod.example/a").unwrap())
+            .unwrap()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .get_document(NamedNodeRef::new("https://pod.example/b").unwrap())
+            .unwrap()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(store.check_consistency().unwrap(), 2);
 }

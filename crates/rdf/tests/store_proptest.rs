@@ -17,7 +17,7 @@ fn term(i: u8) -> Term {
 }
 
 fn subject(i: u8) -> NamedOrBlankNode {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         BlankNode::new_unchecked(format!("b{}", i % 3)).into()
     } else {
         NamedNode::new_unchecked(format!("http://ex.example/n{}", i % 7)).into()
@@ -49,7 +49,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let q = (any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>());
     prop_oneof![
-        6 => q.clone().prop_map(Op::Insert),
+        6 => q.prop_map(Op::Insert),
         2 => q.prop_map(Op::Remove),
         1 => any::<u8>().prop_map(Op::ClearGraph),
     ]

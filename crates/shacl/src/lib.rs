@@ -222,7 +222,9 @@ fn list(g: &Graph, head: TermRef<'_>) -> Vec<Term> {
     // A cyclic list must not loop forever.
     let mut seen = HashSet::new();
     while let Some(n) = node_of(node.as_ref()) {
-        if n.as_ref() == NamedOrBlankNode::from(rdf::NIL.into_owned()).as_ref() || !seen.insert(n.clone()) {
+        if n.as_ref() == NamedOrBlankNode::from(rdf::NIL.into_owned()).as_ref()
+            || !seen.insert(n.clone())
+        {
             break;
         }
         if let Some(first) = g.object_for_subject_predicate(&n, rdf::FIRST) {
@@ -237,16 +239,50 @@ fn list(g: &Graph, head: TermRef<'_>) -> Vec<Term> {
 }
 
 const NODE_PARAMETERS: &[&str] = &[
-    "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property", "message",
-    "name", "description", "severity", "deactivated", "closed", "ignoredProperties", "order", "group",
+    "targetClass",
+    "targetNode",
+    "targetSubjectsOf",
+    "targetObjectsOf",
+    "property",
+    "message",
+    "name",
+    "description",
+    "severity",
+    "deactivated",
+    "closed",
+    "ignoredProperties",
+    "order",
+    "group",
 ];
 const PROPERTY_PARAMETERS: &[&str] = &[
-    "path", "name", "description", "message", "severity", "order", "group", "defaultValue",
+    "path",
+    "name",
+    "description",
+    "message",
+    "severity",
+    "order",
+    "group",
+    "defaultValue",
 ];
 const CONSTRAINTS: &[&str] = &[
-    "minCount", "maxCount", "datatype", "class", "nodeKind", "pattern", "flags", "in", "hasValue",
-    "languageIn", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "minLength",
-    "maxLength", "lessThan", "node",
+    "minCount",
+    "maxCount",
+    "datatype",
+    "class",
+    "nodeKind",
+    "pattern",
+    "flags",
+    "in",
+    "hasValue",
+    "languageIn",
+    "minInclusive",
+    "maxInclusive",
+    "minExclusive",
+    "maxExclusive",
+    "minLength",
+    "maxLength",
+    "lessThan",
+    "node",
 ];
 
 impl Shapes {
@@ -263,12 +299,18 @@ impl Shapes {
             if g.object_for_subject_predicate(&id, &sh("closed"))
                 .is_some_and(|t| literal_text(t) == Some("true"))
             {
-                return Err(ShapesError::Unsupported { shape: name, feature: format!("{SH}closed") });
+                return Err(ShapesError::Unsupported {
+                    shape: name,
+                    feature: format!("{SH}closed"),
+                });
             }
             let mut properties = Vec::new();
             for p in g.objects_for_subject_predicate(&id, &sh("property")) {
                 let Some(p) = node_of(p) else {
-                    return Err(ShapesError::Malformed { shape: name, message: "sh:property is a literal".into() });
+                    return Err(ShapesError::Malformed {
+                        shape: name,
+                        message: "sh:property is a literal".into(),
+                    });
                 };
                 properties.push(property_shape(g, &p)?);
             }
@@ -282,7 +324,10 @@ impl Shapes {
             };
             shapes.push(NodeShape {
                 target_classes: iris("targetClass"),
-                target_nodes: g.objects_for_subject_predicate(&id, &sh("targetNode")).map(|t| t.into_owned()).collect(),
+                target_nodes: g
+                    .objects_for_subject_predicate(&id, &sh("targetNode"))
+                    .map(|t| t.into_owned())
+                    .collect(),
                 target_subjects_of: iris("targetSubjectsOf"),
                 target_objects_of: iris("targetObjectsOf"),
                 message: messages(g, &id, &sh("message")),
@@ -322,13 +367,21 @@ impl Shapes {
     }
 }
 
-fn check_known(g: &Graph, id: &NamedOrBlankNode, name: &str, allowed: &[&str]) -> Result<(), ShapesError> {
+fn check_known(
+    g: &Graph,
+    id: &NamedOrBlankNode,
+    name: &str,
+    allowed: &[&str],
+) -> Result<(), ShapesError> {
     for t in g.triples_for_subject(id) {
         if let Some(local) = t.predicate.as_str().strip_prefix(SH)
             && !allowed.contains(&local)
             && !CONSTRAINTS.contains(&local)
         {
-            return Err(ShapesError::Unsupported { shape: name.to_owned(), feature: t.predicate.as_str().to_owned() });
+            return Err(ShapesError::Unsupported {
+                shape: name.to_owned(),
+                feature: t.predicate.as_str().to_owned(),
+            });
         }
     }
     Ok(())
@@ -339,16 +392,25 @@ fn property_shape(g: &Graph, id: &NamedOrBlankNode) -> Result<PropertyShape, Sha
     check_known(g, id, &name, PROPERTY_PARAMETERS)?;
     let path_term = g
         .object_for_subject_predicate(id, &sh("path"))
-        .ok_or_else(|| ShapesError::Malformed { shape: name.clone(), message: "a property shape without sh:path".into() })?;
+        .ok_or_else(|| ShapesError::Malformed {
+            shape: name.clone(),
+            message: "a property shape without sh:path".into(),
+        })?;
     let mut path = Vec::new();
     let step = |t: TermRef<'_>| -> Result<PathStep, ShapesError> {
         match t {
             TermRef::NamedNode(n) => Ok(PathStep::Forward(n.into_owned())),
             TermRef::BlankNode(b) => match g.object_for_subject_predicate(b, &sh("inversePath")) {
                 Some(TermRef::NamedNode(n)) => Ok(PathStep::Inverse(n.into_owned())),
-                _ => Err(ShapesError::Unsupported { shape: name.clone(), feature: "complex property path".into() }),
+                _ => Err(ShapesError::Unsupported {
+                    shape: name.clone(),
+                    feature: "complex property path".into(),
+                }),
             },
-            TermRef::Literal(_) => Err(ShapesError::Malformed { shape: name.clone(), message: "a literal as sh:path".into() }),
+            TermRef::Literal(_) => Err(ShapesError::Malformed {
+                shape: name.clone(),
+                message: "a literal as sh:path".into(),
+            }),
         }
     };
     if let TermRef::BlankNode(b) = path_term
@@ -378,11 +440,20 @@ fn property_shape(g: &Graph, id: &NamedOrBlankNode) -> Result<PropertyShape, Sha
     })
 }
 
-fn constraints(g: &Graph, id: &NamedOrBlankNode, name: &str) -> Result<Vec<Constraint>, ShapesError> {
+fn constraints(
+    g: &Graph,
+    id: &NamedOrBlankNode,
+    name: &str,
+) -> Result<Vec<Constraint>, ShapesError> {
     let mut out = Vec::new();
-    let malformed = |m: &str| ShapesError::Malformed { shape: name.to_owned(), message: m.to_owned() };
+    let malformed = |m: &str| ShapesError::Malformed {
+        shape: name.to_owned(),
+        message: m.to_owned(),
+    };
     let count = |t: TermRef<'_>| -> Result<usize, ShapesError> {
-        literal_text(t).and_then(|v| v.parse().ok()).ok_or_else(|| malformed("a count that is not a non-negative integer"))
+        literal_text(t)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| malformed("a count that is not a non-negative integer"))
     };
     let iri = |t: TermRef<'_>| -> Result<NamedNode, ShapesError> {
         match t {
@@ -397,7 +468,9 @@ fn constraints(g: &Graph, id: &NamedOrBlankNode, name: &str) -> Result<Vec<Const
         }
     };
     for t in g.triples_for_subject(id) {
-        let Some(local) = t.predicate.as_str().strip_prefix(SH) else { continue };
+        let Some(local) = t.predicate.as_str().strip_prefix(SH) else {
+            continue;
+        };
         let o = t.object;
         out.push(match local {
             "minCount" => Constraint::MinCount(count(o)?),
@@ -415,11 +488,17 @@ fn constraints(g: &Graph, id: &NamedOrBlankNode, name: &str) -> Result<Vec<Const
             "hasValue" => Constraint::HasValue(o.into_owned()),
             "in" => Constraint::In(list(g, o)),
             "languageIn" => Constraint::LanguageIn(
-                list(g, o).iter().filter_map(|t| literal_text(t.as_ref()).map(str::to_ascii_lowercase)).collect(),
+                list(g, o)
+                    .iter()
+                    .filter_map(|t| literal_text(t.as_ref()).map(str::to_ascii_lowercase))
+                    .collect(),
             ),
-            "node" => Constraint::Node(node_of(o).ok_or_else(|| malformed("sh:node must name a shape"))?),
+            "node" => {
+                Constraint::Node(node_of(o).ok_or_else(|| malformed("sh:node must name a shape"))?)
+            }
             "pattern" => {
-                let pattern = literal_text(o).ok_or_else(|| malformed("sh:pattern must be a string"))?;
+                let pattern =
+                    literal_text(o).ok_or_else(|| malformed("sh:pattern must be a string"))?;
                 let flags = g
                     .object_for_subject_predicate(id, &sh("flags"))
                     .and_then(literal_text)
@@ -431,7 +510,11 @@ fn constraints(g: &Graph, id: &NamedOrBlankNode, name: &str) -> Result<Vec<Const
                     .dot_matches_new_line(flags.contains('s'))
                     .ignore_whitespace(flags.contains('x'))
                     .size_limit(1 << 20);
-                let re = builder.build().map_err(|e| malformed(&format!("sh:pattern is not a valid regular expression: {e}")))?;
+                let re = builder.build().map_err(|e| {
+                    malformed(&format!(
+                        "sh:pattern is not a valid regular expression: {e}"
+                    ))
+                })?;
                 Constraint::Pattern(re)
             }
             _ => continue,
@@ -453,7 +536,10 @@ impl Context<'_> {
         let mut out = HashSet::from([class.clone()]);
         let mut todo = vec![class.clone()];
         while let Some(c) = todo.pop() {
-            for s in self.data.subjects_for_predicate_object(rdfs::SUB_CLASS_OF, &c) {
+            for s in self
+                .data
+                .subjects_for_predicate_object(rdfs::SUB_CLASS_OF, &c)
+            {
                 if let NamedOrBlankNode::NamedNode(n) = s.into_owned()
                     && out.insert(n.clone())
                 {
@@ -465,7 +551,9 @@ impl Context<'_> {
     }
 
     fn is_instance(&self, node: &Term, class: &NamedNode) -> bool {
-        let Some(n) = node_of(node.as_ref()) else { return false };
+        let Some(n) = node_of(node.as_ref()) else {
+            return false;
+        };
         let classes = self.subclasses(class);
         self.data
             .objects_for_subject_predicate(&n, rdf::TYPE)
@@ -549,7 +637,13 @@ impl Context<'_> {
         }
     }
 
-    fn check_node_shape(&self, shape: &NodeShape, focus: &Term, out: &mut Vec<ValidationResult>, depth: usize) {
+    fn check_node_shape(
+        &self,
+        shape: &NodeShape,
+        focus: &Term,
+        out: &mut Vec<ValidationResult>,
+        depth: usize,
+    ) {
         let field = "nœud";
         for c in &shape.constraints {
             if !self.value_ok(c, focus, focus, depth) {
@@ -570,9 +664,20 @@ impl Context<'_> {
         }
     }
 
-    fn check_property(&self, shape: &PropertyShape, focus: &Term, out: &mut Vec<ValidationResult>, depth: usize) {
+    fn check_property(
+        &self,
+        shape: &PropertyShape,
+        focus: &Term,
+        out: &mut Vec<ValidationResult>,
+        depth: usize,
+    ) {
         let values = self.values(focus, &shape.path);
-        let field = shape.name.fr.clone().or_else(|| shape.name.en.clone()).unwrap_or_else(|| shape.path_text.clone());
+        let field = shape
+            .name
+            .fr
+            .clone()
+            .or_else(|| shape.name.en.clone())
+            .unwrap_or_else(|| shape.path_text.clone());
         let mut fail = |c: &Constraint, value: Option<Term>| {
             let (fr, en) = c.default_message(&field);
             out.push(ValidationResult {
@@ -604,7 +709,11 @@ impl Context<'_> {
                 }
                 Constraint::LessThan(other) => {
                     let others = match node_of(focus.as_ref()) {
-                        Some(n) => self.data.objects_for_subject_predicate(&n, other).map(|t| t.into_owned()).collect(),
+                        Some(n) => self
+                            .data
+                            .objects_for_subject_predicate(&n, other)
+                            .map(|t| t.into_owned())
+                            .collect(),
                         None => Vec::new(),
                     };
                     for v in &values {
@@ -638,8 +747,12 @@ impl Context<'_> {
                 let k = kind.as_str().strip_prefix(SH).unwrap_or_default();
                 match v {
                     Term::NamedNode(_) => matches!(k, "IRI" | "BlankNodeOrIRI" | "IRIOrLiteral"),
-                    Term::BlankNode(_) => matches!(k, "BlankNode" | "BlankNodeOrIRI" | "BlankNodeOrLiteral"),
-                    Term::Literal(_) => matches!(k, "Literal" | "BlankNodeOrLiteral" | "IRIOrLiteral"),
+                    Term::BlankNode(_) => {
+                        matches!(k, "BlankNode" | "BlankNodeOrIRI" | "BlankNodeOrLiteral")
+                    }
+                    Term::Literal(_) => {
+                        matches!(k, "Literal" | "BlankNodeOrLiteral" | "IRIOrLiteral")
+                    }
                 }
             }
             Constraint::Pattern(re) => match v {
@@ -651,12 +764,20 @@ impl Context<'_> {
             Constraint::LanguageIn(langs) => match v {
                 Term::Literal(l) => l.language().is_some_and(|lang| {
                     let lang = lang.to_ascii_lowercase();
-                    langs.iter().any(|allowed| lang == *allowed || lang.starts_with(&format!("{allowed}-")))
+                    langs
+                        .iter()
+                        .any(|allowed| lang == *allowed || lang.starts_with(&format!("{allowed}-")))
                 }),
                 _ => false,
             },
-            Constraint::MinInclusive(b) => matches!(compare(v, &b.clone().into()), Some(Ordering::Greater | Ordering::Equal)),
-            Constraint::MaxInclusive(b) => matches!(compare(v, &b.clone().into()), Some(Ordering::Less | Ordering::Equal)),
+            Constraint::MinInclusive(b) => matches!(
+                compare(v, &b.clone().into()),
+                Some(Ordering::Greater | Ordering::Equal)
+            ),
+            Constraint::MaxInclusive(b) => matches!(
+                compare(v, &b.clone().into()),
+                Some(Ordering::Less | Ordering::Equal)
+            ),
             Constraint::MinExclusive(b) => compare(v, &b.clone().into()) == Some(Ordering::Greater),
             Constraint::MaxExclusive(b) => compare(v, &b.clone().into()) == Some(Ordering::Less),
             Constraint::MinLength(n) => string_len(v).is_some_and(|l| l >= *n),
@@ -699,21 +820,33 @@ fn well_formed(l: &Literal) -> bool {
     } else if dt == xsd::TIME {
         oxsdatatypes::Time::from_str(v).is_ok()
     } else if dt == xsd::NON_NEGATIVE_INTEGER || dt == xsd::POSITIVE_INTEGER {
-        oxsdatatypes::Integer::from_str(v).is_ok_and(|i| i >= oxsdatatypes::Integer::from(i64::from(dt == xsd::POSITIVE_INTEGER)))
+        oxsdatatypes::Integer::from_str(v)
+            .is_ok_and(|i| i >= oxsdatatypes::Integer::from(i64::from(dt == xsd::POSITIVE_INTEGER)))
     } else {
         true
     }
 }
 
 fn is_numeric(dt: NamedNodeRef<'_>) -> bool {
-    [xsd::INTEGER, xsd::DECIMAL, xsd::DOUBLE, xsd::FLOAT, xsd::NON_NEGATIVE_INTEGER, xsd::POSITIVE_INTEGER, xsd::INT, xsd::LONG]
-        .contains(&dt)
+    [
+        xsd::INTEGER,
+        xsd::DECIMAL,
+        xsd::DOUBLE,
+        xsd::FLOAT,
+        xsd::NON_NEGATIVE_INTEGER,
+        xsd::POSITIVE_INTEGER,
+        xsd::INT,
+        xsd::LONG,
+    ]
+    .contains(&dt)
 }
 
 /// Orders two literals of comparable types (numbers, dates, date-times, strings); `None` when
 /// they cannot be compared, which fails the constraint.
 fn compare(a: &Term, b: &Term) -> Option<Ordering> {
-    let (Term::Literal(a), Term::Literal(b)) = (a, b) else { return None };
+    let (Term::Literal(a), Term::Literal(b)) = (a, b) else {
+        return None;
+    };
     let (da, db) = (a.datatype(), b.datatype());
     if is_numeric(da) && is_numeric(db) {
         let x = f64::from_str(a.value().trim()).ok()?;

@@ -57,7 +57,13 @@ fn result_count(outcome: &QueryOutcome) -> usize {
 }
 
 /// Runs the benchmark and prints its JSON report.
-pub fn run(db: &Path, load: Option<&Path>, queries: &Path, runs: usize, cache_mb: u64) -> Result<()> {
+pub fn run(
+    db: &Path,
+    load: Option<&Path>,
+    queries: &Path,
+    runs: usize,
+    cache_mb: u64,
+) -> Result<()> {
     let options = StoreOptions {
         cache_capacity: cache_mb * 1024 * 1024,
         flush_every_ms: Some(1000),
@@ -90,11 +96,17 @@ pub fn run(db: &Path, load: Option<&Path>, queries: &Path, runs: usize, cache_mb
     };
     let mut results = serde_json::Map::new();
     for file in files {
-        let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = std::fs::read_to_string(&file)?;
-        let query = kommon_rdf::parse_query(&text, None).with_context(|| format!("parsing {name}"))?;
+        let query =
+            kommon_rdf::parse_query(&text, None).with_context(|| format!("parsing {name}"))?;
         // One warm-up run, as the pyoxigraph side does.
-        let first = store.query_parsed(&query, &query_options).with_context(|| format!("running {name}"))?;
+        let first = store
+            .query_parsed(&query, &query_options)
+            .with_context(|| format!("running {name}"))?;
         let count = result_count(&first);
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {

@@ -23,14 +23,20 @@ const DOCUMENTS_PER_TRANSACTION: usize = 2000;
 pub fn load_nquads(store: &QuadStore, path: &Path) -> Result<LoadStats> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let parser = oxttl::NQuadsParser::new().for_reader(BufReader::with_capacity(1 << 20, file));
-    let mut stats = LoadStats { quads: 0, documents: 0 };
+    let mut stats = LoadStats {
+        quads: 0,
+        documents: 0,
+    };
     let mut batch: Vec<(NamedNode, Vec<Triple>)> = Vec::new();
     let mut current: Option<(NamedNode, Vec<Triple>)> = None;
     for quad in parser {
         let quad = quad.with_context(|| format!("reading {}", path.display()))?;
         stats.quads += 1;
         let GraphName::NamedNode(graph) = quad.graph_name else {
-            anyhow::bail!("line {}: a quad in the default graph; every document needs a name", stats.quads);
+            anyhow::bail!(
+                "line {}: a quad in the default graph; every document needs a name",
+                stats.quads
+            );
         };
         let triple = Triple::new(quad.subject, quad.predicate, quad.object);
         match &mut current {

@@ -2,6 +2,7 @@
 
 mod bench;
 mod load;
+mod serve;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -19,6 +20,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the SPARQL endpoint (`/sparql`), the JSON-LD context and `/health`.
+    Serve {
+        /// The store folder.
+        #[arg(long, default_value = "./data/store", env = "KOMMON_STORE")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7878", env = "KOMMON_LISTEN")]
+        listen: std::net::SocketAddr,
+        /// Accept SPARQL updates carrying `Authorization: Bearer TOKEN`; without it, updates are refused.
+        #[arg(long, env = "KOMMON_UPDATE_TOKEN", hide_env_values = true)]
+        update_token: Option<String>,
+        /// Longest query time, in seconds.
+        #[arg(long, default_value_t = 30, env = "KOMMON_QUERY_TIMEOUT")]
+        timeout: u64,
+    },
     /// Load an N-Quads file, one document per named graph.
     Load {
         /// The store folder.
@@ -61,28 +77,51 @@ enum Command {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
+        Command::Serve {
+            data,
+            listen,
+            update_token,
+            timeout,
+        } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(serve::run(&data, listen, update_token, timeout))?;
+        }
         Command::Load { data, file } => {
             let store = QuadStore::open(&data, &StoreOptions::default())?;
             let stats = load::load_nquads(&store, &file)?;
             store.flush()?;
-            eprintln!("{} quads in {} documents loaded", stats.quads, stats.documents);
+            eprintln!(
+                "{} quads in {} documents loaded",
+                stats.quads, stats.documents
+            );
         }
         Command::Dump { data } => {
             let store = QuadStore::open(&data, &StoreOptions::default())?;
             let quads = store.quads_for_pattern(None, None, None, None)?;
             let bytes = serialize_quads(RdfFormat::NQuads, &quads)?;
-            std::io::stdout().lock().write_all(&bytes).context("writing to standard output")?;
+            std::io::stdout()
+                .lock()
+                .write_all(&bytes)
+                .context("writing to standard output")?;
         }
         Command::Check { data } => {
             let store = QuadStore::open(&data, &StoreOptions::default())?;
             let n = store.check_consistency()?;
             eprintln!("consistent: {n} quads");
         }
-        Command::Bench { db, load, queries, runs, cache_mb } => {
+        Command::Bench {
+            db,
+            load,
+            queries,
+            runs,
+            cache_mb,
+        } => {
             bench::run(&db, load.as_deref(), &queries, runs, cache_mb)?;
         }
     }
