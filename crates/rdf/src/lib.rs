@@ -18,6 +18,7 @@
 //! answer quad patterns.
 
 pub mod codec;
+mod complexity;
 mod dataset;
 mod encoding;
 mod error;

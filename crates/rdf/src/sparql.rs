@@ -55,6 +55,11 @@ pub enum SparqlError {
     /// `DROP`, `CLEAR`, `ADD`, `MOVE` or `COPY` of a graph that does not exist, without `SILENT`.
     #[error("the graph <{0}> does not exist")]
     GraphMissing(String),
+    /// The query joins too many unrelated groups of patterns (a cross product).
+    #[error(
+        "the query joins {0} groups of patterns that share no variable (a cross product); connect them with shared variables or split the query"
+    )]
+    TooComplex(usize),
     /// The query is valid but cannot be evaluated (an unsupported SERVICE, for example).
     #[error("query evaluation failed: {0}")]
     Evaluation(String),
@@ -249,6 +254,10 @@ pub struct QueryOptions {
     pub timeout: Option<Duration>,
     /// Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) in a result.
     pub max_results: Option<usize>,
+    /// Most groups of unrelated patterns joined together (a cross product); see
+    /// `docs/store.md`. Public endpoints set it, since the time limit cannot stop a large
+    /// cross product computed in memory.
+    pub max_independent_patterns: Option<usize>,
 }
 
 impl Default for QueryOptions {
@@ -258,6 +267,7 @@ impl Default for QueryOptions {
             default_graph_as_union: false,
             timeout: Some(Duration::from_secs(30)),
             max_results: Some(1_000_000),
+            max_independent_patterns: None,
         }
     }
 }
@@ -389,6 +399,18 @@ impl QuadStore {
         query: &Query,
         options: &QueryOptions,
     ) -> Result<QueryOutcome, SparqlError> {
+        if let Some(max) = options.max_independent_patterns {
+            let pattern = match query {
+                Query::Select { pattern, .. }
+                | Query::Construct { pattern, .. }
+                | Query::Describe { pattern, .. }
+                | Query::Ask { pattern, .. } => pattern,
+            };
+            let factors = crate::complexity::independent_factors(pattern);
+            if factors > max {
+                return Err(SparqlError::TooComplex(factors));
+            }
+        }
         let Some(limit) = options.timeout else {
             return self.evaluate(query, options, &Deadline::new(None));
         };

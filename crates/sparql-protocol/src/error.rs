@@ -71,6 +71,7 @@ pub fn sparql_status(error: &SparqlError) -> StatusCode {
     match error {
         SparqlError::Syntax { .. }
         | SparqlError::TooManyResults(_)
+        | SparqlError::TooComplex(_)
         | SparqlError::GraphExists(_)
         | SparqlError::GraphMissing(_)
         | SparqlError::Evaluation(_) => StatusCode::BAD_REQUEST,

@@ -89,6 +89,9 @@ pub struct EndpointOptions {
     pub timeout: Option<Duration>,
     /// Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) in an answer. Default 1,000,000.
     pub max_results: Option<usize>,
+    /// Most groups of unrelated patterns a query may join (a cross product), which no time
+    /// limit can stop once computed in memory. Default 2.
+    pub max_independent_patterns: Option<usize>,
     /// Largest request body, and largest query string, in bytes. Default 1 MiB.
     pub max_body_bytes: usize,
     /// Whether a query without a dataset (no `FROM`, no `default-graph-uri`) sees the union of
@@ -109,6 +112,7 @@ impl Default for EndpointOptions {
         Self {
             timeout: query.timeout,
             max_results: query.max_results,
+            max_independent_patterns: Some(2),
             max_body_bytes: 1024 * 1024,
             default_graph_as_union: true,
             base_iri: None,
@@ -123,6 +127,7 @@ impl fmt::Debug for EndpointOptions {
         f.debug_struct("EndpointOptions")
             .field("timeout", &self.timeout)
             .field("max_results", &self.max_results)
+            .field("max_independent_patterns", &self.max_independent_patterns)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("default_graph_as_union", &self.default_graph_as_union)
             .field("base_iri", &self.base_iri)
@@ -292,6 +297,7 @@ fn run_query(
         default_graph_as_union: options.default_graph_as_union,
         timeout: options.timeout,
         max_results: options.max_results,
+        max_independent_patterns: options.max_independent_patterns,
     };
     let start = Instant::now();
     let outcome = endpoint

@@ -778,6 +778,8 @@ async fn a_runaway_query_is_stopped_at_the_time_limit() {
     let url = serve(EndpointOptions {
         timeout: Some(Duration::from_millis(200)),
         max_results: None,
+        // The guard against cross products is off here, to test the time limit itself.
+        max_independent_patterns: None,
         ..EndpointOptions::default()
     })
     .await;
@@ -785,6 +787,7 @@ async fn a_runaway_query_is_stopped_at_the_time_limit() {
     // 18 variables, about 30 s of work without a limit. Not more: spareval checks for
     // cancellation only when it reads the store, and this query reads it only at the start, so
     // the abandoned worker runs on to the end after the 503 (7 patterns: 6 minutes and 5 GB).
+    // That is why the default options refuse such queries before evaluation (next test).
     let mut runaway = String::from("SELECT * WHERE {");
     for i in 0..6 {
         runaway.push_str(&format!(" ?s{i} ?p{i} ?o{i} ."));
@@ -799,6 +802,29 @@ async fn a_runaway_query_is_stopped_at_the_time_limit() {
         elapsed < Duration::from_secs(5),
         "answered after {elapsed:?}"
     );
+}
+
+#[tokio::test]
+async fn cross_products_are_refused_before_evaluation() {
+    let url = serve(EndpointOptions::default()).await;
+    let mut product = String::from("SELECT (COUNT(*) AS ?n) WHERE {");
+    for i in 0..7 {
+        product.push_str(&format!(" ?s{i} ?p{i} ?o{i} ."));
+    }
+    product.push_str(" }");
+    let start = Instant::now();
+    let response = query(&url, &product, JSON_RESULTS).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(text(response).await.contains("cross product"));
+    assert!(start.elapsed() < Duration::from_secs(2));
+    // Two unrelated groups stay allowed: a time limit can still stop them.
+    let two = query(
+        &url,
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 1",
+        JSON_RESULTS,
+    )
+    .await;
+    assert_eq!(two.status(), StatusCode::OK);
 }
 
 #[tokio::test]
