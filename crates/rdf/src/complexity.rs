@@ -199,8 +199,8 @@ fn count_components(atoms: &[Atom<'_>]) -> usize {
         }
     }
     let mut roots = HashSet::new();
-    for i in 0..vars.len() {
-        if !vars[i].is_empty() {
+    for (i, v) in vars.iter().enumerate() {
+        if !v.is_empty() {
             roots.insert(find(&mut parent, i));
         }
     }
