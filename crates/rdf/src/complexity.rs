@@ -77,6 +77,7 @@ fn children(p: &GraphPattern) -> Vec<&GraphPattern> {
             Vec::new()
         }
         GraphPattern::Join { left, right }
+        | GraphPattern::Lateral { left, right }
         | GraphPattern::LeftJoin { left, right, .. }
         | GraphPattern::Union { left, right }
         | GraphPattern::Minus { left, right } => vec![left, right],

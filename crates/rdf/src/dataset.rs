@@ -4,26 +4,35 @@
 
 use crate::encoding::{DEFAULT_GRAPH_ID, encode_term, read_id, term_hash};
 use crate::error::StoreError;
-use crate::store::{GRAPHS, PendingChanges, StoreInner, scan_tree};
+use crate::store::{GRAPHS, PendingChanges, Reader};
 use oxrdf::Term;
 use spareval::{InternalQuad, QueryableDataset};
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
-/// A term as the evaluator handles it: the id of a term the store knows, or a term it has never
-/// seen (a query constant, a computed value). A stored term is always `Stored`, so derived
-/// equality is RDF term equality.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InternalTerm {
-    /// A term of the dictionary.
-    Stored(u64),
-    /// A term the dictionary does not hold.
-    Fresh(Term),
+/// A term as the evaluator handles it: an 8-byte id. Below [`FRESH_BASE`] it is the id of a term
+/// of the store's dictionary; from it up, the id of a term the store has never seen (a query
+/// constant, a computed value), numbered for the duration of one query. A term always gets the
+/// same id within a query, so equality of ids is RDF term equality, and the evaluator's hash
+/// joins work on plain integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InternalTerm(u64);
+
+/// The first id of terms that are not in the store.
+const FRESH_BASE: u64 = 1 << 63;
+
+#[derive(Default)]
+struct FreshTerms {
+    ids: HashMap<Term, u64>,
+    terms: Vec<Term>,
 }
 
 /// A read view of the store for one query.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DatasetView<'a> {
-    store: &'a StoreInner,
+    reader: Reader,
+    fresh: Rc<RefCell<FreshTerms>>,
     pending: Option<&'a PendingChanges>,
     /// `None`: every graph is readable. Otherwise the ids of the readable graphs
     /// ([`DEFAULT_GRAPH_ID`] for the default graph).
@@ -32,12 +41,13 @@ pub struct DatasetView<'a> {
 
 impl<'a> DatasetView<'a> {
     pub(crate) fn new(
-        store: &'a StoreInner,
+        reader: Reader,
         pending: Option<&'a PendingChanges>,
         readable: Option<&'a HashSet<u64>>,
     ) -> Self {
         Self {
-            store,
+            reader,
+            fresh: Rc::default(),
             pending,
             readable,
         }
@@ -53,16 +63,16 @@ impl<'a> DatasetView<'a> {
         {
             return Ok(created);
         }
-        self.store.graph_exists(gid)
+        self.reader.graph_exists(gid)
     }
 }
 
 fn id_of(term: Option<&InternalTerm>) -> Result<Option<u64>, ()> {
     match term {
         None => Ok(None),
-        Some(InternalTerm::Stored(id)) => Ok(Some(*id)),
         // A term the store has never seen matches nothing.
-        Some(InternalTerm::Fresh(_)) => Err(()),
+        Some(InternalTerm(id)) if *id >= FRESH_BASE => Err(()),
+        Some(InternalTerm(id)) => Ok(Some(*id)),
     }
 }
 
@@ -70,13 +80,13 @@ type QuadResult = Result<InternalQuad<InternalTerm>, StoreError>;
 
 fn to_internal(q: [u64; 4]) -> InternalQuad<InternalTerm> {
     InternalQuad {
-        subject: InternalTerm::Stored(q[0]),
-        predicate: InternalTerm::Stored(q[1]),
-        object: InternalTerm::Stored(q[2]),
+        subject: InternalTerm(q[0]),
+        predicate: InternalTerm(q[1]),
+        object: InternalTerm(q[2]),
         graph_name: if q[3] == DEFAULT_GRAPH_ID {
             None
         } else {
-            Some(InternalTerm::Stored(q[3]))
+            Some(InternalTerm(q[3]))
         },
     }
 }
@@ -114,8 +124,8 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
         {
             return nothing;
         }
-        let view = *self;
-        let committed = scan_tree(&self.store.tree, bound).filter_map(move |q| match q {
+        let view = self.clone();
+        let committed = self.reader.scan_ids(bound).filter_map(move |q| match q {
             Err(e) => Some(Err(e)),
             Ok(q) => {
                 if (any_named && q[3] == DEFAULT_GRAPH_ID) || !view.is_readable(q[3]) {
@@ -141,9 +151,9 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
                                 .zip(q.iter())
                                 .all(|(b, id)| b.is_none_or(|b| b == *id))
                             && !(any_named && q[3] == DEFAULT_GRAPH_ID)
-                            && view.is_readable(q[3])
+                            && self.is_readable(q[3])
                     })
-                    .filter_map(|(q, _)| match self.store.contains_quad(q) {
+                    .filter_map(|(q, _)| match self.reader.contains_quad(q) {
                         Ok(true) => None,
                         Ok(false) => Some(Ok(to_internal(*q))),
                         Err(e) => Some(Err(e)),
@@ -158,16 +168,17 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
     fn internal_named_graphs(
         &self,
     ) -> impl Iterator<Item = Result<InternalTerm, StoreError>> + use<'a> {
-        let view = *self;
+        let view = self.clone();
         let mut out: Vec<Result<InternalTerm, StoreError>> = Vec::new();
-        for entry in self.store.tree.scan_prefix([GRAPHS]) {
+        for entry in self.reader.prefix([GRAPHS]) {
             match entry
+                .key()
                 .map_err(StoreError::from)
-                .and_then(|(k, _)| Ok(read_id(&k[1..])?.0))
+                .and_then(|k| Ok(read_id(&k[1..])?.0))
             {
                 Ok(gid) => {
                     if view.is_readable(gid) && view.graph_exists(gid).unwrap_or(false) {
-                        out.push(Ok(InternalTerm::Stored(gid)));
+                        out.push(Ok(InternalTerm(gid)));
                     }
                 }
                 Err(e) => out.push(Err(e)),
@@ -175,9 +186,11 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
         }
         if let Some(p) = self.pending {
             for (&gid, &created) in &p.graphs {
-                if created && view.is_readable(gid) && !self.store.graph_exists(gid).unwrap_or(true)
+                if created
+                    && view.is_readable(gid)
+                    && !self.reader.graph_exists(gid).unwrap_or(true)
                 {
-                    out.push(Ok(InternalTerm::Stored(gid)));
+                    out.push(Ok(InternalTerm(gid)));
                 }
             }
         }
@@ -186,8 +199,8 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
 
     fn contains_internal_graph_name(&self, graph_name: &InternalTerm) -> Result<bool, StoreError> {
         match graph_name {
-            InternalTerm::Stored(gid) => Ok(self.is_readable(*gid) && self.graph_exists(*gid)?),
-            InternalTerm::Fresh(_) => Ok(false),
+            InternalTerm(gid) if *gid >= FRESH_BASE => Ok(false),
+            InternalTerm(gid) => Ok(self.is_readable(*gid) && self.graph_exists(*gid)?),
         }
     }
 
@@ -197,25 +210,38 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
         if let Some(p) = self.pending
             && let Some(&id) = p.new_terms.get(&term_hash(&buf))
         {
-            return Ok(InternalTerm::Stored(id));
+            return Ok(InternalTerm(id));
         }
-        Ok(match self.store.lookup_encoded(&buf)? {
-            Some(id) => InternalTerm::Stored(id),
-            None => InternalTerm::Fresh(term),
-        })
+        if let Some(id) = self.reader.lookup_encoded(&buf)? {
+            return Ok(InternalTerm(id));
+        }
+        let mut fresh = self.fresh.borrow_mut();
+        if let Some(&id) = fresh.ids.get(&term) {
+            return Ok(InternalTerm(id));
+        }
+        let id = FRESH_BASE + fresh.terms.len() as u64;
+        fresh.terms.push(term.clone());
+        fresh.ids.insert(term, id);
+        Ok(InternalTerm(id))
     }
 
     fn externalize_term(&self, term: InternalTerm) -> Result<Term, StoreError> {
-        match term {
-            InternalTerm::Stored(id) => {
-                if let Some(p) = self.pending
-                    && let Some(t) = p.new_term_values.get(&id)
-                {
-                    return Ok(t.clone());
-                }
-                self.store.term(id)
-            }
-            InternalTerm::Fresh(t) => Ok(t),
+        let InternalTerm(id) = term;
+        if id >= FRESH_BASE {
+            let index = (id - FRESH_BASE) as usize;
+            return self
+                .fresh
+                .borrow()
+                .terms
+                .get(index)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupted(format!("unknown query-local term {index}")));
         }
+        if let Some(p) = self.pending
+            && let Some(t) = p.new_term_values.get(&id)
+        {
+            return Ok(t.clone());
+        }
+        self.reader.term(id)
     }
 }

@@ -305,6 +305,16 @@ struct Deadline {
 }
 
 impl Deadline {
+    /// A deadline whose token someone else cancels (the caller waiting on a worker thread).
+    fn cancelled_by_caller(limit: Duration) -> Self {
+        Self {
+            token: CancellationToken::new(),
+            done: Arc::new(AtomicBool::new(false)),
+            limit: Some(limit),
+            start: Instant::now(),
+        }
+    }
+
     fn new(limit: Option<Duration>) -> Self {
         let token = CancellationToken::new();
         let done = Arc::new(AtomicBool::new(false));
@@ -421,7 +431,7 @@ impl QuadStore {
         let state = Arc::new(AtomicU8::new(RUNNING));
         let (store, query, options, worker_state) =
             (self.clone(), query.clone(), options.clone(), state.clone());
-        let deadline = Deadline::new(Some(limit));
+        let deadline = Deadline::cancelled_by_caller(limit);
         let token = deadline.token.clone();
         std::thread::Builder::new()
             .name("sparql-query".into())
@@ -451,6 +461,38 @@ impl QuadStore {
         }
     }
 
+    /// Evaluates a query and returns spareval's plan with the time and row count of each step, as
+    /// JSON: what an administrator reads to understand a slow query.
+    pub fn explain(&self, query: &Query, options: &QueryOptions) -> Result<String, SparqlError> {
+        let readable = self.readable_ids(&options.readable)?;
+        let view = DatasetView::new(self.inner().snapshot(), None, readable.as_ref());
+        let evaluator = QueryEvaluator::new().compute_statistics();
+        let mut prepared = evaluator.prepare(query);
+        if options.default_graph_as_union {
+            prepared.dataset_mut().set_default_graph_as_union();
+        }
+        let (results, explanation) = prepared.explain(view);
+        let deadline = Deadline::new(None);
+        match results.map_err(|e| deadline.error(e))? {
+            QueryResults::Solutions(s) => {
+                for r in s {
+                    r.map_err(|e| deadline.error(e))?;
+                }
+            }
+            QueryResults::Graph(t) => {
+                for r in t {
+                    r.map_err(|e| deadline.error(e))?;
+                }
+            }
+            QueryResults::Boolean(_) => {}
+        }
+        let mut out = Vec::new();
+        explanation
+            .write_in_json(&mut out)
+            .map_err(|e| SparqlError::Evaluation(e.to_string()))?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
     fn evaluate(
         &self,
         query: &Query,
@@ -458,7 +500,7 @@ impl QuadStore {
         deadline: &Deadline,
     ) -> Result<QueryOutcome, SparqlError> {
         let readable = self.readable_ids(&options.readable)?;
-        let view = DatasetView::new(self.inner(), None, readable.as_ref());
+        let view = DatasetView::new(self.inner().snapshot(), None, readable.as_ref());
         let evaluator = QueryEvaluator::new().with_cancellation_token(deadline.token.clone());
         let mut prepared = evaluator.prepare(query);
         let has_dataset_clause = match query {
@@ -641,7 +683,7 @@ fn apply_operation(
             pattern,
         } => {
             let changes = {
-                let view = DatasetView::new(tx.store().inner(), Some(&tx.pending), None);
+                let view = DatasetView::new(tx.reader.clone(), Some(&tx.pending), None);
                 let evaluator =
                     QueryEvaluator::new().with_cancellation_token(deadline.token.clone());
                 let prepared = evaluator.prepare_delete_insert(

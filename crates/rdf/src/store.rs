@@ -1,22 +1,23 @@
-//! The quad store: a term dictionary and six quad indexes in one sled tree, one named graph per
-//! document.
+//! The quad store: a term dictionary and six quad indexes in one fjall keyspace, one named graph
+//! per document.
 //!
-//! Everything lives in a single sled tree, each kind of entry under its own leading byte. That
-//! choice is what makes every write atomic cheaply: a document, the dictionary entries for its new
-//! terms and any entries of other components (a delivery queue, an inbox log) go into one
-//! `sled::Batch`, which sled applies atomically and recovers atomically after a crash. Writers
-//! are serialised by one mutex, which keeps id allocation and the diff of a replaced document
-//! exact; readers never take it.
+//! Everything lives in a single keyspace, each kind of entry under its own leading byte. A
+//! document, the dictionary entries for its new terms and any entries of other components (a
+//! delivery queue, an inbox log) go into one fjall write batch, which fjall applies atomically
+//! and recovers atomically after a crash. Writers are serialised by one mutex, which keeps id
+//! allocation and the diff of a replaced document exact; readers never take it and read from a
+//! snapshot, so a query or a document read sees every write wholly or not at all.
 
 use crate::encoding::{
     DEFAULT_GRAPH_ID, decode_term, encode_term, read_four_ids, read_id, term_hash, write_id,
 };
 use crate::error::StoreError;
+use fjall::Readable;
 use oxrdf::{
     BlankNode, Graph, GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
     Term, Triple,
 };
-use parking_lot::{Mutex, MutexGuard, RwLock};
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -29,7 +30,9 @@ const META: u8 = 0x30;
 const KEYSPACE: u8 = 0x40;
 
 const FORMAT_KEY: &[u8] = &[META, b'f'];
-const FORMAT_VERSION: &[u8] = b"kommon-store-1";
+const FORMAT_VERSION: &[u8] = b"kommon-store-2";
+
+static TEMPORARY_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// One of the six quad indexes: the order in which it lays out subject (0), predicate (1),
 /// object (2) and graph (3).
@@ -105,17 +108,25 @@ impl Index {
 /// Tuning of a store; the defaults suit a laptop and the tests.
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
-    /// Bytes of sled's page cache. Keeps the resident memory of a large store bounded.
+    /// Bytes of fjall's block cache. With the write buffers, keeps resident memory bounded.
     pub cache_capacity: u64,
-    /// How often sled flushes its log to disk in the background, in milliseconds.
-    pub flush_every_ms: Option<u64>,
+    /// Bytes of the memtable kept before it is flushed to disk.
+    pub write_buffer_bytes: u64,
+    /// Terms kept decoded in memory (each way: id to term, term to id).
+    pub term_cache_entries: usize,
+    /// Whether every commit waits for `fdatasync`. Without it a commit reaches the operating
+    /// system before returning, which survives the process being killed but not a power loss
+    /// of the last moment; [`QuadStore::flush`] syncs on demand.
+    pub sync_commits: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            cache_capacity: 256 * 1024 * 1024,
-            flush_every_ms: Some(500),
+            cache_capacity: 128 * 1024 * 1024,
+            write_buffer_bytes: 64 * 1024 * 1024,
+            term_cache_entries: 500_000,
+            sync_commits: false,
         }
     }
 }
@@ -131,7 +142,7 @@ pub struct DocumentChange {
     pub existed: bool,
 }
 
-/// A Linked Data store: one sled database holding documents as named graphs.
+/// A Linked Data store: one fjall database holding documents as named graphs.
 ///
 /// Cloning is cheap and gives another handle on the same store.
 #[derive(Clone)]
@@ -140,55 +151,65 @@ pub struct QuadStore {
 }
 
 pub(crate) struct StoreInner {
-    db: sled::Db,
-    pub(crate) tree: sled::Tree,
+    db: fjall::Database,
+    ks: fjall::Keyspace,
     writer: Mutex<()>,
     next_id: AtomicU64,
-    /// Shards of per-document locks, so that a reader of one document never sees half of a write
-    /// to it; queries do not take them (see `docs/store.md`).
-    document_locks: Vec<RwLock<()>>,
+    sync_commits: bool,
+    caches: Arc<TermCaches>,
 }
 
-const LOCK_SHARDS: usize = 64;
+/// In-memory caches of the dictionary. A term's id never changes once committed (ids are never
+/// reused), so both mappings can be cached without invalidation, whatever snapshot reads them.
+pub(crate) struct TermCaches {
+    terms: quick_cache::sync::Cache<u64, Term>,
+    ids: quick_cache::sync::Cache<[u8; 16], u64>,
+}
+
+/// Reads of the store, either of its latest state or of a snapshot; all lookups go through it.
+#[derive(Clone)]
+pub(crate) struct Reader {
+    ks: fjall::Keyspace,
+    snapshot: Option<fjall::Snapshot>,
+    caches: Arc<TermCaches>,
+}
 
 impl QuadStore {
     /// Opens (or creates) a store in the folder `path`.
     pub fn open(path: impl AsRef<Path>, options: &StoreOptions) -> Result<Self, StoreError> {
-        let config = sled::Config::new()
-            .path(path)
-            .cache_capacity(options.cache_capacity)
-            .flush_every_ms(options.flush_every_ms);
-        Self::from_config(config)
+        let builder = fjall::Database::builder(path.as_ref()).cache_size(options.cache_capacity);
+        Self::from_builder(builder, options)
     }
 
     /// A store that lives in a temporary folder removed when the last handle is dropped.
     pub fn temporary() -> Result<Self, StoreError> {
-        Self::from_config(
-            sled::Config::new()
-                .temporary(true)
-                .cache_capacity(64 * 1024 * 1024),
-        )
+        let dir = std::env::temp_dir().join(format!(
+            "kommon-store-{}-{}",
+            std::process::id(),
+            TEMPORARY_COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        let builder = fjall::Database::builder(&dir)
+            .temporary(true)
+            .cache_size(16 * 1024 * 1024);
+        let options = StoreOptions {
+            cache_capacity: 16 * 1024 * 1024,
+            write_buffer_bytes: 8 * 1024 * 1024,
+            term_cache_entries: 10_000,
+            sync_commits: false,
+        };
+        Self::from_builder(builder, &options)
     }
 
-    fn from_config(config: sled::Config) -> Result<Self, StoreError> {
-        // sled releases its file lock when its background flusher lets go of the database, a
-        // moment after the last handle is dropped; reopening at once (a restart, a restore)
-        // waits for that instead of failing.
-        let mut attempts = 0;
-        let db = loop {
-            match config.open() {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if e.to_string().contains("could not acquire lock") && attempts < 40 =>
-                {
-                    attempts += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
-        let tree: sled::Tree = (*db).clone();
-        match tree.get(FORMAT_KEY)? {
+    fn from_builder(
+        builder: fjall::DatabaseBuilder<fjall::Database>,
+        options: &StoreOptions,
+    ) -> Result<Self, StoreError> {
+        let db = builder.open()?;
+        let memtable_bytes = options.write_buffer_bytes.max(1024 * 1024);
+        let ks = db.keyspace("store", move || {
+            fjall::KeyspaceCreateOptions::default().max_memtable_size(memtable_bytes)
+        })?;
+        match ks.get(FORMAT_KEY)? {
             Some(v) if v.as_ref() == FORMAT_VERSION => {}
             Some(v) => {
                 return Err(StoreError::Corrupted(format!(
@@ -198,12 +219,12 @@ impl QuadStore {
                 )));
             }
             None => {
-                tree.insert(FORMAT_KEY, FORMAT_VERSION)?;
+                ks.insert(FORMAT_KEY, FORMAT_VERSION)?;
             }
         }
-        let next_id = match tree.scan_prefix([ID_TO_TERM]).next_back() {
+        let next_id = match ks.prefix([ID_TO_TERM]).next_back() {
             Some(entry) => {
-                let (k, _) = entry?;
+                let k = entry.key()?;
                 read_id(&k[1..])?.0 + 1
             }
             None => 1,
@@ -211,10 +232,14 @@ impl QuadStore {
         Ok(Self {
             inner: Arc::new(StoreInner {
                 db,
-                tree,
+                ks,
                 writer: Mutex::new(()),
                 next_id: AtomicU64::new(next_id.max(1)),
-                document_locks: (0..LOCK_SHARDS).map(|_| RwLock::new(())).collect(),
+                sync_commits: options.sync_commits,
+                caches: Arc::new(TermCaches {
+                    terms: quick_cache::sync::Cache::new(options.term_cache_entries.max(16)),
+                    ids: quick_cache::sync::Cache::new(options.term_cache_entries.max(16)),
+                }),
             }),
         })
     }
@@ -235,6 +260,7 @@ impl QuadStore {
         let guard = self.inner.writer.lock();
         let mut tx = Transaction {
             store: self,
+            reader: self.inner.live(),
             _guard: guard,
             pending: PendingChanges::default(),
             keyspace_writes: Vec::new(),
@@ -261,20 +287,21 @@ impl QuadStore {
 
     /// Reads a whole document, or `None` if there is no such document.
     pub fn get_document(&self, graph: NamedNodeRef<'_>) -> Result<Option<Graph>, StoreError> {
-        let _lock = self.inner.document_lock(graph.as_str()).read();
-        let Some(gid) = self.lookup(&Term::NamedNode(graph.into_owned()))? else {
+        // One snapshot for the whole read: the document is wholly old or wholly new.
+        let reader = self.inner.snapshot();
+        let Some(gid) = reader.lookup(&Term::NamedNode(graph.into_owned()))? else {
             return Ok(None);
         };
-        if !self.inner.graph_exists(gid)? {
+        if !reader.graph_exists(gid)? {
             return Ok(None);
         }
         let mut out = Graph::new();
-        for quad in self.inner.scan_ids([None, None, None, Some(gid)]) {
+        for quad in reader.scan_ids([None, None, None, Some(gid)]) {
             let [s, p, o, _] = quad?;
             out.insert(&Triple::new(
-                self.inner.subject(s)?,
-                self.inner.named_node(p)?,
-                self.inner.term(o)?,
+                reader.subject(s)?,
+                reader.named_node(p)?,
+                reader.term(o)?,
             ));
         }
         Ok(Some(out))
@@ -282,18 +309,20 @@ impl QuadStore {
 
     /// Whether a document (a named graph, possibly empty) exists.
     pub fn contains_document(&self, graph: NamedNodeRef<'_>) -> Result<bool, StoreError> {
-        match self.lookup(&Term::NamedNode(graph.into_owned()))? {
-            Some(gid) => self.inner.graph_exists(gid),
+        let reader = self.inner.live();
+        match reader.lookup(&Term::NamedNode(graph.into_owned()))? {
+            Some(gid) => reader.graph_exists(gid),
             None => Ok(false),
         }
     }
 
     /// The names of all documents, in no particular order.
     pub fn documents(&self) -> impl Iterator<Item = Result<NamedOrBlankNode, StoreError>> + '_ {
-        self.inner.tree.scan_prefix([GRAPHS]).map(move |entry| {
-            let (k, _) = entry?;
+        let reader = self.inner.snapshot();
+        self.inner.ks.prefix([GRAPHS]).map(move |entry| {
+            let k = entry.key()?;
             let (gid, _) = read_id(&k[1..])?;
-            match self.inner.term(gid)? {
+            match reader.term(gid)? {
                 Term::NamedNode(n) => Ok(n.into()),
                 Term::BlankNode(b) => Ok(b.into()),
                 Term::Literal(_) => Err(StoreError::Corrupted("a literal names a graph".into())),
@@ -331,17 +360,15 @@ impl QuadStore {
             },
             None => {}
         }
-        self.inner
-            .scan_ids(bound)
-            .map(|q| self.inner.quad(q?))
-            .collect()
+        let reader = self.inner.snapshot();
+        reader.scan_ids(bound).map(|q| reader.quad(q?)).collect()
     }
 
     /// Number of quads in the store (a full scan: for tests and tools, not request paths).
     pub fn len(&self) -> Result<usize, StoreError> {
         let mut n = 0;
-        for entry in self.inner.tree.scan_prefix([SPOG.tag]) {
-            entry?;
+        for entry in self.inner.ks.prefix([SPOG.tag]) {
+            entry.key()?;
             n += 1;
         }
         Ok(n)
@@ -349,48 +376,61 @@ impl QuadStore {
 
     /// Whether the store holds no quad.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self
-            .inner
-            .tree
-            .scan_prefix([SPOG.tag])
-            .next()
-            .transpose()?
-            .is_none())
+        match self.inner.ks.prefix([SPOG.tag]).next() {
+            Some(entry) => {
+                entry.key()?;
+                Ok(false)
+            }
+            None => Ok(true),
+        }
     }
 
-    /// Writes everything to disk before returning.
+    /// Writes everything to disk (`fsync`) before returning.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.inner.db.flush()?;
+        self.inner.db.persist(fjall::PersistMode::SyncAll)?;
         Ok(())
+    }
+
+    /// Compacts the store's files into as few as possible, so that scans read fewer of them.
+    /// Worth running after a bulk load; background compaction does the same work gradually.
+    pub fn optimize(&self) -> Result<(), StoreError> {
+        self.inner.ks.major_compact()?;
+        Ok(())
+    }
+
+    /// Number of on-disk tables, for tools that report on the store's shape.
+    pub fn table_count(&self) -> usize {
+        self.inner.ks.table_count()
     }
 
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.inner.db.size_on_disk()?)
+        Ok(self.inner.db.disk_space()?)
     }
 
     /// A named keyspace for another component's own entries (a queue, a log), written atomically
     /// with documents through [`Transaction::keyspace_insert`].
     pub fn keyspace(&self, name: &str) -> Keyspace {
         Keyspace {
-            tree: self.inner.tree.clone(),
+            ks: self.inner.ks.clone(),
             prefix: keyspace_prefix(name),
         }
     }
 
     /// The id of a term if the dictionary knows it.
     pub(crate) fn lookup(&self, term: &Term) -> Result<Option<u64>, StoreError> {
-        self.inner.lookup(term)
+        self.inner.live().lookup(term)
     }
 
     /// Checks that every index holds the same quads and every id resolves to a term: the
     /// invariant a crash must never break.
     pub fn check_consistency(&self) -> Result<usize, StoreError> {
+        let reader = self.inner.snapshot();
         let mut reference: Option<HashSet<[u64; 4]>> = None;
         for index in ALL_INDEXES {
             let mut set = HashSet::new();
-            for entry in self.inner.tree.scan_prefix([index.tag]) {
-                let (k, _) = entry?;
+            for entry in reader.prefix([index.tag]) {
+                let k = entry.key()?;
                 set.insert(index.decode(&k)?);
             }
             match &reference {
@@ -411,10 +451,10 @@ impl QuadStore {
         for q in &quads {
             for &id in q {
                 if id != DEFAULT_GRAPH_ID {
-                    self.inner.term(id)?;
+                    reader.term(id)?;
                 }
             }
-            if q[3] != DEFAULT_GRAPH_ID && !self.inner.graph_exists(q[3])? {
+            if q[3] != DEFAULT_GRAPH_ID && !reader.graph_exists(q[3])? {
                 return Err(StoreError::Corrupted(format!(
                     "graph {} holds quads but is not registered",
                     q[3]
@@ -426,9 +466,45 @@ impl QuadStore {
 }
 
 impl StoreInner {
-    pub(crate) fn document_lock(&self, graph: &str) -> &RwLock<()> {
-        let h = term_hash(graph.as_bytes());
-        &self.document_locks[h[0] as usize % LOCK_SHARDS]
+    /// Reads of the latest committed state (what a writer, holding the lock, builds on).
+    pub(crate) fn live(&self) -> Reader {
+        Reader {
+            ks: self.ks.clone(),
+            snapshot: None,
+            caches: self.caches.clone(),
+        }
+    }
+
+    /// Reads of one consistent moment, for queries and document reads.
+    pub(crate) fn snapshot(&self) -> Reader {
+        Reader {
+            ks: self.ks.clone(),
+            snapshot: Some(self.db.snapshot()),
+            caches: self.caches.clone(),
+        }
+    }
+}
+
+impl Reader {
+    fn get(&self, key: &[u8]) -> Result<Option<fjall::Slice>, StoreError> {
+        Ok(match &self.snapshot {
+            Some(s) => s.get(&self.ks, key)?,
+            None => self.ks.get(key)?,
+        })
+    }
+
+    fn contains_key(&self, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(match &self.snapshot {
+            Some(s) => s.contains_key(&self.ks, key)?,
+            None => self.ks.contains_key(key)?,
+        })
+    }
+
+    pub(crate) fn prefix(&self, prefix: impl AsRef<[u8]>) -> fjall::Iter {
+        match &self.snapshot {
+            Some(s) => s.prefix(&self.ks, prefix),
+            None => self.ks.prefix(prefix),
+        }
     }
 
     pub(crate) fn lookup(&self, term: &Term) -> Result<Option<u64>, StoreError> {
@@ -438,21 +514,36 @@ impl StoreInner {
     }
 
     pub(crate) fn lookup_encoded(&self, encoded: &[u8]) -> Result<Option<u64>, StoreError> {
+        let hash = term_hash(encoded);
+        if let Some(id) = self.caches.ids.get(&hash) {
+            return Ok(Some(id));
+        }
         let mut key = [0u8; 17];
         key[0] = HASH_TO_ID;
-        key[1..].copy_from_slice(&term_hash(encoded));
-        match self.tree.get(key)? {
-            Some(v) => Ok(Some(read_id(&v)?.0)),
+        key[1..].copy_from_slice(&hash);
+        match self.get(&key)? {
+            Some(v) => {
+                let id = read_id(&v)?.0;
+                self.caches.ids.insert(hash, id);
+                Ok(Some(id))
+            }
             None => Ok(None),
         }
     }
 
     pub(crate) fn term(&self, id: u64) -> Result<Term, StoreError> {
+        if let Some(t) = self.caches.terms.get(&id) {
+            return Ok(t);
+        }
         let mut key = Vec::with_capacity(10);
         key.push(ID_TO_TERM);
         write_id(&mut key, id);
-        match self.tree.get(&key)? {
-            Some(v) => decode_term(&v),
+        match self.get(&key)? {
+            Some(v) => {
+                let term = decode_term(&v)?;
+                self.caches.terms.insert(id, term.clone());
+                Ok(term)
+            }
             None => Err(StoreError::Corrupted(format!("unknown term id {id}"))),
         }
     }
@@ -500,13 +591,13 @@ impl StoreInner {
         }
         let mut key = vec![GRAPHS];
         write_id(&mut key, gid);
-        Ok(self.tree.contains_key(key)?)
+        self.contains_key(&key)
     }
 
     pub(crate) fn contains_quad(&self, quad: &[u64; 4]) -> Result<bool, StoreError> {
         let mut key = Vec::with_capacity(40);
         SPOG.key(quad, &mut key);
-        Ok(self.tree.contains_key(key)?)
+        self.contains_key(&key)
     }
 
     /// Scans the quads matching the bound ids (in s, p, o, g order) with one prefix scan.
@@ -514,27 +605,19 @@ impl StoreInner {
         &self,
         bound: [Option<u64>; 4],
     ) -> impl Iterator<Item = Result<[u64; 4], StoreError>> + use<> {
-        scan_tree(&self.tree, bound)
-    }
-}
-
-/// A prefix scan over `tree` for the bound positions; the iterator owns its tree handle.
-pub(crate) fn scan_tree(
-    tree: &sled::Tree,
-    bound: [Option<u64>; 4],
-) -> impl Iterator<Item = Result<[u64; 4], StoreError>> + use<> {
-    let index = Index::for_pattern(bound.map(|b| b.is_some()));
-    let mut prefix = vec![index.tag];
-    for &pos in &index.order {
-        match bound[pos] {
-            Some(id) => write_id(&mut prefix, id),
-            None => break,
+        let index = Index::for_pattern(bound.map(|b| b.is_some()));
+        let mut prefix = vec![index.tag];
+        for &pos in &index.order {
+            match bound[pos] {
+                Some(id) => write_id(&mut prefix, id),
+                None => break,
+            }
         }
+        self.prefix(prefix).map(move |entry| {
+            let k = entry.key()?;
+            index.decode(&k)
+        })
     }
-    tree.scan_prefix(prefix).map(move |entry| {
-        let (k, _) = entry?;
-        index.decode(&k)
-    })
 }
 
 /// Changes buffered by a transaction, in id space.
@@ -554,16 +637,13 @@ pub(crate) struct PendingChanges {
 /// A write transaction: see [`QuadStore::transaction`].
 pub struct Transaction<'s> {
     store: &'s QuadStore,
+    pub(crate) reader: Reader,
     _guard: MutexGuard<'s, ()>,
     pub(crate) pending: PendingChanges,
     keyspace_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl<'s> Transaction<'s> {
-    pub(crate) fn store(&self) -> &'s QuadStore {
-        self.store
-    }
-
     /// The id of `term`, allocating one if the store has never seen it.
     pub(crate) fn intern(&mut self, term: &Term) -> Result<u64, StoreError> {
         let mut buf = Vec::with_capacity(64);
@@ -572,7 +652,7 @@ impl<'s> Transaction<'s> {
         if let Some(&id) = self.pending.new_terms.get(&hash) {
             return Ok(id);
         }
-        if let Some(id) = self.store.inner.lookup_encoded(&buf)? {
+        if let Some(id) = self.reader.lookup_encoded(&buf)? {
             return Ok(id);
         }
         let id = self.store.inner.next_id.fetch_add(1, Ordering::SeqCst);
@@ -589,13 +669,13 @@ impl<'s> Transaction<'s> {
         if let Some(&id) = self.pending.new_terms.get(&term_hash(&buf)) {
             return Ok(Some(id));
         }
-        self.store.inner.lookup_encoded(&buf)
+        self.reader.lookup_encoded(&buf)
     }
 
     pub(crate) fn term(&self, id: u64) -> Result<Term, StoreError> {
         match self.pending.new_term_values.get(&id) {
             Some(t) => Ok(t.clone()),
-            None => self.store.inner.term(id),
+            None => self.reader.term(id),
         }
     }
 
@@ -612,7 +692,7 @@ impl<'s> Transaction<'s> {
         if let Some(&created) = self.pending.graphs.get(&gid) {
             return Ok(created);
         }
-        self.store.inner.graph_exists(gid)
+        self.reader.graph_exists(gid)
     }
 
     /// Whether a named graph exists as seen from inside this transaction.
@@ -641,14 +721,14 @@ impl<'s> Transaction<'s> {
     /// The quads of a graph as seen from inside this transaction, in id space.
     pub(crate) fn graph_quads(&self, gid: u64) -> Result<Vec<[u64; 4]>, StoreError> {
         let mut out = Vec::new();
-        for q in self.store.inner.scan_ids([None, None, None, Some(gid)]) {
+        for q in self.reader.scan_ids([None, None, None, Some(gid)]) {
             let q = q?;
             if self.pending.quads.get(&q) != Some(&false) {
                 out.push(q);
             }
         }
         for (q, &inserted) in &self.pending.quads {
-            if inserted && q[3] == gid && !self.store.inner.contains_quad(q)? {
+            if inserted && q[3] == gid && !self.reader.contains_quad(q)? {
                 out.push(*q);
             }
         }
@@ -678,7 +758,7 @@ impl<'s> Transaction<'s> {
                 Ok(true)
             }
             None => {
-                if self.store.inner.contains_quad(&ids)? {
+                if self.reader.contains_quad(&ids)? {
                     Ok(false)
                 } else {
                     self.pending.quads.insert(ids, true);
@@ -725,7 +805,7 @@ impl<'s> Transaction<'s> {
             }
             Some(false) => Ok(false),
             None => {
-                if self.store.inner.contains_quad(&ids)? {
+                if self.reader.contains_quad(&ids)? {
                     self.pending.quads.insert(ids, false);
                     Ok(true)
                 } else {
@@ -774,15 +854,15 @@ impl<'s> Transaction<'s> {
     /// The named graphs that exist as seen from inside this transaction.
     pub(crate) fn named_graph_ids(&self) -> Result<Vec<u64>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.store.inner.tree.scan_prefix([GRAPHS]) {
-            let (k, _) = entry?;
+        for entry in self.reader.prefix([GRAPHS]) {
+            let k = entry.key()?;
             let gid = read_id(&k[1..])?.0;
             if self.pending.graphs.get(&gid) != Some(&false) {
                 out.push(gid);
             }
         }
         for (&gid, &created) in &self.pending.graphs {
-            if created && !self.store.inner.graph_exists(gid)? {
+            if created && !self.reader.graph_exists(gid)? {
                 out.push(gid);
             }
         }
@@ -872,7 +952,22 @@ impl<'s> Transaction<'s> {
 
     fn commit(self) -> Result<(), StoreError> {
         let inner = &self.store.inner;
-        let mut batch = sled::Batch::default();
+        let ks = &inner.ks;
+        let writes = self.pending.new_terms.len() * 2
+            + self.pending.quads.len() * ALL_INDEXES.len()
+            + self.pending.graphs.len()
+            + self.keyspace_writes.len();
+        if writes == 0 {
+            return Ok(());
+        }
+        let mut batch = inner.db.batch();
+        if inner.sync_commits {
+            batch = batch.durability(Some(fjall::PersistMode::SyncData));
+        } else {
+            // Into the operating system's buffers before returning: a killed process loses
+            // nothing that was committed.
+            batch = batch.durability(Some(fjall::PersistMode::Buffer));
+        }
         let mut key = Vec::with_capacity(64);
         let mut value = Vec::with_capacity(64);
         for (hash, id) in &self.pending.new_terms {
@@ -881,7 +976,7 @@ impl<'s> Transaction<'s> {
             k.extend_from_slice(hash);
             value.clear();
             write_id(&mut value, *id);
-            batch.insert(k, value.as_slice());
+            batch.insert(ks, k, value.as_slice());
             key.clear();
             key.push(ID_TO_TERM);
             write_id(&mut key, *id);
@@ -889,67 +984,40 @@ impl<'s> Transaction<'s> {
             if let Some(term) = self.pending.new_term_values.get(id) {
                 encode_term(term, &mut value);
             }
-            batch.insert(key.as_slice(), value.as_slice());
+            batch.insert(ks, key.as_slice(), value.as_slice());
         }
-        let mut touched = HashSet::new();
         for (quad, &inserted) in &self.pending.quads {
-            touched.insert(quad[3]);
             for index in ALL_INDEXES {
                 index.key(quad, &mut key);
                 if inserted {
-                    batch.insert(key.as_slice(), &[]);
+                    batch.insert(ks, key.as_slice(), []);
                 } else {
-                    batch.remove(key.as_slice());
+                    batch.remove(ks, key.as_slice());
                 }
             }
         }
         for (&gid, &created) in &self.pending.graphs {
-            touched.insert(gid);
             key.clear();
             key.push(GRAPHS);
             write_id(&mut key, gid);
             if created {
-                batch.insert(key.as_slice(), &[]);
+                batch.insert(ks, key.as_slice(), []);
             } else {
-                batch.remove(key.as_slice());
+                batch.remove(ks, key.as_slice());
             }
         }
         for (k, v) in self.keyspace_writes {
             match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
+                Some(v) => batch.insert(ks, k, v),
+                None => batch.remove(ks, k),
             }
         }
-        // Readers of a single document take its shard's read lock, so they see it wholly old or
-        // wholly new. Shards are locked in order to avoid deadlocks.
-        let mut shards: Vec<usize> = Vec::new();
-        for gid in touched {
-            if gid == DEFAULT_GRAPH_ID {
-                continue;
-            }
-            let name = match self.pending.new_term_values.get(&gid) {
-                Some(t) => term_key_string(t),
-                None => term_key_string(&inner.term(gid)?),
-            };
-            let h = term_hash(name.as_bytes());
-            shards.push(h[0] as usize % LOCK_SHARDS);
+        batch.commit()?;
+        // Committed: the new terms can be served from memory from now on.
+        for (hash, id) in self.pending.new_terms {
+            inner.caches.ids.insert(hash, id);
         }
-        shards.sort_unstable();
-        shards.dedup();
-        let _locks: Vec<_> = shards
-            .iter()
-            .map(|&i| inner.document_locks[i].write())
-            .collect();
-        inner.tree.apply_batch(batch)?;
         Ok(())
-    }
-}
-
-fn term_key_string(term: &Term) -> String {
-    match term {
-        Term::NamedNode(n) => n.as_str().to_owned(),
-        Term::BlankNode(b) => b.as_str().to_owned(),
-        Term::Literal(l) => l.value().to_owned(),
     }
 }
 
@@ -991,7 +1059,7 @@ impl BlankNodeScope {
 /// A named keyspace of another component, stored beside the documents (see [`QuadStore::keyspace`]).
 #[derive(Clone)]
 pub struct Keyspace {
-    tree: sled::Tree,
+    ks: fjall::Keyspace,
     prefix: Vec<u8>,
 }
 
@@ -1000,14 +1068,14 @@ impl Keyspace {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let mut k = self.prefix.clone();
         k.extend_from_slice(key);
-        Ok(self.tree.get(k)?.map(|v| v.to_vec()))
+        Ok(self.ks.get(k)?.map(|v| v.to_vec()))
     }
 
     /// Writes one entry on its own (atomic for that entry).
     pub fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         let mut k = self.prefix.clone();
         k.extend_from_slice(key);
-        self.tree.insert(k, value)?;
+        self.ks.insert(k, value)?;
         Ok(())
     }
 
@@ -1015,7 +1083,9 @@ impl Keyspace {
     pub fn remove(&self, key: &[u8]) -> Result<bool, StoreError> {
         let mut k = self.prefix.clone();
         k.extend_from_slice(key);
-        Ok(self.tree.remove(k)?.is_some())
+        let existed = self.ks.contains_key(&k)?;
+        self.ks.remove(k)?;
+        Ok(existed)
     }
 
     /// The entries whose key starts with `prefix`, in key order, keys without the keyspace prefix.
@@ -1026,8 +1096,8 @@ impl Keyspace {
         let mut k = self.prefix.clone();
         k.extend_from_slice(prefix);
         let skip = self.prefix.len();
-        self.tree.scan_prefix(k).map(move |entry| {
-            let (k, v) = entry?;
+        self.ks.prefix(k).map(move |entry| {
+            let (k, v) = entry.into_inner()?;
             Ok((k[skip..].to_vec(), v.to_vec()))
         })
     }

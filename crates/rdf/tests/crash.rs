@@ -19,7 +19,7 @@ fn doc_iri(k: u64) -> NamedNode {
 fn options() -> StoreOptions {
     StoreOptions {
         cache_capacity: 16 * 1024 * 1024,
-        flush_every_ms: Some(5),
+        ..StoreOptions::default()
     }
 }
 

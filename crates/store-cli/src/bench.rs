@@ -66,7 +66,7 @@ pub fn run(
 ) -> Result<()> {
     let options = StoreOptions {
         cache_capacity: cache_mb * 1024 * 1024,
-        flush_every_ms: Some(1000),
+        ..StoreOptions::default()
     };
     let store = QuadStore::open(db, &options).context("opening the store")?;
     let mut report = serde_json::Map::new();
@@ -75,6 +75,15 @@ pub fn run(
         let stats = load_nquads(&store, file)?;
         store.flush()?;
         let seconds = start.elapsed().as_secs_f64();
+        let tables_before = store.table_count();
+        let start = Instant::now();
+        store.optimize()?;
+        report.insert(
+            "optimize_seconds".into(),
+            start.elapsed().as_secs_f64().into(),
+        );
+        report.insert("tables_before_optimize".into(), tables_before.into());
+        report.insert("tables_after_optimize".into(), store.table_count().into());
         report.insert("quads".into(), stats.quads.into());
         report.insert("documents".into(), stats.documents.into());
         report.insert("load_seconds".into(), seconds.into());

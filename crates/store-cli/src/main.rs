@@ -49,6 +49,14 @@ enum Command {
         #[arg(long, default_value = "./data/store", env = "KOMMON_STORE")]
         data: PathBuf,
     },
+    /// Run a query over the union of all documents and print its plan with statistics (JSON).
+    Explain {
+        /// The store folder.
+        #[arg(long, default_value = "./data/store", env = "KOMMON_STORE")]
+        data: PathBuf,
+        /// A file holding the query.
+        query: PathBuf,
+    },
     /// Check that the indexes agree and every term resolves.
     Check {
         /// The store folder.
@@ -109,6 +117,16 @@ fn main() -> Result<()> {
                 .lock()
                 .write_all(&bytes)
                 .context("writing to standard output")?;
+        }
+        Command::Explain { data, query } => {
+            let store = QuadStore::open(&data, &StoreOptions::default())?;
+            let text = std::fs::read_to_string(&query)?;
+            let parsed = kommon_rdf::parse_query(&text, None)?;
+            let options = kommon_rdf::QueryOptions {
+                default_graph_as_union: true,
+                ..kommon_rdf::QueryOptions::default()
+            };
+            println!("{}", store.explain(&parsed, &options)?);
         }
         Command::Check { data } => {
             let store = QuadStore::open(&data, &StoreOptions::default())?;
