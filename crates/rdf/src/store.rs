@@ -876,7 +876,10 @@ impl<'s> Transaction<'s> {
         triples: impl IntoIterator<Item = Triple>,
     ) -> Result<DocumentChange, StoreError> {
         let gid = self.intern(&graph.into_owned().into())?;
-        let existed = self.graph_exists_id(gid)?;
+        // A graph whose name this transaction has just added to the dictionary cannot exist yet:
+        // no read needed (this is most of a bulk load).
+        let existed =
+            !self.pending.new_term_values.contains_key(&gid) && self.graph_exists_id(gid)?;
         let old: HashSet<[u64; 4]> = if existed {
             self.graph_quads(gid)?.into_iter().collect()
         } else {
@@ -968,45 +971,40 @@ impl<'s> Transaction<'s> {
             // nothing that was committed.
             batch = batch.durability(Some(fjall::PersistMode::Buffer));
         }
-        let mut key = Vec::with_capacity(64);
-        let mut value = Vec::with_capacity(64);
+        // Entries go to the batch in key order: the memtable is a skip list, and sorted inserts
+        // walk it with far better locality than the hash order of the pending maps.
+        let mut entries: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(writes);
         for (hash, id) in &self.pending.new_terms {
             let mut k = Vec::with_capacity(17);
             k.push(HASH_TO_ID);
             k.extend_from_slice(hash);
-            value.clear();
-            write_id(&mut value, *id);
-            batch.insert(ks, k, value.as_slice());
-            key.clear();
-            key.push(ID_TO_TERM);
-            write_id(&mut key, *id);
-            value.clear();
+            let mut v = Vec::with_capacity(9);
+            write_id(&mut v, *id);
+            entries.push((k, Some(v)));
+            let mut k = Vec::with_capacity(10);
+            k.push(ID_TO_TERM);
+            write_id(&mut k, *id);
+            let mut v = Vec::with_capacity(64);
             if let Some(term) = self.pending.new_term_values.get(id) {
-                encode_term(term, &mut value);
+                encode_term(term, &mut v);
             }
-            batch.insert(ks, key.as_slice(), value.as_slice());
+            entries.push((k, Some(v)));
         }
         for (quad, &inserted) in &self.pending.quads {
             for index in ALL_INDEXES {
-                index.key(quad, &mut key);
-                if inserted {
-                    batch.insert(ks, key.as_slice(), []);
-                } else {
-                    batch.remove(ks, key.as_slice());
-                }
+                let mut k = Vec::with_capacity(37);
+                index.key(quad, &mut k);
+                entries.push((k, inserted.then(Vec::new)));
             }
         }
         for (&gid, &created) in &self.pending.graphs {
-            key.clear();
-            key.push(GRAPHS);
-            write_id(&mut key, gid);
-            if created {
-                batch.insert(ks, key.as_slice(), []);
-            } else {
-                batch.remove(ks, key.as_slice());
-            }
+            let mut k = vec![GRAPHS];
+            write_id(&mut k, gid);
+            entries.push((k, created.then(Vec::new)));
         }
-        for (k, v) in self.keyspace_writes {
+        entries.extend(self.keyspace_writes);
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (k, v) in entries {
             match v {
                 Some(v) => batch.insert(ks, k, v),
                 None => batch.remove(ks, k),

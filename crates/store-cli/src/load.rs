@@ -22,41 +22,70 @@ const DOCUMENTS_PER_TRANSACTION: usize = 2000;
 /// that name, atomically per batch of documents. Default-graph quads are refused.
 pub fn load_nquads(store: &QuadStore, path: &Path) -> Result<LoadStats> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let parser = oxttl::NQuadsParser::new().for_reader(BufReader::with_capacity(1 << 20, file));
-    let mut stats = LoadStats {
-        quads: 0,
-        documents: 0,
-    };
-    let mut batch: Vec<(NamedNode, Vec<Triple>)> = Vec::new();
-    let mut current: Option<(NamedNode, Vec<Triple>)> = None;
-    for quad in parser {
-        let quad = quad.with_context(|| format!("reading {}", path.display()))?;
-        stats.quads += 1;
-        let GraphName::NamedNode(graph) = quad.graph_name else {
-            anyhow::bail!(
-                "line {}: a quad in the default graph; every document needs a name",
-                stats.quads
-            );
-        };
-        let triple = Triple::new(quad.subject, quad.predicate, quad.object);
-        match &mut current {
-            Some((g, triples)) if *g == graph => triples.push(triple),
-            _ => {
-                if let Some(done) = current.take() {
-                    batch.push(done);
-                    if batch.len() >= DOCUMENTS_PER_TRANSACTION {
-                        stats.documents += write(store, &mut batch)?;
+    // Parsing and writing overlap: one thread reads the file into batches of documents while
+    // this one writes them, which keeps both cores busy on a two-core machine.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(NamedNode, Vec<Triple>)>>(4);
+    let display = path.display().to_string();
+    let parser = std::thread::Builder::new()
+        .name("nquads-parser".into())
+        .spawn(move || -> Result<u64> {
+            let parser =
+                oxttl::NQuadsParser::new().for_reader(BufReader::with_capacity(1 << 20, file));
+            let mut quads = 0u64;
+            let mut batch: Vec<(NamedNode, Vec<Triple>)> = Vec::new();
+            let mut current: Option<(NamedNode, Vec<Triple>)> = None;
+            for quad in parser {
+                let quad = quad.with_context(|| format!("reading {display}"))?;
+                quads += 1;
+                let GraphName::NamedNode(graph) = quad.graph_name else {
+                    anyhow::bail!(
+                        "line {quads}: a quad in the default graph; every document needs a name"
+                    );
+                };
+                let triple = Triple::new(quad.subject, quad.predicate, quad.object);
+                match &mut current {
+                    Some((g, triples)) if *g == graph => triples.push(triple),
+                    _ => {
+                        if let Some(done) = current.take() {
+                            batch.push(done);
+                            if batch.len() >= DOCUMENTS_PER_TRANSACTION
+                                && sender.send(std::mem::take(&mut batch)).is_err()
+                            {
+                                // The writer stopped on an error; it reports it.
+                                return Ok(quads);
+                            }
+                        }
+                        current = Some((graph, vec![triple]));
                     }
                 }
-                current = Some((graph, vec![triple]));
+            }
+            if let Some(done) = current.take() {
+                batch.push(done);
+            }
+            if !batch.is_empty() {
+                let _ = sender.send(batch);
+            }
+            Ok(quads)
+        })
+        .context("starting the parser thread")?;
+    let mut documents = 0;
+    let mut write_error = None;
+    for mut batch in receiver {
+        match write(store, &mut batch) {
+            Ok(n) => documents += n,
+            Err(e) => {
+                write_error = Some(e);
+                break;
             }
         }
     }
-    if let Some(done) = current.take() {
-        batch.push(done);
+    let quads = parser
+        .join()
+        .map_err(|_| anyhow::anyhow!("the parser thread panicked"))??;
+    if let Some(e) = write_error {
+        return Err(e);
     }
-    stats.documents += write(store, &mut batch)?;
-    Ok(stats)
+    Ok(LoadStats { quads, documents })
 }
 
 fn write(store: &QuadStore, batch: &mut Vec<(NamedNode, Vec<Triple>)>) -> Result<u64> {
