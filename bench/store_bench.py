@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Kommon quad store (kommon-rdf on sled) vs pyoxigraph, on disk, same data, same queries.
+"""Kommon quad store (kommon-rdf on fjall) vs pyoxigraph, on disk, same data, same queries.
 
     python3 -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install pyoxigraph==0.5.13
     cargo build --release -p kommon-store

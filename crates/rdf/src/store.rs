@@ -398,6 +398,17 @@ impl QuadStore {
         Ok(())
     }
 
+    /// Waits until the store's background flushes and compactions are done (or `limit` passes),
+    /// so that a benchmark or a backup does not measure or copy a store in motion.
+    pub fn wait_for_background_work(&self, limit: std::time::Duration) {
+        let start = std::time::Instant::now();
+        while (self.inner.db.outstanding_flushes() > 0 || self.inner.db.active_compactions() > 0)
+            && start.elapsed() < limit
+        {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Number of on-disk tables, for tools that report on the store's shape.
     pub fn table_count(&self) -> usize {
         self.inner.ks.table_count()
