@@ -887,10 +887,13 @@ impl<'s> Transaction<'s> {
         triples: impl IntoIterator<Item = Triple>,
     ) -> Result<DocumentChange, StoreError> {
         let gid = self.intern(&graph.into_owned().into())?;
-        // A graph whose name this transaction has just added to the dictionary cannot exist yet:
-        // no read needed (this is most of a bulk load).
-        let existed =
-            !self.pending.new_term_values.contains_key(&gid) && self.graph_exists_id(gid)?;
+        // A graph whose name this transaction has just added to the dictionary can only exist
+        // if this transaction created it: no read needed (this is most of a bulk load).
+        let existed = if self.pending.new_term_values.contains_key(&gid) {
+            self.pending.graphs.get(&gid) == Some(&true)
+        } else {
+            self.graph_exists_id(gid)?
+        };
         let old: HashSet<[u64; 4]> = if existed {
             self.graph_quads(gid)?.into_iter().collect()
         } else {

@@ -277,3 +277,57 @@ fn a_store_reopens_with_its_data() {
     );
     assert_eq!(store.check_consistency().unwrap(), 2);
 }
+
+#[test]
+fn put_replaces_what_the_same_transaction_wrote_before() {
+    let store = QuadStore::temporary().unwrap();
+    let doc = iri("https://pod.example/new-in-tx");
+    store
+        .transaction(|tx| {
+            tx.insert(
+                &t(
+                    "https://pod.example/new-in-tx#a",
+                    NAME,
+                    Literal::from("first"),
+                )
+                .in_graph(doc.clone()),
+            )?;
+            tx.put_document(
+                doc.as_ref(),
+                vec![t(
+                    "https://pod.example/new-in-tx#b",
+                    NAME,
+                    Literal::from("second"),
+                )],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let g = store.get_document(doc.as_ref()).unwrap().unwrap();
+    assert_eq!(g.len(), 1, "{g}");
+    assert!(g.contains(&t(
+        "https://pod.example/new-in-tx#b",
+        NAME,
+        Literal::from("second")
+    )));
+    assert_eq!(store.check_consistency().unwrap(), 1);
+    // Two puts of the same new document in one transaction: the second wins.
+    let other = iri("https://pod.example/twice");
+    store
+        .transaction(|tx| {
+            tx.put_document(
+                other.as_ref(),
+                vec![t("https://pod.example/twice#x", NAME, Literal::from("1"))],
+            )?;
+            tx.put_document(
+                other.as_ref(),
+                vec![t("https://pod.example/twice#x", NAME, Literal::from("2"))],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let g = store.get_document(other.as_ref()).unwrap().unwrap();
+    assert_eq!(g.len(), 1);
+    assert!(g.contains(&t("https://pod.example/twice#x", NAME, Literal::from("2"))));
+    assert_eq!(store.check_consistency().unwrap(), 2);
+}

@@ -35,6 +35,22 @@ fn graph(i: u8) -> GraphName {
     }
 }
 
+fn named_graph(i: u8) -> NamedNode {
+    NamedNode::new_unchecked(format!("http://ex.example/g{}", i % 3 + 1))
+}
+
+fn put_triple((s, p, o): (u8, u8, u8)) -> kommon_rdf::model::Triple {
+    let o = match term(o) {
+        Term::BlankNode(_) => Term::from(Literal::new_simple_literal("b")),
+        other => other,
+    };
+    kommon_rdf::model::Triple::new(
+        NamedNode::new_unchecked(format!("http://ex.example/n{}", s % 7)),
+        predicate(p),
+        o,
+    )
+}
+
 fn quad((s, p, o, g): (u8, u8, u8, u8)) -> Quad {
     Quad::new(subject(s), predicate(p), term(o), graph(g))
 }
@@ -44,6 +60,8 @@ enum Op {
     Insert((u8, u8, u8, u8)),
     Remove((u8, u8, u8, u8)),
     ClearGraph(u8),
+    /// Replace a named graph's content (subjects are IRIs, so no blank node scoping applies).
+    Put(u8, Vec<(u8, u8, u8)>),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -52,6 +70,7 @@ fn op() -> impl Strategy<Value = Op> {
         6 => q.prop_map(Op::Insert),
         2 => q.prop_map(Op::Remove),
         1 => any::<u8>().prop_map(Op::ClearGraph),
+        2 => (any::<u8>(), prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 0..6)).prop_map(|(g, t)| Op::Put(g, t)),
     ]
 }
 
@@ -77,6 +96,9 @@ proptest! {
                         Op::Insert(q) => { tx.insert(&quad(*q))?; }
                         Op::Remove(q) => { tx.remove(&quad(*q))?; }
                         Op::ClearGraph(g) => { tx.clear_graph(&graph(*g))?; }
+                        Op::Put(g, triples) => {
+                            tx.put_document(named_graph(*g).as_ref(), triples.iter().map(|t| put_triple(*t)))?;
+                        }
                     }
                 }
                 Ok::<_, StoreError>(())
@@ -89,6 +111,14 @@ proptest! {
                         let g = graph(*g);
                         let in_graph: Vec<Quad> = reference.iter().filter(|q| q.graph_name == g.as_ref()).map(|q| q.into_owned()).collect();
                         for q in in_graph { reference.remove(&q); }
+                    }
+                    Op::Put(g, triples) => {
+                        let g = GraphName::from(named_graph(*g));
+                        let in_graph: Vec<Quad> = reference.iter().filter(|q| q.graph_name == g.as_ref()).map(|q| q.into_owned()).collect();
+                        for q in in_graph { reference.remove(&q); }
+                        for t in triples {
+                            reference.insert(&put_triple(*t).in_graph(g.clone()));
+                        }
                     }
                 }
             }
