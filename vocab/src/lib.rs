@@ -5,6 +5,8 @@
 //! terms as constants (code never spells an IRI of ours by hand), the vocabulary files as
 //! embedded strings, and the skills nomenclature as a searchable [`SkillScheme`].
 
+#![warn(missing_docs)]
+
 use oxrdf::NamedNodeRef;
 
 mod skills;

@@ -18,6 +18,8 @@
 //! SPARQL engine of Oxigraph, passes the W3C suites, and evaluates over any store that can
 //! answer quad patterns.
 
+#![warn(missing_docs)]
+
 pub mod codec;
 mod complexity;
 mod dataset;

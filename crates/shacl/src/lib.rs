@@ -12,6 +12,8 @@
 //! `sh:lessThan`, `sh:node`. A shape using any other constraint is refused when the shapes are
 //! loaded, rather than silently ignored.
 
+#![warn(missing_docs)]
+
 use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{Graph, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, TermRef};
 use std::cmp::Ordering;

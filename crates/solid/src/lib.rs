@@ -4,4 +4,6 @@
 //! resources and containers, content negotiation and Solid-OIDC verification of the pods issue
 //! build on it. This crate knows nothing of places or of ActivityPub.
 
+#![warn(missing_docs)]
+
 pub mod wac;
