@@ -35,7 +35,7 @@ pub use sparql::{
     Loader, QueryOptions, QueryOutcome, ReadableGraphs, SparqlError, UpdateOptions, UpdateSummary,
     parse_query, parse_update,
 };
-pub use store::{DocumentChange, Keyspace, QuadStore, StoreOptions, Transaction};
+pub use store::{BulkLoadStats, DocumentChange, Keyspace, QuadStore, StoreOptions, Transaction};
 
 /// The RDF model types (terms, triples, quads, graphs), re-exported so that users of the store
 /// name the same types.

@@ -331,3 +331,81 @@ fn put_replaces_what_the_same_transaction_wrote_before() {
     assert!(g.contains(&t("https://pod.example/twice#x", NAME, Literal::from("2"))));
     assert_eq!(store.check_consistency().unwrap(), 2);
 }
+
+#[test]
+fn bulk_load_gives_what_put_document_gives() {
+    let doc = |i: usize, v: &str| -> (NamedNode, Vec<Triple>) {
+        let g = iri(&format!("https://pod.example/bulk{i}"));
+        let b = BlankNode::new("addr").unwrap();
+        (
+            g.clone(),
+            vec![
+                t(g.as_str(), NAME, Literal::from(v)),
+                t(g.as_str(), KNOWS, iri("https://pod.example/bulk0")),
+                Triple::new(b.clone(), iri(NAME), Literal::from(format!("{v} street"))),
+                Triple::new(g.clone(), iri("https://ex.example/address"), b),
+            ],
+        )
+    };
+    let bulk = QuadStore::temporary().unwrap();
+    let reference = QuadStore::temporary().unwrap();
+    // An existing document, written before the bulk load.
+    for store in [&bulk, &reference] {
+        let (g, triples) = doc(1, "old");
+        store.put_document(g.as_ref(), triples).unwrap();
+    }
+    let input: Vec<(NamedNode, Vec<Triple>)> = vec![
+        doc(0, "a"),
+        doc(1, "replaced"),
+        doc(2, "b"),
+        doc(2, "b twice, the second wins"),
+        doc(3, "c"),
+    ];
+    let stats = bulk
+        .bulk_load(input.clone().into_iter().map(Ok::<_, StoreError>))
+        .unwrap();
+    assert_eq!((stats.documents, stats.replaced), (3, 2));
+    for (g, triples) in input {
+        reference.put_document(g.as_ref(), triples).unwrap();
+    }
+    let mut a: Vec<String> = bulk
+        .quads_for_pattern(None, None, None, None)
+        .unwrap()
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    let mut b: Vec<String> = reference
+        .quads_for_pattern(None, None, None, None)
+        .unwrap()
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert_eq!(
+        bulk.check_consistency().unwrap(),
+        reference.check_consistency().unwrap()
+    );
+    // Writes after a bulk load allocate new ids that do not collide.
+    bulk.put_document(
+        NamedNodeRef::new("https://pod.example/after").unwrap(),
+        vec![t("https://pod.example/after", NAME, Literal::from("after"))],
+    )
+    .unwrap();
+    assert_eq!(
+        bulk.get_document(NamedNodeRef::new("https://pod.example/after").unwrap())
+            .unwrap()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        bulk.get_document(NamedNodeRef::new("https://pod.example/bulk3").unwrap())
+            .unwrap()
+            .unwrap()
+            .len(),
+        4
+    );
+    bulk.check_consistency().unwrap();
+}

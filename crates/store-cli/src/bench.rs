@@ -1,7 +1,7 @@
 //! `kommon-store bench`: load an N-Quads file as documents, run a query mix, and print one JSON
 //! object with the figures that `bench/store_bench.py` compares with pyoxigraph.
 
-use crate::load::load_nquads;
+use crate::load::bulk_load_nquads;
 use anyhow::{Context, Result};
 use kommon_rdf::{QuadStore, QueryOptions, QueryOutcome, StoreOptions};
 use std::path::{Path, PathBuf};
@@ -72,7 +72,7 @@ pub fn run(
     let mut report = serde_json::Map::new();
     if let Some(file) = load {
         let start = Instant::now();
-        let stats = load_nquads(&store, file)?;
+        let stats = bulk_load_nquads(&store, file)?;
         store.flush()?;
         // The load is over when the store is at rest (memtables flushed, compactions done),
         // as it is when pyoxigraph's bulk_load returns.

@@ -98,3 +98,79 @@ fn write(store: &QuadStore, batch: &mut Vec<(NamedNode, Vec<Triple>)>) -> Result
     })?;
     Ok(n)
 }
+
+/// Loads an N-Quads file with [`QuadStore::bulk_load`]: parsing on one thread, dictionary and
+/// sorting on this one, the result handed to the storage engine as ready-made tables.
+pub fn bulk_load_nquads(store: &QuadStore, path: &Path) -> Result<LoadStats> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let (sender, receiver) =
+        std::sync::mpsc::sync_channel::<Result<Vec<(NamedNode, Vec<Triple>)>, String>>(8);
+    let parser = std::thread::Builder::new()
+        .name("nquads-parser".into())
+        .spawn(move || {
+            let parser =
+                oxttl::NQuadsParser::new().for_reader(BufReader::with_capacity(1 << 20, file));
+            let mut line = 0u64;
+            let mut batch: Vec<(NamedNode, Vec<Triple>)> = Vec::new();
+            let mut current: Option<(NamedNode, Vec<Triple>)> = None;
+            for quad in parser {
+                line += 1;
+                let quad = match quad {
+                    Ok(q) => q,
+                    Err(e) => {
+                        let _ = sender.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let GraphName::NamedNode(graph) = quad.graph_name else {
+                    let _ = sender.send(Err(format!(
+                        "line {line}: a quad in the default graph; every document needs a name"
+                    )));
+                    return;
+                };
+                let triple = Triple::new(quad.subject, quad.predicate, quad.object);
+                match &mut current {
+                    Some((g, triples)) if *g == graph => triples.push(triple),
+                    _ => {
+                        if let Some(done) = current.take() {
+                            batch.push(done);
+                            if batch.len() >= 1000
+                                && sender.send(Ok(std::mem::take(&mut batch))).is_err()
+                            {
+                                return;
+                            }
+                        }
+                        current = Some((graph, vec![triple]));
+                    }
+                }
+            }
+            if let Some(done) = current.take() {
+                batch.push(done);
+            }
+            let _ = sender.send(Ok(batch));
+        })
+        .context("starting the parser thread")?;
+    let documents = receiver.into_iter().flat_map(|chunk| match chunk {
+        Ok(docs) => docs.into_iter().map(Ok).collect::<Vec<_>>(),
+        Err(e) => vec![Err(LoadError(e))],
+    });
+    let stats = store
+        .bulk_load(documents)
+        .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    parser
+        .join()
+        .map_err(|_| anyhow::anyhow!("the parser thread panicked"))?;
+    Ok(LoadStats {
+        quads: stats.quads,
+        documents: stats.documents + stats.replaced,
+    })
+}
+
+/// An error of the bulk loader's input or of the store, as text for the command line.
+struct LoadError(String);
+
+impl From<StoreError> for LoadError {
+    fn from(e: StoreError) -> Self {
+        LoadError(e.to_string())
+    }
+}

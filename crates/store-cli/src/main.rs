@@ -42,6 +42,9 @@ enum Command {
         data: PathBuf,
         /// The N-Quads file.
         file: PathBuf,
+        /// Write new documents as ready-made tables (much faster; memory grows with the file).
+        #[arg(long)]
+        bulk: bool,
     },
     /// Write the whole store as N-Quads on standard output.
     Dump {
@@ -100,9 +103,13 @@ fn main() -> Result<()> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(serve::run(&data, listen, update_token, timeout))?;
         }
-        Command::Load { data, file } => {
+        Command::Load { data, file, bulk } => {
             let store = QuadStore::open(&data, &StoreOptions::default())?;
-            let stats = load::load_nquads(&store, &file)?;
+            let stats = if bulk {
+                load::bulk_load_nquads(&store, &file)?
+            } else {
+                load::load_nquads(&store, &file)?
+            };
             store.flush()?;
             eprintln!(
                 "{} quads in {} documents loaded",
