@@ -140,3 +140,107 @@ fn documents_survive_sigkill_wholly_old_or_wholly_new() {
     }
     assert!(max_present > 0, "the child never got to write a document");
 }
+
+const BULK_CHILD_ENV: &str = "KOMMON_CRASH_BULK_CHILD_DIR";
+const BULK_DOCS: u64 = 20;
+
+/// The bulk writer: loads batches of new documents with `bulk_load`, forever.
+#[test]
+fn crash_bulk_child() {
+    let Ok(dir) = std::env::var(BULK_CHILD_ENV) else {
+        return;
+    };
+    let store = QuadStore::open(&dir, &options()).unwrap();
+    let mut generation: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    loop {
+        generation += 1;
+        let docs: Vec<Result<(NamedNode, Vec<Triple>), StoreError>> = (0..BULK_DOCS)
+            .map(|i| {
+                let doc =
+                    NamedNode::new_unchecked(format!("https://pod.example/bulk/{generation}/{i}"));
+                let triples = (0..TRIPLES_PER_DOC)
+                    .map(|t| {
+                        Triple::new(
+                            NamedNode::new_unchecked(format!("{}#t{t}", doc.as_str())),
+                            NamedNode::new_unchecked("https://ex.example/batch"),
+                            Literal::from(generation.to_string()),
+                        )
+                    })
+                    .collect();
+                Ok((doc, triples))
+            })
+            .collect();
+        store.bulk_load(docs).unwrap();
+    }
+}
+
+#[test]
+fn bulk_loads_survive_sigkill_all_or_nothing() {
+    if std::env::var(CHILD_ENV).is_ok() || std::env::var(BULK_CHILD_ENV).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let rounds: u32 = std::env::var("KOMMON_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100)
+        / 10;
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut batches_seen = 0;
+    for round in 0..rounds.max(8) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "crash_bulk_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(BULK_CHILD_ENV, dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40 + seed % 160));
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGKILL);
+        }
+        assert!(
+            !child.wait().unwrap().success(),
+            "round {round}: the child exited on its own"
+        );
+        let store = QuadStore::open(dir.path(), &options()).expect("the store must reopen");
+        store.check_consistency().expect("indexes must agree");
+        let mut per_batch: std::collections::HashMap<String, u64> =
+            std::collections::HashMap::new();
+        for quad in store
+            .quads_for_pattern(
+                None,
+                Some(&NamedNode::new_unchecked("https://ex.example/batch").into()),
+                None,
+                None,
+            )
+            .unwrap()
+        {
+            if let kommon_rdf::model::Term::Literal(l) = &quad.object {
+                *per_batch.entry(l.value().to_owned()).or_default() += 1;
+            }
+        }
+        for (batch, n) in &per_batch {
+            assert_eq!(
+                *n,
+                BULK_DOCS * TRIPLES_PER_DOC,
+                "batch {batch} is partly loaded"
+            );
+        }
+        batches_seen = batches_seen.max(per_batch.len());
+        drop(store);
+    }
+    assert!(batches_seen > 0, "the child never completed a bulk load");
+}
