@@ -286,6 +286,7 @@ pub const COMMON_PREFIXES: &[(&str, &str)] = &[
     ("pim", "http://www.w3.org/ns/pim/space#"),
     ("solid", "http://www.w3.org/ns/solid/terms#"),
     ("acl", "http://www.w3.org/ns/auth/acl#"),
+    ("sec", "https://w3id.org/security#"),
     ("dc", "http://purl.org/dc/terms/"),
     ("schema", "http://schema.org/"),
     ("skos", "http://www.w3.org/2004/02/skos/core#"),

@@ -953,6 +953,43 @@ impl<'s> Transaction<'s> {
         self.drop_graph(&GraphName::NamedNode(graph.into_owned()))
     }
 
+    /// Reads a whole document as this transaction sees it (its own writes included), or `None`
+    /// when there is no such document. Read-modify-write (a PATCH) reads through this, under the
+    /// writer lock, so no other write can slip in between.
+    pub fn document(&self, graph: NamedNodeRef<'_>) -> Result<Option<Graph>, StoreError> {
+        let Some(gid) = self.lookup(&Term::NamedNode(graph.into_owned()))? else {
+            return Ok(None);
+        };
+        if !self.graph_exists_id(gid)? {
+            return Ok(None);
+        }
+        let mut out = Graph::new();
+        for [s, p, o, _] in self.graph_quads(gid)? {
+            let subject = match self.term(s)? {
+                Term::NamedNode(n) => NamedOrBlankNode::NamedNode(n),
+                Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b),
+                Term::Literal(_) => {
+                    return Err(StoreError::Corrupted("a literal is a subject".into()));
+                }
+            };
+            let Term::NamedNode(predicate) = self.term(p)? else {
+                return Err(StoreError::Corrupted("a predicate is not an IRI".into()));
+            };
+            out.insert(&Triple::new(subject, predicate, self.term(o)?));
+        }
+        Ok(Some(out))
+    }
+
+    /// The value under `key` in the keyspace `name`, as this transaction sees it.
+    pub fn keyspace_get(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut k = keyspace_prefix(name);
+        k.extend_from_slice(key);
+        if let Some((_, v)) = self.keyspace_writes.iter().rev().find(|(wk, _)| *wk == k) {
+            return Ok(v.clone());
+        }
+        Ok(self.store.inner.ks.get(k)?.map(|v| v.to_vec()))
+    }
+
     /// Writes `value` under `key` in the keyspace `name`, with the rest of the transaction.
     pub fn keyspace_insert(&mut self, name: &str, key: &[u8], value: &[u8]) {
         let mut k = keyspace_prefix(name);

@@ -28,9 +28,11 @@ impl GraphFormat {
 }
 
 /// One format the server can answer in: its value and its media types, canonical first.
-pub(crate) struct Offer<T: 'static> {
-    pub(crate) value: T,
-    pub(crate) media_types: &'static [&'static str],
+pub struct Offer<T: 'static> {
+    /// What the server produces for this offer.
+    pub value: T,
+    /// Its media types, canonical first.
+    pub media_types: &'static [&'static str],
 }
 
 /// The formats of SELECT and ASK answers, the default first.
@@ -74,7 +76,7 @@ pub(crate) const GRAPH_OFFERS: &[Offer<GraphFormat>] = &[
 ];
 
 /// The canonical media types of a list of offers, for a 406's message.
-pub(crate) fn available<T>(offers: &[Offer<T>]) -> Vec<&'static str> {
+pub fn available<T>(offers: &[Offer<T>]) -> Vec<&'static str> {
     offers
         .iter()
         .filter_map(|o| o.media_types.first().copied())
@@ -161,7 +163,7 @@ fn parse_accept(header: &str) -> Vec<MediaRange> {
 
 /// Picks the offer that best fits `accept`; the first offer when there is no usable header,
 /// `None` when the header excludes every offer.
-pub(crate) fn negotiate<T: Copy>(accept: Option<&str>, offers: &[Offer<T>]) -> Option<T> {
+pub fn negotiate<T: Copy>(accept: Option<&str>, offers: &[Offer<T>]) -> Option<T> {
     let default = offers.first().map(|o| o.value);
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return default;

@@ -22,7 +22,7 @@
 
 #![warn(missing_docs)]
 
-mod conneg;
+pub mod conneg;
 mod error;
 mod request;
 

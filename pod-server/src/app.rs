@@ -1,0 +1,398 @@
+//! The HTTP side of pod-server: routes, authentication, and the hand-off to the LDP layer.
+
+use crate::config::ServerConfig;
+use crate::keys::KeyResolver;
+use crate::pages;
+use crate::pod::{PodLayout, Pods};
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kommon_rdf::jsonld::ContextLoader;
+use kommon_rdf::{QuadStore, ReadableGraphs};
+use kommon_solid::auth::{
+    Authenticator, Credentials, DevelopmentHeaderVerifier, HttpSignatureVerifier, RequestHead,
+};
+use kommon_solid::http::{LdpOptions, LdpRequest, handle};
+use kommon_solid::resource::{ResourceKind, is_container, slash_twin};
+use kommon_solid::storage::ResourceStore;
+use kommon_solid::wac::{self, AccessMode};
+use kommon_sparql_protocol::{EndpointOptions, SparqlEndpoint};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The pods.
+    pub pods: Pods,
+    /// How LDP answers.
+    pub ldp: Arc<LdpOptions>,
+    /// Who sends requests.
+    pub auth: Authenticator,
+    /// The configuration.
+    pub config: Arc<ServerConfig>,
+    /// The pod's SPARQL endpoint settings.
+    pub sparql: SparqlEndpoint,
+}
+
+/// The path of the server's own JSON-LD context.
+pub const CONTEXT_PATH: &str = "/.well-known/context.jsonld";
+
+impl AppState {
+    /// Builds the state of a server over `store`.
+    pub fn new(store: QuadStore, config: ServerConfig) -> anyhow::Result<Self> {
+        let layout = PodLayout::new(&config.base_url);
+        let resources = ResourceStore::new(store.clone(), 100_000);
+        let pods = Pods::new(&store, resources, layout.clone());
+        let context_iri = format!("{}{CONTEXT_PATH}", layout.base());
+        let contexts = ContextLoader::bundled().with_context(&context_iri, kommon_vocab::CONTEXT_JSONLD)?;
+        let storage_layout = layout.clone();
+        let protected_layout = layout.clone();
+        let ldp = LdpOptions {
+            max_rdf_bytes: config.max_rdf_bytes,
+            max_binary_bytes: config.max_binary_bytes,
+            contexts,
+            // The security context gives the `publicKey`, `owner` and `publicKeyPem` keys that
+            // fediverse servers and ActivityPods read without JSON-LD processing.
+            default_context: vec![
+                "https://www.w3.org/ns/activitystreams".to_owned(),
+                "https://w3id.org/security/v1".to_owned(),
+                context_iri,
+            ],
+            storage_description: format!("{}/.well-known/solid", layout.base()),
+            storage_root: Arc::new(move |url| storage_layout.storage_root(url)),
+            protected: Arc::new(move |url| protected_layout.is_protected(url)),
+        };
+        let mut auth = Authenticator::new().with(Arc::new(HttpSignatureVerifier::new(Arc::new(
+            KeyResolver::new(pods.clone(), config.dev),
+        ))));
+        if config.dev {
+            auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
+        }
+        let sparql = SparqlEndpoint::new(store).with_options(EndpointOptions {
+            timeout: Some(Duration::from_secs(30)),
+            readable: Arc::new(|parts| {
+                parts
+                    .extensions
+                    .get::<ReadableGraphs>()
+                    .cloned()
+                    // Never reached: the handler always sets them; reading nothing is the safe side.
+                    .unwrap_or(ReadableGraphs::Only {
+                        graphs: Vec::new(),
+                        default_graph: false,
+                    })
+            }),
+            ..EndpointOptions::default()
+        });
+        Ok(Self {
+            pods,
+            ldp: Arc::new(ldp),
+            auth,
+            config: Arc::new(config),
+            sparql,
+        })
+    }
+}
+
+/// The router of a pod-server.
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers(
+            [
+                "accept-patch",
+                "accept-post",
+                "accept-put",
+                "allow",
+                "content-range",
+                "etag",
+                "last-modified",
+                "link",
+                "location",
+                "preference-applied",
+                "updates-via",
+                "vary",
+                "wac-allow",
+                "www-authenticate",
+            ]
+            .map(|h| header::HeaderName::from_static(h)),
+        )
+        .max_age(Duration::from_secs(3600));
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/health", get(|| async { "ok" }))
+        .route(CONTEXT_PATH, get(context))
+        .route("/.well-known/solid", get(storage_description))
+        .route(
+            "/.account/signup",
+            get(pages::signup_form).post(pages::signup_submit),
+        )
+        .fallback(dispatch)
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn context() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/ld+json"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        kommon_vocab::CONTEXT_JSONLD,
+    )
+        .into_response()
+}
+
+async fn storage_description(State(state): State<AppState>) -> Response {
+    let base = state.pods.layout.base();
+    let body = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", format!("{base}{CONTEXT_PATH}")],
+        "id": format!("{base}/.well-known/solid"),
+        "type": "pim:Storage",
+    });
+    (
+        [(header::CONTENT_TYPE, "application/ld+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn plain(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}
+
+/// Refuses paths that could name something else once decoded or normalised.
+fn check_path(path: &str) -> Result<(), &'static str> {
+    if path.len() > 2048 {
+        return Err("the path is longer than 2048 bytes");
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") || path.contains('\\') {
+        return Err("encoded slashes, backslashes and NUL are not allowed in paths");
+    }
+    for seg in path.split('/').skip(1) {
+        let decoded = seg.replace("%2e", ".").replace("%2E", ".");
+        if decoded == "." || decoded == ".." {
+            return Err("the path may not contain . or .. segments");
+        }
+    }
+    if path.contains("//") {
+        return Err("the path may not contain empty segments (//)");
+    }
+    Ok(())
+}
+
+/// Every request that is not one of the fixed routes: pod resources.
+async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    if let Err(e) = check_path(&path) {
+        return plain(StatusCode::BAD_REQUEST, e);
+    }
+    let url = format!("{}{}", state.pods.layout.base(), path);
+    let Some((name, tail)) = state.pods.layout.split(&url) else {
+        return plain(StatusCode::NOT_FOUND, "no such pod");
+    };
+    let (name, tail) = (name.to_owned(), tail.to_owned());
+    match state.pods.accounts.exists(&name) {
+        Ok(true) => {}
+        Ok(false) => return plain(StatusCode::NOT_FOUND, &format!("there is no pod named {name}")),
+        Err(e) => {
+            tracing::error!(error = %e, "reading accounts");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
+        }
+    }
+    let limit = state.config.max_binary_bytes.max(state.config.max_rdf_bytes) + 1;
+    if let Some(len) = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len >= limit
+    {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than {} bytes", limit - 1),
+        );
+    }
+    let bytes = match to_bytes(body, limit).await {
+        Ok(b) if b.len() < limit => b,
+        Ok(_) | Err(_) => {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the body is larger than {} bytes", limit - 1),
+            );
+        }
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let head = RequestHead {
+        method: &parts.method,
+        path_and_query: &path_and_query,
+        url: &url,
+        headers: &parts.headers,
+        body: &bytes,
+    };
+    let credentials = match state.auth.authenticate(&head).await {
+        Ok(c) => c,
+        Err(e) => {
+            let mut r = plain(StatusCode::UNAUTHORIZED, &e.message);
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Signature realm=\"kommon\", headers=\"(request-target) host date digest\""),
+            );
+            return r;
+        }
+    };
+    if tail == "/sparql" {
+        return sparql(state, parts, bytes, credentials, &name).await;
+    }
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        // The WebID carries the actor's key: make it on first read.
+        if tail.is_empty()
+            && (parts.method == Method::GET || parts.method == Method::HEAD)
+            && let Err(e) = st.pods.actor_key(&name)
+        {
+            tracing::error!(error = %e, pod = %name, "making the actor key");
+        }
+        let resources = &st.pods.resources;
+        // `/x` where `/x/` is a container (ActivityPods writes `/alice/data`): redirect.
+        if !is_container(&url)
+            && matches!(parts.method, Method::GET | Method::HEAD | Method::POST)
+            && resources.meta(&url).ok().flatten().is_none()
+            && resources
+                .meta(&slash_twin(&url))
+                .ok()
+                .flatten()
+                .is_some_and(|m| m.kind == ResourceKind::Container)
+        {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::PERMANENT_REDIRECT;
+            if let Ok(v) = HeaderValue::from_str(&slash_twin(&url)) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
+        let request = LdpRequest {
+            method: &parts.method,
+            url: &url,
+            headers: &parts.headers,
+            body: &bytes,
+            credentials: credentials.as_ref(),
+        };
+        let response = handle(resources, &st.ldp, &request);
+        let (p, b) = response.into_parts();
+        Response::from_parts(p, Body::from(b))
+    })
+    .await;
+    result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "request handler failed");
+        plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
+    })
+}
+
+/// The pod's SPARQL endpoint: the owner (and applications acting for the owner) query the
+/// documents of the pod they may read.
+async fn sparql(
+    state: AppState,
+    mut parts: axum::http::request::Parts,
+    body: bytes::Bytes,
+    credentials: Option<Credentials>,
+    name: &str,
+) -> Response {
+    let owner = state.pods.layout.webid(name);
+    let Some(credentials) = credentials else {
+        if parts.method == Method::OPTIONS {
+            return kommon_sparql_protocol::handle(&state.sparql, Request::from_parts(parts, Body::from(body))).await;
+        }
+        let mut r = plain(StatusCode::UNAUTHORIZED, "the pod's SPARQL endpoint is for its owner: authenticate");
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer scope=\"openid webid\""),
+        );
+        return r;
+    };
+    if credentials.agent != owner {
+        return plain(StatusCode::FORBIDDEN, "the pod's SPARQL endpoint is for its owner only");
+    }
+    let pods = state.pods.clone();
+    let name = name.to_owned();
+    let readable = tokio::task::spawn_blocking(move || readable_graphs(&pods, &name, &credentials)).await;
+    let readable = match readable {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "listing readable graphs");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing readable graphs");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed");
+        }
+    };
+    parts.extensions.insert(readable);
+    kommon_sparql_protocol::handle(&state.sparql, Request::from_parts(parts, Body::from(body))).await
+}
+
+/// The documents of a pod the requester may read.
+fn readable_graphs(
+    pods: &Pods,
+    name: &str,
+    credentials: &Credentials,
+) -> Result<ReadableGraphs, kommon_solid::storage::StorageError> {
+    let l = &pods.layout;
+    let webid = l.webid(name);
+    let mut graphs = Vec::new();
+    let requester = credentials.requester();
+    let candidates = [webid.clone(), format!("{webid}.acl")];
+    let mut urls: Vec<(String, kommon_solid::resource::ResourceMeta)> = Vec::new();
+    for c in candidates {
+        if let Some(m) = pods.resources.meta(&c)? {
+            urls.push((c, m));
+        }
+    }
+    for entry in pods.resources.resources_under(&format!("{webid}/")) {
+        urls.push(entry?);
+    }
+    for (url, meta) in urls {
+        if !matches!(meta.kind, ResourceKind::Rdf | ResourceKind::Container) {
+            continue;
+        }
+        let (target, mode) = match url.strip_suffix(".acl") {
+            Some(subject) => (subject.to_owned(), AccessMode::Control),
+            None => (url.clone(), AccessMode::Read),
+        };
+        if wac::allows(&target, requester, mode, &pods.resources)
+            && let Ok(n) = oxrdf::NamedNode::new(&url)
+        {
+            graphs.push(n);
+        }
+    }
+    Ok(ReadableGraphs::Only {
+        graphs,
+        default_graph: false,
+    })
+}

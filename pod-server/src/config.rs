@@ -1,0 +1,51 @@
+//! pod-server's settings: command-line flags, each with an environment variable.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How a pod-server runs.
+#[derive(Args, Clone, Debug)]
+pub struct ServerConfig {
+    /// Folder of the server's data (created if missing).
+    #[arg(long, env = "KOMMON_POD_DATA", default_value = "./pod-data")]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "KOMMON_POD_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Public base URL of the server (ids of WebIDs and resources); default `http://` + listen
+    /// address with `localhost`.
+    #[arg(long, env = "KOMMON_POD_BASE_URL")]
+    pub base_url_arg: Option<String>,
+    /// Development mode: accept the `X-Kommon-Dev-Agent` header and fetch keys on loopback.
+    /// Never in production.
+    #[arg(long, env = "KOMMON_POD_DEV", default_value_t = false)]
+    pub dev: bool,
+    /// Largest RDF document, in bytes.
+    #[arg(long, env = "KOMMON_POD_MAX_RDF_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_rdf_bytes: usize,
+    /// Largest file (photo, document), in bytes.
+    #[arg(long, env = "KOMMON_POD_MAX_FILE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_binary_bytes: usize,
+    /// The resolved base URL (filled from `base_url_arg` or the listen address).
+    #[arg(skip)]
+    pub base_url: String,
+}
+
+impl ServerConfig {
+    /// Fills the derived fields.
+    pub fn resolve(mut self) -> Self {
+        self.base_url = match &self.base_url_arg {
+            Some(b) => b.trim_end_matches('/').to_owned(),
+            None => {
+                let host = if self.listen.ip().is_loopback() || self.listen.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    self.listen.ip().to_string()
+                };
+                format!("http://{host}:{}", self.listen.port())
+            }
+        };
+        self
+    }
+}

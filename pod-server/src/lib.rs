@@ -1,0 +1,15 @@
+//! Kommon's pod server: residents' Solid pods, many per server, laid out as ActivityPods lays
+//! them out, served over the Solid Protocol with Web Access Control.
+//!
+//! The binary's `serve` runs [`app::router`]; `create-pod` calls [`pod::Pods::create`]. The LDP
+//! work itself is `kommon-solid`'s; this crate adds accounts, the pod layout, the actor's keys,
+//! the sign-up pages and the pod's SPARQL endpoint.
+
+#![warn(missing_docs)]
+
+pub mod accounts;
+pub mod app;
+pub mod config;
+pub mod keys;
+pub mod pages;
+pub mod pod;

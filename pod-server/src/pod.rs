@@ -1,0 +1,459 @@
+//! A resident's pod, laid out as ActivityPods lays it out: the WebID (also the ActivityPub actor)
+//! at `/{name}`, the storage root `/{name}/data/`, one container per type at
+//! `/{name}/data/{prefix}/{class}/`, flat resources `/{name}/data/{id}`, a vcard profile, public
+//! and private type indexes, a preferences file, and the actor's collections.
+//!
+//! Containers end with `/` (Solid's slash semantics); the forms without it (`/{name}/data`,
+//! which ActivityPods uses) redirect to them.
+
+use crate::accounts::{Account, AccountError, AccountStore};
+use kommon_http_signatures::{KeyPair, generate_key_pair};
+use kommon_rdf::QuadStore;
+use kommon_rdf::model::vocab::{rdf, xsd};
+use kommon_rdf::model::{BlankNode, Graph, Literal, NamedNode, Triple};
+use kommon_solid::resource::acl_url;
+use kommon_solid::storage::{
+    Conditions, Content, Placement, ResourceStore, StorageError, xsd_datetime,
+};
+use std::collections::HashSet;
+use std::sync::Arc;
+use thiserror::Error;
+
+const AS: &str = "https://www.w3.org/ns/activitystreams#";
+const LDP: &str = "http://www.w3.org/ns/ldp#";
+const FOAF: &str = "http://xmlns.com/foaf/0.1/";
+const PIM: &str = "http://www.w3.org/ns/pim/space#";
+const SOLID: &str = "http://www.w3.org/ns/solid/terms#";
+const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
+const ACL: &str = "http://www.w3.org/ns/auth/acl#";
+const SEC: &str = "https://w3id.org/security#";
+const DC: &str = "http://purl.org/dc/terms/";
+const VOID: &str = "http://rdfs.org/ns/void#";
+
+/// The containers every pod gets: path under the storage root, class, and whether the class is
+/// registered in the public type index (otherwise the private one).
+pub const TYPE_CONTAINERS: &[(&str, &str, bool)] = &[
+    ("vcard/individual/", "http://www.w3.org/2006/vcard/ns#Individual", false),
+    ("pair/project/", "http://virtual-assembly.org/ontologies/pair#Project", true),
+    ("pair/event/", "http://virtual-assembly.org/ontologies/pair#Event", true),
+    ("semapps/file/", "http://semapps.org/ns/core#File", false),
+];
+
+/// Why a pod could not be created.
+#[derive(Debug, Error)]
+pub enum PodError {
+    /// The account is refused.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    /// Writing the pod failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The actor's key could not be made.
+    #[error("could not make the actor's key: {0}")]
+    Key(String),
+}
+
+/// Where things are, for a server whose base URL is `base` (no trailing slash).
+#[derive(Clone, Debug)]
+pub struct PodLayout {
+    base: String,
+}
+
+impl PodLayout {
+    /// The layout of a server at `base` (`http://localhost:3000`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The server's base URL, without trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The WebID (and actor) of a pod.
+    pub fn webid(&self, name: &str) -> String {
+        format!("{}/{name}", self.base)
+    }
+
+    /// The storage root of a pod.
+    pub fn storage(&self, name: &str) -> String {
+        format!("{}/{name}/data/", self.base)
+    }
+
+    /// A resource of a pod's storage.
+    pub fn data(&self, name: &str, path: &str) -> String {
+        format!("{}{path}", self.storage(name))
+    }
+
+    /// One of the actor's endpoints (`inbox`, `outbox`, `followers`, `following`, `sparql`).
+    pub fn endpoint(&self, name: &str, endpoint: &str) -> String {
+        format!("{}/{name}/{endpoint}", self.base)
+    }
+
+    /// The pod name a URL belongs to, and the path after `/{name}` (empty for the WebID).
+    pub fn split<'a>(&self, url: &'a str) -> Option<(&'a str, &'a str)> {
+        let rest = url.strip_prefix(&self.base)?.strip_prefix('/')?;
+        let end = rest.find(['/', '.']).unwrap_or(rest.len());
+        let (name, tail) = rest.split_at(end);
+        if name.is_empty() {
+            return None;
+        }
+        Some((name, tail))
+    }
+
+    /// The storage root a URL is in.
+    pub fn storage_root(&self, url: &str) -> Option<String> {
+        let (name, tail) = self.split(url)?;
+        tail.starts_with("/data/").then(|| self.storage(name))
+    }
+
+    /// Whether the URL is a pod's WebID or one of its actor endpoints, which PUT and DELETE may
+    /// not replace (they are patched, or managed by the server).
+    pub fn is_protected(&self, url: &str) -> bool {
+        match self.split(url) {
+            Some((_, tail)) => matches!(
+                tail,
+                "" | "/inbox" | "/outbox" | "/followers" | "/following"
+            ),
+            None => false,
+        }
+    }
+}
+
+fn n(iri: &str) -> NamedNode {
+    NamedNode::new_unchecked(iri)
+}
+
+fn t(s: &NamedNode, p: &str, o: impl Into<kommon_rdf::model::Term>) -> Triple {
+    Triple::new(s.clone(), n(p), o.into())
+}
+
+fn lit(s: &str) -> Literal {
+    Literal::new_simple_literal(s)
+}
+
+/// An ACL document: the owner has every mode on the resource (and, for containers, on what they
+/// contain); `public_read` adds read for everyone.
+fn acl_graph(acl: &str, resource: &str, owner: &str, container: bool, public_read: bool) -> Graph {
+    let mut g = Graph::new();
+    let owner_auth = n(&format!("{acl}#owner"));
+    g.insert(&t(&owner_auth, rdf::TYPE.as_str(), n(&format!("{ACL}Authorization"))));
+    g.insert(&t(&owner_auth, &format!("{ACL}agent"), n(owner)));
+    g.insert(&t(&owner_auth, &format!("{ACL}accessTo"), n(resource)));
+    if container {
+        g.insert(&t(&owner_auth, &format!("{ACL}default"), n(resource)));
+    }
+    for mode in ["Read", "Write", "Control"] {
+        g.insert(&t(&owner_auth, &format!("{ACL}mode"), n(&format!("{ACL}{mode}"))));
+    }
+    if public_read {
+        let public = n(&format!("{acl}#public"));
+        g.insert(&t(&public, rdf::TYPE.as_str(), n(&format!("{ACL}Authorization"))));
+        g.insert(&t(&public, &format!("{ACL}agentClass"), n(&format!("{FOAF}Agent"))));
+        g.insert(&t(&public, &format!("{ACL}accessTo"), n(resource)));
+        if container {
+            g.insert(&t(&public, &format!("{ACL}default"), n(resource)));
+        }
+        g.insert(&t(&public, &format!("{ACL}mode"), n(&format!("{ACL}Read"))));
+    }
+    g
+}
+
+/// Creates pods and the actors' keys.
+#[derive(Clone)]
+pub struct Pods {
+    /// The resources of every pod.
+    pub resources: ResourceStore,
+    /// The accounts.
+    pub accounts: AccountStore,
+    /// Where things are.
+    pub layout: PodLayout,
+    keys: kommon_rdf::Keyspace,
+    /// Serialises key generation (once per actor), so two first requests make one key.
+    key_lock: Arc<std::sync::Mutex<()>>,
+    published: Arc<std::sync::Mutex<HashSet<String>>>,
+}
+
+impl Pods {
+    /// The pods kept in `store`.
+    pub fn new(store: &QuadStore, resources: ResourceStore, layout: PodLayout) -> Self {
+        Self {
+            accounts: AccountStore::new(store),
+            keys: store.keyspace("actor-keys"),
+            resources,
+            layout,
+            key_lock: Arc::new(std::sync::Mutex::new(())),
+            published: Arc::new(std::sync::Mutex::new(HashSet::new())),
+        }
+    }
+
+    /// Creates a pod: its documents first, then the account, which is what makes the pod exist;
+    /// creation is idempotent, so a crash half-way leaves nothing a new attempt cannot finish.
+    pub fn create(
+        &self,
+        name: &str,
+        display_name: &str,
+        password: &str,
+        email: Option<&str>,
+    ) -> Result<Account, PodError> {
+        let account = self.accounts.prepare(name, display_name, password, email)?;
+        self.write_documents(&account)?;
+        self.resources.store().transaction(|tx| {
+            tx.keyspace_insert("accounts", name.as_bytes(), &AccountStore::record(&account));
+            Ok::<_, StorageError>(())
+        })?;
+        Ok(account)
+    }
+
+    fn write_documents(&self, account: &Account) -> Result<(), PodError> {
+        let name = account.name.as_str();
+        let l = &self.layout;
+        let webid = l.webid(name);
+        let storage = l.storage(name);
+        let unlisted = Placement {
+            create_parents: false,
+            listed: false,
+        };
+        let any = Conditions::default();
+        let rs = &self.resources;
+
+        // The storage root, private to the owner.
+        rs.ensure_container(&storage, None, unlisted)?;
+        rs.put(
+            &acl_url(&storage),
+            Content::Rdf(acl_graph(&acl_url(&storage), &storage, &webid, true, false)),
+            &any,
+            unlisted,
+        )?;
+        // Containers per type.
+        for (path, class, _) in TYPE_CONTAINERS {
+            rs.ensure_container(&l.data(name, path), Some(class), Placement::default())?;
+        }
+        // The profile, a flat resource listed in vcard/individual/.
+        let profile = l.data(name, "profile");
+        let p = n(&profile);
+        let mut g = Graph::new();
+        g.insert(&t(&p, rdf::TYPE.as_str(), n(&format!("{VCARD}Individual"))));
+        g.insert(&t(&p, rdf::TYPE.as_str(), n(&format!("{AS}Profile"))));
+        g.insert(&t(&p, &format!("{VCARD}fn"), lit(&account.display_name)));
+        g.insert(&t(&p, &format!("{AS}describes"), n(&webid)));
+        self.put_flat(&profile, g, &l.data(name, "vcard/individual/"))?;
+        // Type indexes and preferences.
+        for (doc, public) in [("public-type-index", true), ("private-type-index", false)] {
+            let url = l.data(name, doc);
+            let s = n(&url);
+            let mut g = Graph::new();
+            g.insert(&t(&s, rdf::TYPE.as_str(), n(&format!("{SOLID}TypeIndex"))));
+            g.insert(&t(
+                &s,
+                rdf::TYPE.as_str(),
+                n(&format!("{SOLID}{}", if public { "ListedDocument" } else { "UnlistedDocument" })),
+            ));
+            for (path, class, in_public) in TYPE_CONTAINERS {
+                if *in_public != public {
+                    continue;
+                }
+                let local = class.rsplit(['#', '/']).next().unwrap_or("type").to_ascii_lowercase();
+                let reg = n(&format!("{url}#{local}"));
+                g.insert(&t(&s, &format!("{SOLID}hasTypeRegistration"), reg.clone()));
+                g.insert(&t(&reg, rdf::TYPE.as_str(), n(&format!("{SOLID}TypeRegistration"))));
+                g.insert(&t(&reg, &format!("{SOLID}forClass"), n(class)));
+                g.insert(&t(&reg, &format!("{SOLID}instanceContainer"), n(&l.data(name, path))));
+            }
+            rs.put(&url, Content::Rdf(g), &any, Placement::default())?;
+            if public {
+                rs.put(
+                    &acl_url(&url),
+                    Content::Rdf(acl_graph(&acl_url(&url), &url, &webid, false, true)),
+                    &any,
+                    unlisted,
+                )?;
+            }
+        }
+        let prefs = l.data(name, "preferences");
+        let s = n(&prefs);
+        let mut g = Graph::new();
+        g.insert(&t(&s, rdf::TYPE.as_str(), n(&format!("{PIM}ConfigurationFile"))));
+        g.insert(&t(&s, &format!("{SOLID}privateTypeIndex"), n(&l.data(name, "private-type-index"))));
+        rs.put(&prefs, Content::Rdf(g), &any, Placement::default())?;
+        // The actor's collections (filled by federation).
+        for (endpoint, public) in [("inbox", false), ("outbox", true), ("followers", true), ("following", true)] {
+            let url = l.endpoint(name, endpoint);
+            let s = n(&url);
+            let mut g = Graph::new();
+            g.insert(&t(&s, rdf::TYPE.as_str(), n(&format!("{AS}OrderedCollection"))));
+            g.insert(&t(&s, &format!("{AS}attributedTo"), n(&webid)));
+            rs.put(&url, Content::Rdf(g), &any, unlisted)?;
+            rs.put(
+                &acl_url(&url),
+                Content::Rdf(acl_graph(&acl_url(&url), &url, &webid, false, public)),
+                &any,
+                unlisted,
+            )?;
+        }
+        // The WebID last among documents: it links everything above.
+        rs.put(&webid, Content::Rdf(self.webid_graph(account)), &any, unlisted)?;
+        rs.put(
+            &acl_url(&webid),
+            Content::Rdf(acl_graph(&acl_url(&webid), &webid, &webid, false, true)),
+            &any,
+            unlisted,
+        )?;
+        Ok(())
+    }
+
+    fn put_flat(&self, url: &str, graph: Graph, type_container: &str) -> Result<(), PodError> {
+        // Created through the type container, so it is listed there as a POST would list it.
+        if self.resources.meta(url)?.is_some_and(|m| m.exists()) {
+            self.resources
+                .put(url, Content::Rdf(graph), &Conditions::default(), Placement::default())?;
+            return Ok(());
+        }
+        let slug = url.rsplit('/').next().unwrap_or_default().to_owned();
+        let root = self.layout.storage_root(url);
+        self.resources.create_in(
+            type_container,
+            Some(&slug),
+            false,
+            |_| Ok(Content::Rdf(graph)),
+            root.as_deref(),
+        )?;
+        Ok(())
+    }
+
+    /// The WebID document, in the shape ActivityPods clients read.
+    fn webid_graph(&self, account: &Account) -> Graph {
+        let l = &self.layout;
+        let name = account.name.as_str();
+        let w = n(&l.webid(name));
+        let mut g = Graph::new();
+        g.insert(&t(&w, rdf::TYPE.as_str(), n(&format!("{FOAF}Person"))));
+        g.insert(&t(&w, rdf::TYPE.as_str(), n(&format!("{AS}Person"))));
+        g.insert(&t(&w, &format!("{FOAF}nick"), lit(name)));
+        g.insert(&t(&w, &format!("{AS}preferredUsername"), lit(name)));
+        g.insert(&t(&w, &format!("{AS}name"), lit(&account.display_name)));
+        g.insert(&t(&w, &format!("{FOAF}name"), lit(&account.display_name)));
+        g.insert(&t(
+            &w,
+            &format!("{DC}created"),
+            Literal::new_typed_literal(xsd_datetime(account.created_ms), xsd::DATE_TIME),
+        ));
+        g.insert(&t(&w, &format!("{PIM}storage"), n(&l.storage(name))));
+        g.insert(&t(&w, &format!("{SOLID}oidcIssuer"), n(&format!("{}/", l.base()))));
+        g.insert(&t(&w, &format!("{SOLID}publicTypeIndex"), n(&l.data(name, "public-type-index"))));
+        g.insert(&t(&w, &format!("{PIM}preferencesFile"), n(&l.data(name, "preferences"))));
+        g.insert(&t(&w, &format!("{LDP}inbox"), n(&l.endpoint(name, "inbox"))));
+        g.insert(&t(&w, &format!("{AS}outbox"), n(&l.endpoint(name, "outbox"))));
+        g.insert(&t(&w, &format!("{AS}followers"), n(&l.endpoint(name, "followers"))));
+        g.insert(&t(&w, &format!("{AS}following"), n(&l.endpoint(name, "following"))));
+        g.insert(&t(&w, &format!("{AS}url"), n(&l.data(name, "profile"))));
+        let endpoints = BlankNode::new_unchecked("endpoints");
+        g.insert(&Triple::new(w.clone(), n(&format!("{AS}endpoints")), endpoints.clone()));
+        g.insert(&Triple::new(
+            endpoints,
+            n(&format!("{VOID}sparqlEndpoint")),
+            n(&l.endpoint(name, "sparql")),
+        ));
+        g
+    }
+
+    /// The actor's RSA key pair, made and published in its WebID on first use.
+    pub fn actor_key(&self, name: &str) -> Result<KeyPair, PodError> {
+        let webid = self.layout.webid(name);
+        let key = match self.stored_key(name)? {
+            Some(k) => k,
+            None => {
+                let _guard = self.key_lock.lock().unwrap_or_else(|e| e.into_inner());
+                match self.stored_key(name)? {
+                    Some(k) => k,
+                    None => {
+                        let k = generate_key_pair().map_err(|e| PodError::Key(e.to_string()))?;
+                        let value = serde_json::json!({"private": k.private_pem, "public": k.public_pem});
+                        self.keys
+                            .insert(name.as_bytes(), value.to_string().as_bytes())
+                            .map_err(StorageError::from)?;
+                        k
+                    }
+                }
+            }
+        };
+        let published = self
+            .published
+            .lock()
+            .map(|p| p.contains(name))
+            .unwrap_or(false);
+        if !published {
+            self.publish_key(&webid, &key)?;
+            if let Ok(mut p) = self.published.lock() {
+                p.insert(name.to_owned());
+            }
+        }
+        Ok(key)
+    }
+
+    fn stored_key(&self, name: &str) -> Result<Option<KeyPair>, PodError> {
+        let Some(bytes) = self.keys.get(name.as_bytes()).map_err(StorageError::from)? else {
+            return Ok(None);
+        };
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| PodError::Key(e.to_string()))?;
+        Ok(Some(KeyPair {
+            private_pem: v["private"].as_str().unwrap_or_default().to_owned(),
+            public_pem: v["public"].as_str().unwrap_or_default().to_owned(),
+        }))
+    }
+
+    fn publish_key(&self, webid: &str, key: &KeyPair) -> Result<(), PodError> {
+        let key_id = n(&format!("{webid}#main-key"));
+        let w = n(webid);
+        let pem = lit(&key.public_pem);
+        self.resources.patch(webid, &Conditions::default(), |mut g, exists| {
+            if !exists {
+                return Err(StorageError::NotFound(webid.to_owned()));
+            }
+            if g.contains(&t(&key_id, &format!("{SEC}publicKeyPem"), pem.clone())) {
+                return Ok(g);
+            }
+            let old: Vec<Triple> = g
+                .iter()
+                .filter(|tr| {
+                    tr.subject.to_string() == key_id.to_string()
+                })
+                .map(|tr| tr.into_owned())
+                .collect();
+            for tr in old {
+                g.remove(&tr);
+            }
+            g.insert(&t(&w, &format!("{SEC}publicKey"), key_id.clone()));
+            g.insert(&t(&key_id, &format!("{SEC}owner"), w.clone()));
+            g.insert(&t(&key_id, &format!("{SEC}publicKeyPem"), pem.clone()));
+            Ok(g)
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout() {
+        let l = PodLayout::new("http://localhost:3000/");
+        assert_eq!(l.webid("alice"), "http://localhost:3000/alice");
+        assert_eq!(l.split("http://localhost:3000/alice/data/x"), Some(("alice", "/data/x")));
+        assert_eq!(l.split("http://localhost:3000/alice.acl"), Some(("alice", ".acl")));
+        assert_eq!(l.split("http://localhost:3000/alice"), Some(("alice", "")));
+        assert_eq!(l.split("http://localhost:3000/"), None);
+        assert_eq!(
+            l.storage_root("http://localhost:3000/alice/data/a/b").as_deref(),
+            Some("http://localhost:3000/alice/data/")
+        );
+        assert_eq!(l.storage_root("http://localhost:3000/alice/inbox"), None);
+        assert!(l.is_protected("http://localhost:3000/alice"));
+        assert!(l.is_protected("http://localhost:3000/alice/inbox"));
+        assert!(!l.is_protected("http://localhost:3000/alice/data/x"));
+    }
+}

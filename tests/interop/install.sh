@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs the Node side of the interop harness from the committed lockfiles (npm registry only, no git URLs,
+# no install scripts). Idempotent: a tree whose package.json + package-lock.json + Node major are unchanged
+# since its last successful install is left alone (≈0.1 s).
+#
+#   tests/interop/node_modules       @comunica/query-sparql 4.5.0, @solid/community-server 7.2.0,
+#                                    autocannon 7.15.0, rdflib 2.4.0            (package.json here)
+#   tests/interop/crud/node_modules  solid-crud-tests 5.2.0 + jest 26 toolchain (crud/package.json)
+#   tests/interop/crud/suite/        the suite's test/, jest.config.js, tsconfig.json copied out of
+#                                    node_modules (jest 26 never collects tests under node_modules/)
+#
+# Usage: tests/interop/install.sh [--force]      (Python clients: pip install -r tests/requirements.txt)
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+FORCE=0
+[ "${1:-}" = "--force" ] && FORCE=1
+
+command -v node >/dev/null || { echo "install.sh: node not found (need Node >= 20)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "install.sh: npm not found" >&2; exit 1; }
+NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$NODE_MAJOR" -lt 20 ]; then
+    echo "install.sh: Node $(node --version) is too old (need >= 20)" >&2; exit 1
+fi
+
+# Belt and braces next to the .npmrc files: husky@4 must never touch the repository's .git/hooks.
+export HUSKY_SKIP_INSTALL=1 HUSKY=0 npm_config_ignore_scripts=true
+
+install_tree() {   # $1 = folder holding package.json + package-lock.json
+    local dir="$1" stamp want
+    stamp="$dir/node_modules/.kommon-install-stamp"
+    want="$( { echo "node$NODE_MAJOR"; cat "$dir/package.json" "$dir/package-lock.json"; } | sha256sum | cut -d' ' -f1)"
+    if [ "$FORCE" = 0 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    echo "install.sh: npm ci in $dir ..." >&2
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+}
+
+install_tree "$HERE"
+install_tree "$HERE/crud"
+
+# solid-crud-tests runs from a copy of its package folder (tests and fixtures are read relative to the cwd).
+SRC="$HERE/crud/node_modules/solid-crud-tests"
+DST="$HERE/crud/suite"
+if [ "$FORCE" = 1 ] || [ ! -f "$DST/.stamp" ] || [ "$(cat "$DST/.stamp")" != "$(cat "$HERE/crud/node_modules/.kommon-install-stamp")" ]; then
+    rm -rf "$DST"
+    mkdir -p "$DST"
+    cp -R "$SRC/test" "$SRC/jest.config.js" "$SRC/tsconfig.json" "$DST/"
+    cp "$HERE/crud/node_modules/.kommon-install-stamp" "$DST/.stamp"
+fi
+
+v() { node -p "require('$1/package.json').version"; }
+echo "install.sh: ok: solid-crud-tests $(v "$SRC") (jest $(v "$HERE/crud/node_modules/jest"), jest-runner $(v "$HERE/crud/node_modules/jest-runner")), @comunica/query-sparql $(v "$HERE/node_modules/@comunica/query-sparql"), @solid/community-server $(v "$HERE/node_modules/@solid/community-server"), autocannon $(v "$HERE/node_modules/autocannon"), rdflib $(v "$HERE/node_modules/rdflib")"
