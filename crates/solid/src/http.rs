@@ -741,7 +741,14 @@ fn post(
             l.contains("rel=\"type\"") || l.contains("rel=type")
         } && (l.contains("ldp#BasicContainer>") || l.contains("ldp#Container>")));
     let ct = body_type(request)?;
-    let slug = header_str(request.headers, "slug");
+    // Slugs may arrive as raw UTF-8 or percent-encoded; both are read.
+    let slug = request.headers.get("slug").map(|v| {
+        let raw = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        percent_encoding::percent_decode_str(&raw)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    let slug = slug.as_deref();
     let root = (options.storage_root)(url);
     let body = request.body;
     let outcome = resources.create_in(
