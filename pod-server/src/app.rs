@@ -22,7 +22,6 @@ use kommon_solid::wac::{self, AccessMode};
 use kommon_sparql_protocol::{EndpointOptions, SparqlEndpoint};
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 /// Everything a request handler needs.
 #[derive(Clone)]
@@ -100,39 +99,6 @@ impl AppState {
 
 /// The router of a pod-server.
 pub fn router(state: AppState) -> Router {
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_credentials(true)
-        .allow_methods([
-            Method::GET,
-            Method::HEAD,
-            Method::OPTIONS,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ])
-        .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers(
-            [
-                "accept-patch",
-                "accept-post",
-                "accept-put",
-                "allow",
-                "content-range",
-                "etag",
-                "last-modified",
-                "link",
-                "location",
-                "preference-applied",
-                "updates-via",
-                "vary",
-                "wac-allow",
-                "www-authenticate",
-            ]
-            .map(|h| header::HeaderName::from_static(h)),
-        )
-        .max_age(Duration::from_secs(3600));
     Router::new()
         .route("/", get(pages::home))
         .route("/health", get(|| async { "ok" }))
@@ -143,8 +109,65 @@ pub fn router(state: AppState) -> Router {
             get(pages::signup_form).post(pages::signup_submit),
         )
         .fallback(dispatch)
-        .layer(cors)
+        .layer(axum::middleware::from_fn(cors))
         .with_state(state)
+}
+
+const EXPOSED_HEADERS: &str = "Accept-Patch, Accept-Post, Accept-Put, Allow, Content-Range, ETag, Last-Modified, Link, Location, Preference-Applied, Updates-Via, Vary, WAC-Allow, WWW-Authenticate";
+
+/// CORS as the Solid Protocol asks: the request's origin echoed with credentials and
+/// `Vary: Origin`, the headers clients need exposed by name, preflights answered here; a plain
+/// OPTIONS (no preflight) reaches the resource, which answers with `Allow` and `Accept-*`.
+async fn cors(request: Request, next: axum::middleware::Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let preflight = request.method() == Method::OPTIONS
+        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let requested_headers = request
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned();
+    let mut response = if preflight {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            requested_headers.unwrap_or_else(|| {
+                HeaderValue::from_static(
+                    "Accept, Authorization, Content-Type, DPoP, Slug, Link, If-Match, If-None-Match, Prefer, JsonLdContext, Signature, Digest, Date",
+                )
+            }),
+        );
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+        r
+    } else {
+        next.run(request).await
+    };
+    let h = response.headers_mut();
+    match origin {
+        Some(origin) => {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+        }
+        None => {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        }
+    }
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSED_HEADERS),
+    );
+    if !h.get_all(header::VARY).iter().any(|v| v.to_str().is_ok_and(|v| v.contains("Origin"))) {
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
 }
 
 async fn context() -> Response {
