@@ -3,9 +3,10 @@
 # no install scripts). Idempotent: a tree whose package.json + package-lock.json + Node major are unchanged
 # since its last successful install is left alone (≈0.1 s).
 #
-#   tests/interop/node_modules       @comunica/query-sparql 4.5.0, @solid/community-server 7.2.0,
-#                                    autocannon 7.15.0, rdflib 2.4.0            (package.json here)
+#   tests/interop/node_modules       @comunica/query-sparql 4.5.0, autocannon 7.15.0, rdflib 2.4.0 (package.json here)
 #   tests/interop/crud/node_modules  solid-crud-tests 5.2.0 + jest 26 toolchain (crud/package.json)
+#   tests/interop/css/node_modules   @solid/community-server 7.2.0, the reference server (css/package.json; a tree
+#                                    of its own: Components.js cannot start next to Comunica 4, see start-css.sh)
 #   tests/interop/crud/suite/        the suite's test/, jest.config.js, tsconfig.json copied out of
 #                                    node_modules (jest 26 never collects tests under node_modules/)
 #
@@ -39,6 +40,7 @@ install_tree() {   # $1 = folder holding package.json + package-lock.json
 
 install_tree "$HERE"
 install_tree "$HERE/crud"
+install_tree "$HERE/css"
 
 # solid-crud-tests runs from a copy of its package folder (tests and fixtures are read relative to the cwd).
 SRC="$HERE/crud/node_modules/solid-crud-tests"
@@ -51,4 +53,4 @@ if [ "$FORCE" = 1 ] || [ ! -f "$DST/.stamp" ] || [ "$(cat "$DST/.stamp")" != "$(
 fi
 
 v() { node -p "require('$1/package.json').version"; }
-echo "install.sh: ok: solid-crud-tests $(v "$SRC") (jest $(v "$HERE/crud/node_modules/jest"), jest-runner $(v "$HERE/crud/node_modules/jest-runner")), @comunica/query-sparql $(v "$HERE/node_modules/@comunica/query-sparql"), @solid/community-server $(v "$HERE/node_modules/@solid/community-server"), autocannon $(v "$HERE/node_modules/autocannon"), rdflib $(v "$HERE/node_modules/rdflib")"
+echo "install.sh: ok: solid-crud-tests $(v "$SRC") (jest $(v "$HERE/crud/node_modules/jest"), jest-runner $(v "$HERE/crud/node_modules/jest-runner")), @comunica/query-sparql $(v "$HERE/node_modules/@comunica/query-sparql"), @solid/community-server $(v "$HERE/css/node_modules/@solid/community-server"), autocannon $(v "$HERE/node_modules/autocannon"), rdflib $(v "$HERE/node_modules/rdflib")"
