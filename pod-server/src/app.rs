@@ -51,17 +51,22 @@ impl AppState {
         let contexts = ContextLoader::bundled().with_context(&context_iri, kommon_vocab::CONTEXT_JSONLD)?;
         let storage_layout = layout.clone();
         let protected_layout = layout.clone();
+        let owner_layout = layout.clone();
+        let default_context = vec![
+            "https://www.w3.org/ns/activitystreams".to_owned(),
+            "https://w3id.org/security/v1".to_owned(),
+            context_iri.clone(),
+        ];
+        let inline_context = contexts.inline(&default_context.iter().map(String::as_str).collect::<Vec<_>>());
         let ldp = LdpOptions {
             max_rdf_bytes: config.max_rdf_bytes,
             max_binary_bytes: config.max_binary_bytes,
             contexts,
             // The security context gives the `publicKey`, `owner` and `publicKeyPem` keys that
             // fediverse servers and ActivityPods read without JSON-LD processing.
-            default_context: vec![
-                "https://www.w3.org/ns/activitystreams".to_owned(),
-                "https://w3id.org/security/v1".to_owned(),
-                context_iri,
-            ],
+            default_context,
+            inline_context,
+            owner: Arc::new(move |url| owner_layout.split(url).map(|(name, _)| owner_layout.webid(name))),
             storage_description: format!("{}/.well-known/solid", layout.base()),
             storage_root: Arc::new(move |url| storage_layout.storage_root(url)),
             protected: Arc::new(move |url| protected_layout.is_protected(url)),

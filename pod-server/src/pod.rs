@@ -457,3 +457,73 @@ mod tests {
         assert!(!l.is_protected("http://localhost:3000/alice/data/x"));
     }
 }
+
+#[cfg(test)]
+mod reopen {
+    use super::*;
+    use kommon_rdf::StoreOptions;
+    use kommon_solid::wac::AclSource;
+
+    #[test]
+    fn replacing_the_root_acl_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = PodLayout::new("http://localhost:3904");
+        {
+            let store = QuadStore::open(dir.path(), &StoreOptions::default()).unwrap();
+            let pods = Pods::new(&store, ResourceStore::new(store.clone(), 100), layout.clone());
+            pods.create("zed", "Zed", "zed-secret", None).unwrap();
+            store.flush().unwrap();
+        }
+        let store = QuadStore::open(dir.path(), &StoreOptions::default()).unwrap();
+        let rs = ResourceStore::new(store.clone(), 100);
+        let before = rs.acl_of("http://localhost:3904/zed/data/").unwrap();
+        let n0 = store.check_consistency().unwrap();
+        rs.put(
+            "http://localhost:3904/zed/data/.acl",
+            Content::Rdf(before.clone()),
+            &Conditions::default(),
+            Placement { create_parents: false, listed: false },
+        )
+        .unwrap();
+        assert_eq!(store.check_consistency().unwrap(), n0);
+        assert_eq!(rs.acl_of("http://localhost:3904/zed/data/").unwrap(), before);
+    }
+}
+
+#[cfg(test)]
+mod http_put_acl {
+    use super::*;
+    use crate::app::AppState;
+    use crate::config::ServerConfig;
+    use kommon_solid::auth::{AuthMethod, Credentials};
+    use kommon_solid::http::{LdpRequest, handle};
+
+    #[test]
+    fn put_same_acl_over_the_ldp_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = QuadStore::open(dir.path(), &kommon_rdf::StoreOptions::default()).unwrap();
+        let config = ServerConfig {
+            data: dir.path().to_owned(),
+            listen: "127.0.0.1:3904".parse().unwrap(),
+            base_url_arg: None,
+            dev: true,
+            max_rdf_bytes: 1 << 20,
+            max_binary_bytes: 1 << 20,
+            base_url: String::new(),
+        }
+        .resolve();
+        let state = AppState::new(store.clone(), config).unwrap();
+        state.pods.create("zed", "Zed", "zed-secret", None).unwrap();
+        let w = "http://localhost:3904/zed";
+        let body = format!("@prefix acl: <http://www.w3.org/ns/auth/acl#>. <#owner> a acl:Authorization; acl:agent <{w}>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control.");
+        let mut headers = http::HeaderMap::new();
+        headers.insert("content-type", "text/turtle".parse().unwrap());
+        let creds = Credentials { agent: w.to_owned(), application: None, method: AuthMethod::DevelopmentHeader };
+        let url = "http://localhost:3904/zed/data/.acl";
+        let before = store.get_document(oxrdf::NamedNodeRef::new_unchecked(url)).unwrap();
+        let r = handle(&state.pods.resources, &state.ldp, &LdpRequest { method: &http::Method::PUT, url, headers: &headers, body: body.as_bytes(), credentials: Some(&creds) });
+        assert_eq!(r.status(), 205);
+        let after = store.get_document(oxrdf::NamedNodeRef::new_unchecked(url)).unwrap();
+        assert_eq!(before, after);
+    }
+}

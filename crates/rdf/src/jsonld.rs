@@ -236,6 +236,20 @@ impl ContextLoader {
     fn get(&self, iri: &str) -> Option<&Arc<ContextDocument>> {
         self.documents.get(iri)
     }
+
+    /// The `@context` values of the named context documents, to embed in a document for
+    /// processors that cannot fetch them (offline, or behind a firewall): an array with one
+    /// context object per IRI, `None` if one is unknown.
+    pub fn inline(&self, iris: &[&str]) -> Option<serde_json::Value> {
+        let mut out = Vec::with_capacity(iris.len());
+        for iri in iris {
+            let doc = self.get(iri)?;
+            let text = doc.json.to_string();
+            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+            out.push(value.get("@context")?.clone());
+        }
+        Some(serde_json::Value::Array(out))
+    }
 }
 
 /// Parses a context document, wrapping a bare context object, and checks that its `@context`

@@ -17,7 +17,7 @@ use kommon_rdf::codec::{self, ParseError, ParseLimits, RdfFormat};
 use kommon_rdf::jsonld::{self, ContextLoader};
 use kommon_rdf::model::vocab::{rdf, xsd};
 use kommon_rdf::model::{Graph, Literal, NamedNode, Triple, TripleRef};
-use kommon_sparql_protocol::conneg::{Offer, available, negotiate};
+use kommon_sparql_protocol::conneg::{Offer, available, negotiate_server_first};
 use std::sync::Arc;
 
 const LDP: &str = "http://www.w3.org/ns/ldp#";
@@ -49,6 +49,12 @@ pub struct LdpOptions {
     pub storage_root: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
     /// Resources that cannot be replaced or deleted by PUT and DELETE, only patched (a WebID).
     pub protected: Arc<dyn Fn(&str) -> bool + Send + Sync>,
+    /// The owner of the storage a URL is in. The owner always keeps `acl:Control`, so a wrong
+    /// ACL can never lock them out of their own pod.
+    pub owner: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    /// `default_context` with its documents embedded, for plain `application/ld+json` requests:
+    /// generic JSON-LD processors then need to fetch nothing.
+    pub inline_context: Option<serde_json::Value>,
 }
 
 /// A request as the LDP layer sees it, once the body is read and the requester known.
@@ -189,7 +195,12 @@ impl Access {
     }
 }
 
-fn access(resources: &ResourceStore, url: &str, credentials: Option<&Credentials>) -> Access {
+fn access(
+    resources: &ResourceStore,
+    options: &LdpOptions,
+    url: &str,
+    credentials: Option<&Credentials>,
+) -> Access {
     // An ACL document is governed by Control on the resource it describes.
     let (target, acl) = match acl_subject(url) {
         Some(subject) if is_acl(url) => (subject, true),
@@ -210,7 +221,13 @@ fn access(resources: &ResourceStore, url: &str, credentials: Option<&Credentials
     };
     let public = map(wac::modes(target, Requester::Anonymous, resources));
     let user = match credentials {
-        Some(c) => map(wac::modes(target, c.requester(), resources)),
+        Some(c) => {
+            let mut m = wac::modes(target, c.requester(), resources);
+            if c.application.is_none() && (options.owner)(target).as_deref() == Some(c.agent.as_str()) {
+                m = m.with(AccessMode::Control);
+            }
+            map(m)
+        }
         None => public,
     };
     Access {
@@ -241,7 +258,7 @@ fn try_handle(
     request: &LdpRequest<'_>,
 ) -> Result<LdpResponse, Failure> {
     let url = request.url;
-    let access = access(resources, url, request.credentials);
+    let access = access(resources, options, url, request.credentials);
     let method = request.method;
     let mut response = if method == Method::GET || method == Method::HEAD {
         access.require(&[read_mode(url)])?;
@@ -406,6 +423,18 @@ fn get(
         Content::Binary {
             bytes,
             content_type,
+        } if is_html(&content_type) && asks_for_rdf(request.headers) && !accepts_html(request.headers) => {
+            let html = String::from_utf8_lossy(&bytes);
+            let triples = crate::rdfa::extract(&html, url)
+                .map_err(|e| Failure::new(StatusCode::NOT_ACCEPTABLE, format!("no RDF could be read from this page: {e}")))?;
+            let graph: Graph = triples.into_iter().collect();
+            let mut r = represent(&graph, url, options, request.headers)?;
+            add(r.headers_mut(), HeaderName::from_static("x-kommon-binary"), "1");
+            r
+        }
+        Content::Binary {
+            bytes,
+            content_type,
         } => {
             let mut r = Response::new(Bytes::from(bytes));
             add(r.headers_mut(), header::CONTENT_TYPE, &content_type);
@@ -430,6 +459,14 @@ fn get(
         }
     };
     if gone {
+        // ActivityPub and Linked Data clients (an explicit RDF type in Accept) get 410 and the
+        // Tombstone; a plain fetch gets 404, as from any Solid server.
+        if !asks_for_rdf(request.headers) {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                format!("{url} was deleted"),
+            ));
+        }
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }
@@ -454,6 +491,29 @@ fn not_modified(meta: &ResourceMeta) -> LdpResponse {
     *r.status_mut() = StatusCode::NOT_MODIFIED;
     add(r.headers_mut(), header::ETAG, &meta.etag());
     r
+}
+
+fn is_html(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "text/html" || essence == "application/xhtml+xml"
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    header_str(headers, "accept").is_some_and(|a| {
+        let a = a.to_ascii_lowercase();
+        a.contains("text/html") || a.contains("application/xhtml+xml")
+    })
+}
+
+fn asks_for_rdf(headers: &HeaderMap) -> bool {
+    header_str(headers, "accept").is_some_and(|accept| {
+        accept.split(',').any(|range| {
+            let essence = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            RDF_OFFERS
+                .iter()
+                .any(|o| o.media_types.contains(&essence.as_str()))
+        })
+    })
 }
 
 fn prefers_minimal(headers: &HeaderMap) -> bool {
@@ -567,7 +627,7 @@ fn represent(
     headers: &HeaderMap,
 ) -> Result<LdpResponse, Failure> {
     let accept = header_str(headers, "accept");
-    let Some(repr) = negotiate(accept, RDF_OFFERS) else {
+    let Some(repr) = negotiate_server_first(accept, RDF_OFFERS) else {
         return Err(Failure::new(
             StatusCode::NOT_ACCEPTABLE,
             format!(
@@ -584,7 +644,7 @@ fn represent(
             if repr == Representation::N3 {
                 "text/n3; charset=utf-8"
             } else {
-                "text/turtle; charset=utf-8"
+                "text/turtle"
             },
         ),
         Representation::NTriples | Representation::NQuads => (
@@ -599,8 +659,17 @@ fn represent(
         Representation::JsonLd | Representation::ActivityJson => {
             let context = requested_context(options, headers)?;
             let refs: Vec<&str> = context.iter().map(String::as_str).collect();
-            let value = jsonld::compact_triples(&triples, Some(url), &refs, &options.contexts)
+            let mut value = jsonld::compact_triples(&triples, Some(url), &refs, &options.contexts)
                 .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            let plain = repr == Representation::JsonLd
+                && header_str(headers, JSONLD_CONTEXT_HEADER).is_none()
+                && !header_str(headers, "accept").is_some_and(|a| a.contains("activitystreams"));
+            if plain
+                && let Some(inline) = &options.inline_context
+                && let Some(obj) = value.as_object_mut()
+            {
+                obj.insert("@context".to_owned(), inline.clone());
+            }
             let bytes = serde_json::to_vec(&value)
                 .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
             let ct = if repr == Representation::ActivityJson {
@@ -645,7 +714,10 @@ fn read_content(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<Content, StorageError> {
-    let format = content_type.and_then(RdfFormat::from_media_type);
+    // `text/plain` is text here, not N-Triples: people store notes as plain text.
+    let format = content_type
+        .filter(|ct| !ct.trim().to_ascii_lowercase().starts_with("text/plain"))
+        .and_then(RdfFormat::from_media_type);
     let must_be_rdf = is_container(url) || is_acl(url);
     match (format, content_type) {
         (Some(format), _) => {

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod http;
 pub mod patch;
+pub mod rdfa;
 pub mod resource;
 pub mod storage;
 pub mod wac;

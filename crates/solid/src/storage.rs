@@ -950,3 +950,57 @@ mod tests {
         assert!(!rs.members("http://h/alice/data/").unwrap().contains(&a.url));
     }
 }
+
+#[cfg(test)]
+mod acl_replacement {
+    use super::*;
+
+    #[test]
+    fn replacing_an_acl_keeps_it_readable() {
+        let rs = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
+        let p = Placement { create_parents: false, listed: false };
+        rs.ensure_container("http://h/a/data/", None, p).unwrap();
+        let g1: Graph = oxttl::TurtleParser::new().with_base_iri("http://h/a/data/.acl").unwrap()
+            .for_slice(b"<#o> <http://x/p> <./> .").map(|t| t.unwrap()).collect();
+        let g2: Graph = oxttl::TurtleParser::new().with_base_iri("http://h/a/data/.acl").unwrap()
+            .for_slice(b"<#o> <http://x/p> <./> . <#q> <http://x/p> <./> .").map(|t| t.unwrap()).collect();
+        rs.put("http://h/a/data/.acl", Content::Rdf(g1.clone()), &Conditions::default(), p).unwrap();
+        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), g1);
+        rs.put("http://h/a/data/.acl", Content::Rdf(g2.clone()), &Conditions::default(), p).unwrap();
+        assert_eq!(rs.store().get_document(NamedNodeRef::new_unchecked("http://h/a/data/.acl")).unwrap().unwrap(), g2);
+        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), g2);
+    }
+}
+
+#[cfg(test)]
+mod reopen {
+    use super::*;
+
+    fn acl() -> Graph {
+        oxttl::TurtleParser::new().with_base_iri("http://h/a/data/.acl").unwrap()
+            .for_slice(b"<#o> <http://x/p> <./> .").map(|t| t.unwrap()).collect()
+    }
+
+    #[test]
+    fn writes_after_reopening_keep_documents() {
+        let dir = std::env::temp_dir().join(format!("kommon-reopen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let p = Placement { create_parents: false, listed: false };
+        {
+            let rs = ResourceStore::new(QuadStore::open(&dir, &Default::default()).unwrap(), 100);
+            rs.ensure_container("http://h/a/data/", None, p).unwrap();
+            rs.put("http://h/a/data/.acl", Content::Rdf(acl()), &Conditions::default(), p).unwrap();
+            rs.store().flush().unwrap();
+        }
+        let rs = ResourceStore::new(QuadStore::open(&dir, &Default::default()).unwrap(), 100);
+        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), acl());
+        let other: Graph = oxttl::TurtleParser::new()
+            .for_slice(b"<http://new/s> <http://new/p> \"brand new\" .").map(|t| t.unwrap()).collect();
+        rs.put("http://h/a/data/x", Content::Rdf(other.clone()), &Conditions::default(), p).unwrap();
+        rs.put("http://h/a/data/.acl", Content::Rdf(acl()), &Conditions::default(), p).unwrap();
+        assert_eq!(rs.store().get_document(NamedNodeRef::new_unchecked("http://h/a/data/x")).unwrap().unwrap(), other);
+        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), acl());
+        assert_eq!(rs.store().check_consistency().unwrap(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

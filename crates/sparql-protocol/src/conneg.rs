@@ -164,6 +164,21 @@ fn parse_accept(header: &str) -> Vec<MediaRange> {
 /// Picks the offer that best fits `accept`; the first offer when there is no usable header,
 /// `None` when the header excludes every offer.
 pub fn negotiate<T: Copy>(accept: Option<&str>, offers: &[Offer<T>]) -> Option<T> {
+    negotiate_with(accept, offers, false)
+}
+
+/// Like [`negotiate`], but among offers of equal quality and specificity the server's order
+/// wins over the client's: Linked Data clients list many syntaxes at `q=1` in arbitrary order,
+/// and a server that prefers Turtle should answer Turtle then.
+pub fn negotiate_server_first<T: Copy>(accept: Option<&str>, offers: &[Offer<T>]) -> Option<T> {
+    negotiate_with(accept, offers, true)
+}
+
+fn negotiate_with<T: Copy>(
+    accept: Option<&str>,
+    offers: &[Offer<T>],
+    server_first: bool,
+) -> Option<T> {
     let default = offers.first().map(|o| o.value);
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return default;
@@ -196,7 +211,12 @@ pub fn negotiate<T: Copy>(accept: Option<&str>, offers: &[Offer<T>]) -> Option<T
         if let Some((quality, spec, client_rank)) = offer_best
             && quality > 0
         {
-            let key = (quality, spec, client_rank, usize::MAX - server_pos);
+            let server_rank = usize::MAX - server_pos;
+            let key = if server_first {
+                (quality, spec, server_rank, client_rank)
+            } else {
+                (quality, spec, client_rank, server_rank)
+            };
             if best.as_ref().is_none_or(|(k, _)| key > *k) {
                 best = Some((key, offer.value));
             }
