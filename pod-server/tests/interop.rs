@@ -1,0 +1,173 @@
+//! Real third-party Solid clients against a running pod-server: solid-crud-tests (npm), rdflib
+//! (PyPI) and Comunica (npm). They are installed by `tests/interop/install.sh` and
+//! `pip install -r tests/requirements.txt` (`.ci/run` does both and sets
+//! `KOMMON_REQUIRE_INTEROP=1`, so a missing tool fails the run there instead of skipping).
+
+mod common;
+
+use common::{DEV, Server, client};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop")
+}
+
+/// Whether a tool is there; when it is not, the test is skipped, or fails if interop is required.
+fn available(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var("KOMMON_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
+        panic!("{what} is not installed; run tests/interop/install.sh and pip install -r tests/requirements.txt");
+    }
+    eprintln!("skipped: {what} is not installed (tests/interop/install.sh)");
+    false
+}
+
+fn python() -> String {
+    std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// Makes the storage root of `pod` public (read, write) so anonymous clients can use it.
+async fn open_storage(s: &Server, pod: &str) {
+    let owner = s.webid(pod);
+    let acl = format!(
+        "@prefix acl: <http://www.w3.org/ns/auth/acl#>. @prefix foaf: <http://xmlns.com/foaf/0.1/>.
+         <#owner> a acl:Authorization; acl:agent <{owner}>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control.
+         <#public> a acl:Authorization; acl:agentClass foaf:Agent; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write."
+    );
+    let r = client()
+        .put(s.url(&format!("/{pod}/data/.acl")))
+        .header(DEV, &owner)
+        .header("content-type", "text/turtle")
+        .body(acl)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+}
+
+/// The solid-crud-tests that the Community Solid Server 7.2 passes and pod-server does not yet:
+/// the two optional RDFa conversions, where the RDFa processor we use reads an element carrying
+/// both `rel` and `property` wrongly. Everything else CSS passes must pass.
+const KNOWN_GAPS: &[&str] = &[
+    "Alice's pod Get RDFa As JSON-LD MAY  Triples",
+    "Alice's pod Get RDFa As Turtle MAY  Triples",
+];
+
+#[tokio::test]
+async fn solid_crud_tests_pass_what_the_community_solid_server_passes() {
+    let dir = interop_dir();
+    if !available(
+        "solid-crud-tests",
+        dir.join("crud/node_modules/.bin/jest").exists() && dir.join("crud/suite/test/surface").exists(),
+    ) {
+        return;
+    }
+    let s = Server::start(&["crud"]);
+    open_storage(&s, "crud").await;
+    let out = tempfile::tempdir().unwrap();
+    let result = out.path().join("crud.json");
+    let status = Command::new(dir.join("run-crud.sh"))
+        .arg(&result)
+        .env("SERVER_ROOT", &s.base)
+        .env("ALICE_WEBID", s.webid("crud"))
+        .env("STORAGE_ROOT", s.url("/crud/data/crud"))
+        .status()
+        .expect("run-crud.sh runs");
+    assert!(status.success(), "the suite did not run");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let passed: Vec<&str> = report["passed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let css = std::fs::read_to_string(dir.join("css-7.2-passing.txt")).unwrap();
+    let missing: Vec<&str> = css
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !passed.contains(l) && !KNOWN_GAPS.contains(l))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "tests the Community Solid Server passes and pod-server fails: {missing:#?}\nfailures: {:#}",
+        report["failed"]
+    );
+    eprintln!(
+        "solid-crud-tests: {} passed, {} failed, {} skipped",
+        report["passed_count"], report["failed_count"], report["skipped_count"]
+    );
+}
+
+#[tokio::test]
+async fn rdflib_reads_and_writes_turtle() {
+    let have_rdflib = Command::new(python())
+        .args(["-c", "import rdflib, requests"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available("Python rdflib", have_rdflib) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    let out = Command::new(python())
+        .arg(interop_dir().join("rdflib_pod.py"))
+        .arg(s.url("/alice/data/py/"))
+        .env("KOMMON_AUTH_HEADER", format!("X-Kommon-Dev-Agent: {}", s.webid("alice")))
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "rdflib_pod.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn comunica_queries_a_pod_container() {
+    let dir = interop_dir();
+    if !available("Comunica", dir.join("node_modules/@comunica/query-sparql").exists()) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    let alice = s.webid("alice");
+    for (slug, name) in [("jardin", "Jardin partagé"), ("atelier", "Atelier vélo")] {
+        let r = client()
+            .post(s.url("/alice/data/pair/project/"))
+            .header(DEV, &alice)
+            .header("content-type", "text/turtle")
+            .header("slug", slug)
+            .body(format!(
+                "<> a <http://virtual-assembly.org/ontologies/pair#Project>; <http://virtual-assembly.org/ontologies/pair#label> \"{name}\" ."
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let query = |source: String, q: &str| {
+        let out = Command::new("node")
+            .arg(dir.join("comunica-query.mjs"))
+            .arg(source)
+            .arg(q)
+            .env("KOMMON_AUTH_HEADER", format!("X-Kommon-Dev-Agent: {alice}"))
+            .output()
+            .expect("node runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listing = query(
+        s.url("/alice/data/pair/project/"),
+        "SELECT ?r WHERE { ?c <http://www.w3.org/ns/ldp#contains> ?r }",
+    );
+    assert!(listing.contains(&s.url("/alice/data/jardin")), "{listing}");
+    assert!(listing.contains(&s.url("/alice/data/atelier")), "{listing}");
+    let labels = query(
+        s.url("/alice/data/jardin"),
+        "SELECT ?l WHERE { ?p <http://virtual-assembly.org/ontologies/pair#label> ?l }",
+    );
+    assert!(labels.contains("Jardin partagé"), "{labels}");
+}
