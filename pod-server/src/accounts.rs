@@ -4,19 +4,56 @@
 //! pure Rust, and its PHC strings carry their own parameters, so they can be raised later
 //! without invalidating old hashes.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use kommon_rdf::{Keyspace, QuadStore, StoreError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Names no pod may take: the server's own routes, and ActivityPods' reserved names.
 pub const RESERVED_NAMES: &[&str] = &[
-    "sparql", "auth", "common", "data", "settings", "localdata", "testdata", "admin", "api",
-    "inbox", "outbox", "proxy", "static", "assets", "health", "metrics", "nodeinfo", "users",
-    "login", "logout", "signup", "register", "account", "accounts", "about", "help", "www",
-    "root", "kommon", "pod", "pods", "oidc", "well-known", "notifications", "favicon.ico",
-    "robots.txt", "contact", "support", "system", "public", "null", "undefined",
+    "sparql",
+    "auth",
+    "common",
+    "data",
+    "settings",
+    "localdata",
+    "testdata",
+    "admin",
+    "api",
+    "inbox",
+    "outbox",
+    "proxy",
+    "static",
+    "assets",
+    "health",
+    "metrics",
+    "nodeinfo",
+    "users",
+    "login",
+    "logout",
+    "signup",
+    "register",
+    "account",
+    "accounts",
+    "about",
+    "help",
+    "www",
+    "root",
+    "kommon",
+    "pod",
+    "pods",
+    "oidc",
+    "well-known",
+    "notifications",
+    "favicon.ico",
+    "robots.txt",
+    "contact",
+    "support",
+    "system",
+    "public",
+    "null",
+    "undefined",
 ];
 
 /// Why an account could not be created or used.
@@ -64,7 +101,9 @@ pub fn check_name(name: &str) -> Result<(), AccountError> {
         ));
     }
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     let rest_ok = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
@@ -126,7 +165,8 @@ impl AccountStore {
         }
         if password.len() > 1024 {
             return Err(AccountError::InvalidPassword(
-                "the password is longer than 1024 bytes / le mot de passe dépasse 1024 octets".into(),
+                "the password is longer than 1024 bytes / le mot de passe dépasse 1024 octets"
+                    .into(),
             ));
         }
         if let Some(email) = email {
@@ -180,7 +220,11 @@ impl AccountStore {
     /// Whether `password` is the account's password.
     pub fn verify_password(account: &Account, password: &str) -> bool {
         PasswordHash::new(&account.password_hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     }
 
@@ -214,7 +258,9 @@ mod tests {
     fn passwords() {
         let store = QuadStore::temporary().unwrap();
         let accounts = AccountStore::new(&store);
-        let a = accounts.prepare("alice", "Alice", "correct horse", None).unwrap();
+        let a = accounts
+            .prepare("alice", "Alice", "correct horse", None)
+            .unwrap();
         assert!(a.password_hash.starts_with("$argon2id$"));
         assert!(AccountStore::verify_password(&a, "correct horse"));
         assert!(!AccountStore::verify_password(&a, "wrong"));

@@ -48,7 +48,8 @@ impl AppState {
         let resources = ResourceStore::new(store.clone(), 100_000);
         let pods = Pods::new(&store, resources, layout.clone());
         let context_iri = format!("{}{CONTEXT_PATH}", layout.base());
-        let contexts = ContextLoader::bundled().with_context(&context_iri, kommon_vocab::CONTEXT_JSONLD)?;
+        let contexts =
+            ContextLoader::bundled().with_context(&context_iri, kommon_vocab::CONTEXT_JSONLD)?;
         let storage_layout = layout.clone();
         let protected_layout = layout.clone();
         let owner_layout = layout.clone();
@@ -57,7 +58,12 @@ impl AppState {
             "https://w3id.org/security/v1".to_owned(),
             context_iri.clone(),
         ];
-        let inline_context = contexts.inline(&default_context.iter().map(String::as_str).collect::<Vec<_>>());
+        let inline_context = contexts.inline(
+            &default_context
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
         let ldp = LdpOptions {
             max_rdf_bytes: config.max_rdf_bytes,
             max_binary_bytes: config.max_binary_bytes,
@@ -66,7 +72,11 @@ impl AppState {
             // fediverse servers and ActivityPods read without JSON-LD processing.
             default_context,
             inline_context,
-            owner: Arc::new(move |url| owner_layout.split(url).map(|(name, _)| owner_layout.webid(name))),
+            owner: Arc::new(move |url| {
+                owner_layout
+                    .split(url)
+                    .map(|(name, _)| owner_layout.webid(name))
+            }),
             storage_description: format!("{}/.well-known/solid", layout.base()),
             storage_root: Arc::new(move |url| storage_layout.storage_root(url)),
             protected: Arc::new(move |url| protected_layout.is_protected(url)),
@@ -126,7 +136,9 @@ const EXPOSED_HEADERS: &str = "Accept-Patch, Accept-Post, Accept-Put, Allow, Con
 async fn cors(request: Request, next: axum::middleware::Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).cloned();
     let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let requested_headers = request
         .headers()
         .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
@@ -147,7 +159,10 @@ async fn cors(request: Request, next: axum::middleware::Next) -> Response {
                 )
             }),
         );
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("3600"),
+        );
         r
     } else {
         next.run(request).await
@@ -162,14 +177,21 @@ async fn cors(request: Request, next: axum::middleware::Next) -> Response {
             );
         }
         None => {
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
         }
     }
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static(EXPOSED_HEADERS),
     );
-    if !h.get_all(header::VARY).iter().any(|v| v.to_str().is_ok_and(|v| v.contains("Origin"))) {
+    if !h
+        .get_all(header::VARY)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.contains("Origin")))
+    {
         h.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     response
@@ -215,7 +237,11 @@ fn check_path(path: &str) -> Result<(), &'static str> {
         return Err("the path is longer than 2048 bytes");
     }
     let lower = path.to_ascii_lowercase();
-    if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") || path.contains('\\') {
+    if lower.contains("%2f")
+        || lower.contains("%5c")
+        || lower.contains("%00")
+        || path.contains('\\')
+    {
         return Err("encoded slashes, backslashes and NUL are not allowed in paths");
     }
     for seg in path.split('/').skip(1) {
@@ -244,13 +270,22 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let (name, tail) = (name.to_owned(), tail.to_owned());
     match state.pods.accounts.exists(&name) {
         Ok(true) => {}
-        Ok(false) => return plain(StatusCode::NOT_FOUND, &format!("there is no pod named {name}")),
+        Ok(false) => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                &format!("there is no pod named {name}"),
+            );
+        }
         Err(e) => {
             tracing::error!(error = %e, "reading accounts");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
         }
     }
-    let limit = state.config.max_binary_bytes.max(state.config.max_rdf_bytes) + 1;
+    let limit = state
+        .config
+        .max_binary_bytes
+        .max(state.config.max_rdf_bytes)
+        + 1;
     if let Some(len) = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -290,7 +325,9 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             let mut r = plain(StatusCode::UNAUTHORIZED, &e.message);
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Signature realm=\"kommon\", headers=\"(request-target) host date digest\""),
+                HeaderValue::from_static(
+                    "Signature realm=\"kommon\", headers=\"(request-target) host date digest\"",
+                ),
             );
             return r;
         }
@@ -355,9 +392,16 @@ async fn sparql(
     let owner = state.pods.layout.webid(name);
     let Some(credentials) = credentials else {
         if parts.method == Method::OPTIONS {
-            return kommon_sparql_protocol::handle(&state.sparql, Request::from_parts(parts, Body::from(body))).await;
+            return kommon_sparql_protocol::handle(
+                &state.sparql,
+                Request::from_parts(parts, Body::from(body)),
+            )
+            .await;
         }
-        let mut r = plain(StatusCode::UNAUTHORIZED, "the pod's SPARQL endpoint is for its owner: authenticate");
+        let mut r = plain(
+            StatusCode::UNAUTHORIZED,
+            "the pod's SPARQL endpoint is for its owner: authenticate",
+        );
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer scope=\"openid webid\""),
@@ -365,11 +409,15 @@ async fn sparql(
         return r;
     };
     if credentials.agent != owner {
-        return plain(StatusCode::FORBIDDEN, "the pod's SPARQL endpoint is for its owner only");
+        return plain(
+            StatusCode::FORBIDDEN,
+            "the pod's SPARQL endpoint is for its owner only",
+        );
     }
     let pods = state.pods.clone();
     let name = name.to_owned();
-    let readable = tokio::task::spawn_blocking(move || readable_graphs(&pods, &name, &credentials)).await;
+    let readable =
+        tokio::task::spawn_blocking(move || readable_graphs(&pods, &name, &credentials)).await;
     let readable = match readable {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
@@ -382,7 +430,8 @@ async fn sparql(
         }
     };
     parts.extensions.insert(readable);
-    kommon_sparql_protocol::handle(&state.sparql, Request::from_parts(parts, Body::from(body))).await
+    kommon_sparql_protocol::handle(&state.sparql, Request::from_parts(parts, Body::from(body)))
+        .await
 }
 
 /// The documents of a pod the requester may read.

@@ -115,12 +115,16 @@ impl KeyResolver {
         for k in keys {
             let id = k["id"].as_str().unwrap_or_default();
             if id == key_id || keys_len_one(&doc) {
-                let Some(pem) = k["publicKeyPem"].as_str() else { continue };
+                let Some(pem) = k["publicKeyPem"].as_str() else {
+                    continue;
+                };
                 let owner = k["owner"].as_str().unwrap_or(&actor_id).to_owned();
                 // The key must belong to an actor of the same origin as the keyId.
                 let same_origin = url::Url::parse(&owner).is_ok_and(|o| o.origin() == url.origin());
                 if !same_origin {
-                    return Err(AuthError::new("the key's owner is on another origin than its keyId"));
+                    return Err(AuthError::new(
+                        "the key's owner is on another origin than its keyId",
+                    ));
                 }
                 return Ok(Some(PublicKey {
                     owner,
@@ -153,7 +157,9 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v6.is_unspecified()
                 || (v6.segments()[0] & 0xfe00) == 0xfc00
                 || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
         }
     }
 }
@@ -186,7 +192,19 @@ mod tests {
 
     #[test]
     fn private_addresses() {
-        for a in ["127.0.0.1", "10.1.2.3", "192.168.1.1", "172.16.0.1", "169.254.1.1", "100.64.0.1", "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "0.0.0.0"] {
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+        ] {
             assert!(is_private(a.parse().unwrap()), "{a}");
         }
         for a in ["1.1.1.1", "2a01:4f8::1", "80.67.169.12"] {

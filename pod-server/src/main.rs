@@ -8,7 +8,11 @@ use pod_server::config::ServerConfig;
 use std::io::Read;
 
 #[derive(Parser)]
-#[command(name = "pod-server", version, about = "Kommon's pod server: residents' Solid pods")]
+#[command(
+    name = "pod-server",
+    version,
+    about = "Kommon's pod server: residents' Solid pods"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

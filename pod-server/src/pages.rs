@@ -85,7 +85,12 @@ pub struct SignupForm {
 
 fn signup_page(form: &SignupForm, error: Option<&str>) -> String {
     let error = error
-        .map(|e| format!("<div class=\"error\" role=\"alert\"><p>{}</p></div>", escape(e)))
+        .map(|e| {
+            format!(
+                "<div class=\"error\" role=\"alert\"><p>{}</p></div>",
+                escape(e)
+            )
+        })
         .unwrap_or_default();
     page(
         "Créer mon pod — Kommon",
@@ -118,7 +123,10 @@ pub async fn signup_form() -> Response {
 }
 
 /// `POST /.account/signup`: creates the pod or shows the form again with what was wrong.
-pub async fn signup_submit(State(state): State<AppState>, Form(form): Form<SignupForm>) -> Response {
+pub async fn signup_submit(
+    State(state): State<AppState>,
+    Form(form): Form<SignupForm>,
+) -> Response {
     if form.password != form.password_again {
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -170,7 +178,12 @@ pub async fn signup_submit(State(state): State<AppState>, Form(form): Form<Signu
             tracing::error!(error = %e, "creating a pod");
             html(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                signup_page(&form, Some("Le pod n'a pas pu être créé ; réessayez. / The pod could not be created; try again.")),
+                signup_page(
+                    &form,
+                    Some(
+                        "Le pod n'a pas pu être créé ; réessayez. / The pod could not be created; try again.",
+                    ),
+                ),
             )
         }
         Err(e) => {

@@ -33,9 +33,21 @@ const VOID: &str = "http://rdfs.org/ns/void#";
 /// The containers every pod gets: path under the storage root, class, and whether the class is
 /// registered in the public type index (otherwise the private one).
 pub const TYPE_CONTAINERS: &[(&str, &str, bool)] = &[
-    ("vcard/individual/", "http://www.w3.org/2006/vcard/ns#Individual", false),
-    ("pair/project/", "http://virtual-assembly.org/ontologies/pair#Project", true),
-    ("pair/event/", "http://virtual-assembly.org/ontologies/pair#Event", true),
+    (
+        "vcard/individual/",
+        "http://www.w3.org/2006/vcard/ns#Individual",
+        false,
+    ),
+    (
+        "pair/project/",
+        "http://virtual-assembly.org/ontologies/pair#Project",
+        true,
+    ),
+    (
+        "pair/event/",
+        "http://virtual-assembly.org/ontologies/pair#Event",
+        true,
+    ),
     ("semapps/file/", "http://semapps.org/ns/core#File", false),
 ];
 
@@ -139,19 +151,35 @@ fn lit(s: &str) -> Literal {
 fn acl_graph(acl: &str, resource: &str, owner: &str, container: bool, public_read: bool) -> Graph {
     let mut g = Graph::new();
     let owner_auth = n(&format!("{acl}#owner"));
-    g.insert(&t(&owner_auth, rdf::TYPE.as_str(), n(&format!("{ACL}Authorization"))));
+    g.insert(&t(
+        &owner_auth,
+        rdf::TYPE.as_str(),
+        n(&format!("{ACL}Authorization")),
+    ));
     g.insert(&t(&owner_auth, &format!("{ACL}agent"), n(owner)));
     g.insert(&t(&owner_auth, &format!("{ACL}accessTo"), n(resource)));
     if container {
         g.insert(&t(&owner_auth, &format!("{ACL}default"), n(resource)));
     }
     for mode in ["Read", "Write", "Control"] {
-        g.insert(&t(&owner_auth, &format!("{ACL}mode"), n(&format!("{ACL}{mode}"))));
+        g.insert(&t(
+            &owner_auth,
+            &format!("{ACL}mode"),
+            n(&format!("{ACL}{mode}")),
+        ));
     }
     if public_read {
         let public = n(&format!("{acl}#public"));
-        g.insert(&t(&public, rdf::TYPE.as_str(), n(&format!("{ACL}Authorization"))));
-        g.insert(&t(&public, &format!("{ACL}agentClass"), n(&format!("{FOAF}Agent"))));
+        g.insert(&t(
+            &public,
+            rdf::TYPE.as_str(),
+            n(&format!("{ACL}Authorization")),
+        ));
+        g.insert(&t(
+            &public,
+            &format!("{ACL}agentClass"),
+            n(&format!("{FOAF}Agent")),
+        ));
         g.insert(&t(&public, &format!("{ACL}accessTo"), n(resource)));
         if container {
             g.insert(&t(&public, &format!("{ACL}default"), n(resource)));
@@ -249,18 +277,37 @@ impl Pods {
             g.insert(&t(
                 &s,
                 rdf::TYPE.as_str(),
-                n(&format!("{SOLID}{}", if public { "ListedDocument" } else { "UnlistedDocument" })),
+                n(&format!(
+                    "{SOLID}{}",
+                    if public {
+                        "ListedDocument"
+                    } else {
+                        "UnlistedDocument"
+                    }
+                )),
             ));
             for (path, class, in_public) in TYPE_CONTAINERS {
                 if *in_public != public {
                     continue;
                 }
-                let local = class.rsplit(['#', '/']).next().unwrap_or("type").to_ascii_lowercase();
+                let local = class
+                    .rsplit(['#', '/'])
+                    .next()
+                    .unwrap_or("type")
+                    .to_ascii_lowercase();
                 let reg = n(&format!("{url}#{local}"));
                 g.insert(&t(&s, &format!("{SOLID}hasTypeRegistration"), reg.clone()));
-                g.insert(&t(&reg, rdf::TYPE.as_str(), n(&format!("{SOLID}TypeRegistration"))));
+                g.insert(&t(
+                    &reg,
+                    rdf::TYPE.as_str(),
+                    n(&format!("{SOLID}TypeRegistration")),
+                ));
                 g.insert(&t(&reg, &format!("{SOLID}forClass"), n(class)));
-                g.insert(&t(&reg, &format!("{SOLID}instanceContainer"), n(&l.data(name, path))));
+                g.insert(&t(
+                    &reg,
+                    &format!("{SOLID}instanceContainer"),
+                    n(&l.data(name, path)),
+                ));
             }
             rs.put(&url, Content::Rdf(g), &any, Placement::default())?;
             if public {
@@ -275,15 +322,32 @@ impl Pods {
         let prefs = l.data(name, "preferences");
         let s = n(&prefs);
         let mut g = Graph::new();
-        g.insert(&t(&s, rdf::TYPE.as_str(), n(&format!("{PIM}ConfigurationFile"))));
-        g.insert(&t(&s, &format!("{SOLID}privateTypeIndex"), n(&l.data(name, "private-type-index"))));
+        g.insert(&t(
+            &s,
+            rdf::TYPE.as_str(),
+            n(&format!("{PIM}ConfigurationFile")),
+        ));
+        g.insert(&t(
+            &s,
+            &format!("{SOLID}privateTypeIndex"),
+            n(&l.data(name, "private-type-index")),
+        ));
         rs.put(&prefs, Content::Rdf(g), &any, Placement::default())?;
         // The actor's collections (filled by federation).
-        for (endpoint, public) in [("inbox", false), ("outbox", true), ("followers", true), ("following", true)] {
+        for (endpoint, public) in [
+            ("inbox", false),
+            ("outbox", true),
+            ("followers", true),
+            ("following", true),
+        ] {
             let url = l.endpoint(name, endpoint);
             let s = n(&url);
             let mut g = Graph::new();
-            g.insert(&t(&s, rdf::TYPE.as_str(), n(&format!("{AS}OrderedCollection"))));
+            g.insert(&t(
+                &s,
+                rdf::TYPE.as_str(),
+                n(&format!("{AS}OrderedCollection")),
+            ));
             g.insert(&t(&s, &format!("{AS}attributedTo"), n(&webid)));
             rs.put(&url, Content::Rdf(g), &any, unlisted)?;
             rs.put(
@@ -294,7 +358,12 @@ impl Pods {
             )?;
         }
         // The WebID last among documents: it links everything above.
-        rs.put(&webid, Content::Rdf(self.webid_graph(account)), &any, unlisted)?;
+        rs.put(
+            &webid,
+            Content::Rdf(self.webid_graph(account)),
+            &any,
+            unlisted,
+        )?;
         rs.put(
             &acl_url(&webid),
             Content::Rdf(acl_graph(&acl_url(&webid), &webid, &webid, false, true)),
@@ -307,8 +376,12 @@ impl Pods {
     fn put_flat(&self, url: &str, graph: Graph, type_container: &str) -> Result<(), PodError> {
         // Created through the type container, so it is listed there as a POST would list it.
         if self.resources.meta(url)?.is_some_and(|m| m.exists()) {
-            self.resources
-                .put(url, Content::Rdf(graph), &Conditions::default(), Placement::default())?;
+            self.resources.put(
+                url,
+                Content::Rdf(graph),
+                &Conditions::default(),
+                Placement::default(),
+            )?;
             return Ok(());
         }
         let slug = url.rsplit('/').next().unwrap_or_default().to_owned();
@@ -341,16 +414,48 @@ impl Pods {
             Literal::new_typed_literal(xsd_datetime(account.created_ms), xsd::DATE_TIME),
         ));
         g.insert(&t(&w, &format!("{PIM}storage"), n(&l.storage(name))));
-        g.insert(&t(&w, &format!("{SOLID}oidcIssuer"), n(&format!("{}/", l.base()))));
-        g.insert(&t(&w, &format!("{SOLID}publicTypeIndex"), n(&l.data(name, "public-type-index"))));
-        g.insert(&t(&w, &format!("{PIM}preferencesFile"), n(&l.data(name, "preferences"))));
-        g.insert(&t(&w, &format!("{LDP}inbox"), n(&l.endpoint(name, "inbox"))));
-        g.insert(&t(&w, &format!("{AS}outbox"), n(&l.endpoint(name, "outbox"))));
-        g.insert(&t(&w, &format!("{AS}followers"), n(&l.endpoint(name, "followers"))));
-        g.insert(&t(&w, &format!("{AS}following"), n(&l.endpoint(name, "following"))));
+        g.insert(&t(
+            &w,
+            &format!("{SOLID}oidcIssuer"),
+            n(&format!("{}/", l.base())),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{SOLID}publicTypeIndex"),
+            n(&l.data(name, "public-type-index")),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{PIM}preferencesFile"),
+            n(&l.data(name, "preferences")),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{LDP}inbox"),
+            n(&l.endpoint(name, "inbox")),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{AS}outbox"),
+            n(&l.endpoint(name, "outbox")),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{AS}followers"),
+            n(&l.endpoint(name, "followers")),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{AS}following"),
+            n(&l.endpoint(name, "following")),
+        ));
         g.insert(&t(&w, &format!("{AS}url"), n(&l.data(name, "profile"))));
         let endpoints = BlankNode::new_unchecked("endpoints");
-        g.insert(&Triple::new(w.clone(), n(&format!("{AS}endpoints")), endpoints.clone()));
+        g.insert(&Triple::new(
+            w.clone(),
+            n(&format!("{AS}endpoints")),
+            endpoints.clone(),
+        ));
         g.insert(&Triple::new(
             endpoints,
             n(&format!("{VOID}sparqlEndpoint")),
@@ -370,7 +475,8 @@ impl Pods {
                     Some(k) => k,
                     None => {
                         let k = generate_key_pair().map_err(|e| PodError::Key(e.to_string()))?;
-                        let value = serde_json::json!({"private": k.private_pem, "public": k.public_pem});
+                        let value =
+                            serde_json::json!({"private": k.private_pem, "public": k.public_pem});
                         self.keys
                             .insert(name.as_bytes(), value.to_string().as_bytes())
                             .map_err(StorageError::from)?;
@@ -409,28 +515,27 @@ impl Pods {
         let key_id = n(&format!("{webid}#main-key"));
         let w = n(webid);
         let pem = lit(&key.public_pem);
-        self.resources.patch(webid, &Conditions::default(), |mut g, exists| {
-            if !exists {
-                return Err(StorageError::NotFound(webid.to_owned()));
-            }
-            if g.contains(&t(&key_id, &format!("{SEC}publicKeyPem"), pem.clone())) {
-                return Ok(g);
-            }
-            let old: Vec<Triple> = g
-                .iter()
-                .filter(|tr| {
-                    tr.subject.to_string() == key_id.to_string()
-                })
-                .map(|tr| tr.into_owned())
-                .collect();
-            for tr in old {
-                g.remove(&tr);
-            }
-            g.insert(&t(&w, &format!("{SEC}publicKey"), key_id.clone()));
-            g.insert(&t(&key_id, &format!("{SEC}owner"), w.clone()));
-            g.insert(&t(&key_id, &format!("{SEC}publicKeyPem"), pem.clone()));
-            Ok(g)
-        })?;
+        self.resources
+            .patch(webid, &Conditions::default(), |mut g, exists| {
+                if !exists {
+                    return Err(StorageError::NotFound(webid.to_owned()));
+                }
+                if g.contains(&t(&key_id, &format!("{SEC}publicKeyPem"), pem.clone())) {
+                    return Ok(g);
+                }
+                let old: Vec<Triple> = g
+                    .iter()
+                    .filter(|tr| tr.subject.to_string() == key_id.to_string())
+                    .map(|tr| tr.into_owned())
+                    .collect();
+                for tr in old {
+                    g.remove(&tr);
+                }
+                g.insert(&t(&w, &format!("{SEC}publicKey"), key_id.clone()));
+                g.insert(&t(&key_id, &format!("{SEC}owner"), w.clone()));
+                g.insert(&t(&key_id, &format!("{SEC}publicKeyPem"), pem.clone()));
+                Ok(g)
+            })?;
         Ok(())
     }
 }
@@ -443,12 +548,19 @@ mod tests {
     fn layout() {
         let l = PodLayout::new("http://localhost:3000/");
         assert_eq!(l.webid("alice"), "http://localhost:3000/alice");
-        assert_eq!(l.split("http://localhost:3000/alice/data/x"), Some(("alice", "/data/x")));
-        assert_eq!(l.split("http://localhost:3000/alice.acl"), Some(("alice", ".acl")));
+        assert_eq!(
+            l.split("http://localhost:3000/alice/data/x"),
+            Some(("alice", "/data/x"))
+        );
+        assert_eq!(
+            l.split("http://localhost:3000/alice.acl"),
+            Some(("alice", ".acl"))
+        );
         assert_eq!(l.split("http://localhost:3000/alice"), Some(("alice", "")));
         assert_eq!(l.split("http://localhost:3000/"), None);
         assert_eq!(
-            l.storage_root("http://localhost:3000/alice/data/a/b").as_deref(),
+            l.storage_root("http://localhost:3000/alice/data/a/b")
+                .as_deref(),
             Some("http://localhost:3000/alice/data/")
         );
         assert_eq!(l.storage_root("http://localhost:3000/alice/inbox"), None);
@@ -470,7 +582,11 @@ mod reopen {
         let layout = PodLayout::new("http://localhost:3904");
         {
             let store = QuadStore::open(dir.path(), &StoreOptions::default()).unwrap();
-            let pods = Pods::new(&store, ResourceStore::new(store.clone(), 100), layout.clone());
+            let pods = Pods::new(
+                &store,
+                ResourceStore::new(store.clone(), 100),
+                layout.clone(),
+            );
             pods.create("zed", "Zed", "zed-secret", None).unwrap();
             store.flush().unwrap();
         }
@@ -482,11 +598,17 @@ mod reopen {
             "http://localhost:3904/zed/data/.acl",
             Content::Rdf(before.clone()),
             &Conditions::default(),
-            Placement { create_parents: false, listed: false },
+            Placement {
+                create_parents: false,
+                listed: false,
+            },
         )
         .unwrap();
         assert_eq!(store.check_consistency().unwrap(), n0);
-        assert_eq!(rs.acl_of("http://localhost:3904/zed/data/").unwrap(), before);
+        assert_eq!(
+            rs.acl_of("http://localhost:3904/zed/data/").unwrap(),
+            before
+        );
     }
 }
 
@@ -515,15 +637,35 @@ mod http_put_acl {
         let state = AppState::new(store.clone(), config).unwrap();
         state.pods.create("zed", "Zed", "zed-secret", None).unwrap();
         let w = "http://localhost:3904/zed";
-        let body = format!("@prefix acl: <http://www.w3.org/ns/auth/acl#>. <#owner> a acl:Authorization; acl:agent <{w}>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control.");
+        let body = format!(
+            "@prefix acl: <http://www.w3.org/ns/auth/acl#>. <#owner> a acl:Authorization; acl:agent <{w}>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control."
+        );
         let mut headers = http::HeaderMap::new();
         headers.insert("content-type", "text/turtle".parse().unwrap());
-        let creds = Credentials { agent: w.to_owned(), application: None, method: AuthMethod::DevelopmentHeader };
+        let creds = Credentials {
+            agent: w.to_owned(),
+            application: None,
+            method: AuthMethod::DevelopmentHeader,
+        };
         let url = "http://localhost:3904/zed/data/.acl";
-        let before = store.get_document(oxrdf::NamedNodeRef::new_unchecked(url)).unwrap();
-        let r = handle(&state.pods.resources, &state.ldp, &LdpRequest { method: &http::Method::PUT, url, headers: &headers, body: body.as_bytes(), credentials: Some(&creds) });
+        let before = store
+            .get_document(oxrdf::NamedNodeRef::new_unchecked(url))
+            .unwrap();
+        let r = handle(
+            &state.pods.resources,
+            &state.ldp,
+            &LdpRequest {
+                method: &http::Method::PUT,
+                url,
+                headers: &headers,
+                body: body.as_bytes(),
+                credentials: Some(&creds),
+            },
+        );
         assert_eq!(r.status(), 205);
-        let after = store.get_document(oxrdf::NamedNodeRef::new_unchecked(url)).unwrap();
+        let after = store
+            .get_document(oxrdf::NamedNodeRef::new_unchecked(url))
+            .unwrap();
         assert_eq!(before, after);
     }
 }

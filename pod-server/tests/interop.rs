@@ -19,7 +19,9 @@ fn available(what: &str, present: bool) -> bool {
         return true;
     }
     if std::env::var("KOMMON_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
-        panic!("{what} is not installed; run tests/interop/install.sh and pip install -r tests/requirements.txt");
+        panic!(
+            "{what} is not installed; run tests/interop/install.sh and pip install -r tests/requirements.txt"
+        );
     }
     eprintln!("skipped: {what} is not installed (tests/interop/install.sh)");
     false
@@ -61,7 +63,8 @@ async fn solid_crud_tests_pass_what_the_community_solid_server_passes() {
     let dir = interop_dir();
     if !available(
         "solid-crud-tests",
-        dir.join("crud/node_modules/.bin/jest").exists() && dir.join("crud/suite/test/surface").exists(),
+        dir.join("crud/node_modules/.bin/jest").exists()
+            && dir.join("crud/suite/test/surface").exists(),
     ) {
         return;
     }
@@ -115,7 +118,10 @@ async fn rdflib_reads_and_writes_turtle() {
     let out = Command::new(python())
         .arg(interop_dir().join("rdflib_pod.py"))
         .arg(s.url("/alice/data/py/"))
-        .env("KOMMON_AUTH_HEADER", format!("X-Kommon-Dev-Agent: {}", s.webid("alice")))
+        .env(
+            "KOMMON_AUTH_HEADER",
+            format!("X-Kommon-Dev-Agent: {}", s.webid("alice")),
+        )
         .output()
         .expect("python runs");
     assert!(
@@ -129,7 +135,10 @@ async fn rdflib_reads_and_writes_turtle() {
 #[tokio::test]
 async fn comunica_queries_a_pod_container() {
     let dir = interop_dir();
-    if !available("Comunica", dir.join("node_modules/@comunica/query-sparql").exists()) {
+    if !available(
+        "Comunica",
+        dir.join("node_modules/@comunica/query-sparql").exists(),
+    ) {
         return;
     }
     let s = Server::start(&["alice"]);
@@ -156,7 +165,11 @@ async fn comunica_queries_a_pod_container() {
             .env("KOMMON_AUTH_HEADER", format!("X-Kommon-Dev-Agent: {alice}"))
             .output()
             .expect("node runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let listing = query(

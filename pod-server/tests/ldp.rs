@@ -42,23 +42,42 @@ async fn webid_is_the_actor_document_activitypods_clients_read() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/ld+json"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/ld+json")
+    );
     let doc: Value = r.json().await.unwrap();
     let base = &s.base;
     assert_eq!(doc["id"], format!("{base}/alice"));
     assert_eq!(doc["pim:storage"], format!("{base}/alice/data/"));
     assert_eq!(doc["solid:oidcIssuer"], format!("{base}/"));
-    assert_eq!(doc["solid:publicTypeIndex"], format!("{base}/alice/data/public-type-index"));
-    assert_eq!(doc["pim:preferencesFile"], format!("{base}/alice/data/preferences"));
+    assert_eq!(
+        doc["solid:publicTypeIndex"],
+        format!("{base}/alice/data/public-type-index")
+    );
+    assert_eq!(
+        doc["pim:preferencesFile"],
+        format!("{base}/alice/data/preferences")
+    );
     assert_eq!(doc["inbox"], format!("{base}/alice/inbox"));
     assert_eq!(doc["outbox"], format!("{base}/alice/outbox"));
     assert_eq!(doc["followers"], format!("{base}/alice/followers"));
     assert_eq!(doc["following"], format!("{base}/alice/following"));
     assert_eq!(doc["url"], format!("{base}/alice/data/profile"));
     assert_eq!(doc["preferredUsername"], "alice");
-    assert_eq!(doc["endpoints"]["void:sparqlEndpoint"], format!("{base}/alice/sparql"));
+    assert_eq!(
+        doc["endpoints"]["void:sparqlEndpoint"],
+        format!("{base}/alice/sparql")
+    );
     assert_eq!(doc["publicKey"]["owner"], format!("{base}/alice"));
-    assert!(doc["publicKey"]["publicKeyPem"].as_str().unwrap().contains("BEGIN PUBLIC KEY"));
+    assert!(
+        doc["publicKey"]["publicKeyPem"]
+            .as_str()
+            .unwrap()
+            .contains("BEGIN PUBLIC KEY")
+    );
     let types = doc["type"].as_array().unwrap();
     assert!(types.contains(&Value::from("Person")));
 
@@ -85,7 +104,12 @@ async fn webid_is_the_actor_document_activitypods_clients_read() {
     let ttl = r.text().await.unwrap();
     assert!(ttl.contains("alice/data/pair/project/"), "{ttl}");
     // The profile and the storage are private.
-    for path in ["/alice/data/profile", "/alice/data/", "/alice/data/private-type-index", "/alice/inbox"] {
+    for path in [
+        "/alice/data/profile",
+        "/alice/data/",
+        "/alice/data/private-type-index",
+        "/alice/inbox",
+    ] {
         let r = c.get(s.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert!(r.headers().contains_key("www-authenticate"));
@@ -126,10 +150,21 @@ async fn crud_conneg_conditions_and_containers() {
     let alice = s.webid("alice");
 
     // PUT creates intermediate containers.
-    let r = put_ttl(&s, "/alice/data/notes/2026/n1", &alice, "<#it> <http://schema.org/name> \"Première note\" .").await;
+    let r = put_ttl(
+        &s,
+        "/alice/data/notes/2026/n1",
+        &alice,
+        "<#it> <http://schema.org/name> \"Première note\" .",
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
-    let r = c.get(s.url("/alice/data/notes/")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/notes/"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let l = links(&r);
     assert!(l.iter().any(|x| x.contains("ldp#BasicContainer")));
@@ -155,8 +190,17 @@ async fn crud_conneg_conditions_and_containers() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{accept}");
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with(expect), "{accept}");
-        assert_eq!(r.headers()["accept-patch"], "text/n3, application/sparql-update");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(expect),
+            "{accept}"
+        );
+        assert_eq!(
+            r.headers()["accept-patch"],
+            "text/n3, application/sparql-update"
+        );
         let body = r.text().await.unwrap();
         assert!(body.contains("Première note"), "{accept}: {body}");
     }
@@ -235,9 +279,19 @@ async fn crud_conneg_conditions_and_containers() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let r = put_ttl(&s, "/alice/data/notes/2026/n1/child", &alice, "").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let r = c.delete(s.url("/alice/data/notes/2026/")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .delete(s.url("/alice/data/notes/2026/"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let r = c.delete(s.url("/alice/data/")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .delete(s.url("/alice/data/"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
 
     // POST with a Slug in an ordinary container; with a container Link.
@@ -251,17 +305,26 @@ async fn crud_conneg_conditions_and_containers() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    assert_eq!(r.headers()["location"], s.url("/alice/data/notes/reunion-du-lundi").as_str());
+    assert_eq!(
+        r.headers()["location"],
+        s.url("/alice/data/notes/reunion-du-lundi").as_str()
+    );
     let r = c
         .post(s.url("/alice/data/notes/"))
         .header(DEV, &alice)
-        .header("link", "<http://www.w3.org/ns/ldp#BasicContainer>; rel=\"type\"")
+        .header(
+            "link",
+            "<http://www.w3.org/ns/ldp#BasicContainer>; rel=\"type\"",
+        )
         .header("slug", "archives")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    assert_eq!(r.headers()["location"], s.url("/alice/data/notes/archives/").as_str());
+    assert_eq!(
+        r.headers()["location"],
+        s.url("/alice/data/notes/archives/").as_str()
+    );
     // POST into a type container gives a flat resource.
     let r = c
         .post(s.url("/alice/data/pair/project/"))
@@ -289,7 +352,10 @@ async fn crud_conneg_conditions_and_containers() {
     let r = c
         .get(s.url("/alice/data/pair/project/"))
         .header(DEV, &alice)
-        .header("prefer", "return=representation; include=\"http://www.w3.org/ns/ldp#PreferMinimalContainer\"")
+        .header(
+            "prefer",
+            "return=representation; include=\"http://www.w3.org/ns/ldp#PreferMinimalContainer\"",
+        )
         .send()
         .await
         .unwrap();
@@ -342,12 +408,22 @@ async fn crud_conneg_conditions_and_containers() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    let r = c.get(s.url("/alice/data/photos/avatar.png")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/photos/avatar.png"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-type"], "image/png");
     assert!(links(&r).iter().any(|l| l.contains("NonRDFSource")));
     assert_eq!(r.bytes().await.unwrap().to_vec(), png);
     // HEAD has the headers and no body.
-    let r = c.head(s.url("/alice/data/photos/avatar.png")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .head(s.url("/alice/data/photos/avatar.png"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers().contains_key("etag"));
     assert!(r.bytes().await.unwrap().is_empty());
@@ -374,7 +450,13 @@ async fn patches() {
     let s = Server::start(&["alice"]);
     let c = client();
     let alice = s.webid("alice");
-    put_ttl(&s, "/alice/data/card", &alice, "<#me> <http://xmlns.com/foaf/0.1/name> \"Alice\" .").await;
+    put_ttl(
+        &s,
+        "/alice/data/card",
+        &alice,
+        "<#me> <http://xmlns.com/foaf/0.1/name> \"Alice\" .",
+    )
+    .await;
     let n3 = "@prefix solid: <http://www.w3.org/ns/solid/terms#>. @prefix foaf: <http://xmlns.com/foaf/0.1/>.
         _:p a solid:InsertDeletePatch; solid:where { ?me foaf:name \"Alice\" }; solid:deletes { ?me foaf:name \"Alice\" }; solid:inserts { ?me foaf:name \"Alicia\" }.";
     let r = c
@@ -425,7 +507,10 @@ async fn patches() {
         .text()
         .await
         .unwrap();
-    assert!(body.contains("\"Alicia\"") && body.contains("\"ali\"") && !body.contains("age"), "{body}");
+    assert!(
+        body.contains("\"Alicia\"") && body.contains("\"ali\"") && !body.contains("age"),
+        "{body}"
+    );
     // PATCH creates a resource.
     let r = c
         .patch(s.url("/alice/data/new/by-patch"))
@@ -448,10 +533,22 @@ async fn patches() {
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(r.headers().contains_key("accept-patch"));
     for (ct, body, status) in [
-        ("text/n3", "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { ?x <http://a> <http://b> }.", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "text/n3",
+            "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { ?x <http://a> <http://b> }.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("text/n3", "this is { not n3", StatusCode::BAD_REQUEST),
-        ("application/sparql-update", "DROP ALL", StatusCode::UNPROCESSABLE_ENTITY),
-        ("application/sparql-update", "INSERT DATA {", StatusCode::BAD_REQUEST),
+        (
+            "application/sparql-update",
+            "DROP ALL",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "application/sparql-update",
+            "INSERT DATA {",
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
         let r = c
             .patch(s.url("/alice/data/card"))
@@ -468,7 +565,11 @@ async fn patches() {
         .patch(s.url("/alice/data/new/"))
         .header(DEV, &alice)
         .header("content-type", "application/sparql-update")
-        .body(format!("DELETE DATA {{ <{}> <http://www.w3.org/ns/ldp#contains> <{}> }}", s.url("/alice/data/new/"), s.url("/alice/data/new/by-patch")))
+        .body(format!(
+            "DELETE DATA {{ <{}> <http://www.w3.org/ns/ldp#contains> <{}> }}",
+            s.url("/alice/data/new/"),
+            s.url("/alice/data/new/by-patch")
+        ))
         .send()
         .await
         .unwrap();
@@ -480,14 +581,29 @@ async fn hostile_input_is_refused_and_loses_nothing() {
     let s = Server::start(&["alice"]);
     let c = client();
     let alice = s.webid("alice");
-    put_ttl(&s, "/alice/data/safe", &alice, "<#a> <http://schema.org/name> \"kept\" .").await;
+    put_ttl(
+        &s,
+        "/alice/data/safe",
+        &alice,
+        "<#a> <http://schema.org/name> \"kept\" .",
+    )
+    .await;
     // Invalid Turtle: 400 with the position; the old content is intact.
-    let r = put_ttl(&s, "/alice/data/safe", &alice, "<#a> <http://schema.org/name> \"broken .").await;
+    let r = put_ttl(
+        &s,
+        "/alice/data/safe",
+        &alice,
+        "<#a> <http://schema.org/name> \"broken .",
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let msg = r.text().await.unwrap();
     assert!(msg.contains("line") && msg.contains("column"), "{msg}");
     // Invalid JSON-LD and an unknown remote context.
-    for body in [r#"{"@context": "https://evil.example/ctx", "name": "x"}"#, "{\"@id\": \"#a\", "] {
+    for body in [
+        r#"{"@context": "https://evil.example/ctx", "name": "x"}"#,
+        "{\"@id\": \"#a\", ",
+    ] {
         let r = c
             .put(s.url("/alice/data/safe"))
             .header(DEV, &alice)
@@ -498,13 +614,33 @@ async fn hostile_input_is_refused_and_loses_nothing() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
     }
-    let body = c.get(s.url("/alice/data/safe")).header(DEV, &alice).send().await.unwrap().text().await.unwrap();
+    let body = c
+        .get(s.url("/alice/data/safe"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("kept"));
     // A body without Content-Type.
-    let r = c.put(s.url("/alice/data/x")).header(DEV, &alice).body("abc").send().await.unwrap();
+    let r = c
+        .put(s.url("/alice/data/x"))
+        .header(DEV, &alice)
+        .body("abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // Path traversal and encoded slashes, sent raw so no client normalises them first.
-    for path in ["/alice/data/../../bob/data/x", "/alice/data/%2e%2e/x", "/alice/data/a%2Fb", "/alice/data//x", "/alice/data/./x"] {
+    for path in [
+        "/alice/data/../../bob/data/x",
+        "/alice/data/%2e%2e/x",
+        "/alice/data/a%2Fb",
+        "/alice/data//x",
+        "/alice/data/./x",
+    ] {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
         write!(
@@ -543,7 +679,12 @@ async fn hostile_input_is_refused_and_loses_nothing() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // The dev header must name a WebID.
-    let r = c.get(s.url("/alice/data/safe")).header(DEV, "not a url").send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/safe"))
+        .header(DEV, "not a url")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -553,13 +694,34 @@ async fn web_access_control_over_http() {
     let c = client();
     let alice = s.webid("alice");
     let bob = s.webid("bob");
-    put_ttl(&s, "/alice/data/shared/doc", &alice, "<#a> <http://schema.org/name> \"partagé\" .").await;
+    put_ttl(
+        &s,
+        "/alice/data/shared/doc",
+        &alice,
+        "<#a> <http://schema.org/name> \"partagé\" .",
+    )
+    .await;
     // Bob cannot read it, nor the ACLs.
-    let r = c.get(s.url("/alice/data/shared/doc")).header(DEV, &bob).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/shared/doc"))
+        .header(DEV, &bob)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.get(s.url("/alice/data/.acl")).header(DEV, &bob).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/.acl"))
+        .header(DEV, &bob)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.get(s.url("/alice/data/.acl")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/.acl"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     // Alice gives Bob read and append on the folder, and the public read on one document.
     let acl = format!(
@@ -572,7 +734,12 @@ async fn web_access_control_over_http() {
     // Bob may not write ACLs (Control).
     let r = put_ttl(&s, "/alice/data/shared/.acl", &bob, &acl).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.get(s.url("/alice/data/shared/doc")).header(DEV, &bob).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/shared/doc"))
+        .header(DEV, &bob)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["wac-allow"], "user=\"read append\",public=\"\"");
     // Append lets Bob POST and insert, not replace or delete.
@@ -605,7 +772,12 @@ async fn web_access_control_over_http() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = put_ttl(&s, "/alice/data/shared/doc", &bob, "").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.delete(s.url("/alice/data/shared/doc")).header(DEV, &bob).send().await.unwrap();
+    let r = c
+        .delete(s.url("/alice/data/shared/doc"))
+        .header(DEV, &bob)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Anonymous: 401.
     let r = c.get(s.url("/alice/data/shared/doc")).send().await.unwrap();
@@ -637,9 +809,19 @@ async fn web_access_control_over_http() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Deleting the document takes its ACL with it.
-    let r = c.delete(s.url("/alice/data/shared/doc")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .delete(s.url("/alice/data/shared/doc"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = c.get(s.url("/alice/data/shared/doc.acl")).header(DEV, &alice).send().await.unwrap();
+    let r = c
+        .get(s.url("/alice/data/shared/doc.acl"))
+        .header(DEV, &alice)
+        .send()
+        .await
+        .unwrap();
     assert_ne!(r.status(), StatusCode::OK);
 }
 
@@ -662,11 +844,22 @@ async fn http_signatures_authenticate_actors() {
         "/actor",
         axum::routing::get(move || {
             let actor = actor.clone();
-            async move { ([("content-type", "application/activity+json")], actor.to_string()) }
+            async move {
+                (
+                    [("content-type", "application/activity+json")],
+                    actor.to_string(),
+                )
+            }
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    put_ttl(&s, "/alice/data/for-bob", &alice, "<#a> <http://schema.org/name> \"pour Bob\" .").await;
+    put_ttl(
+        &s,
+        "/alice/data/for-bob",
+        &alice,
+        "<#a> <http://schema.org/name> \"pour Bob\" .",
+    )
+    .await;
     put_ttl(
         &s,
         "/alice/data/for-bob.acl",
@@ -706,7 +899,9 @@ async fn http_signatures_authenticate_actors() {
     // A signed PATCH with its digest.
     let body = b"INSERT DATA { <#b> <http://schema.org/name> \"signe\" }";
     let headers = sign("patch", "/alice/data/for-bob", Some(body));
-    let mut req = c.patch(s.url("/alice/data/for-bob")).header("content-type", "application/sparql-update");
+    let mut req = c
+        .patch(s.url("/alice/data/for-bob"))
+        .header("content-type", "application/sparql-update");
     for (k, v) in &headers {
         req = req.header(k.as_str(), v.to_str().unwrap());
     }
@@ -714,11 +909,17 @@ async fn http_signatures_authenticate_actors() {
     assert_eq!(r.status(), StatusCode::RESET_CONTENT);
     // A body that does not match the digest: 401.
     let headers = sign("patch", "/alice/data/for-bob", Some(body));
-    let mut req = c.patch(s.url("/alice/data/for-bob")).header("content-type", "application/sparql-update");
+    let mut req = c
+        .patch(s.url("/alice/data/for-bob"))
+        .header("content-type", "application/sparql-update");
     for (k, v) in &headers {
         req = req.header(k.as_str(), v.to_str().unwrap());
     }
-    let r = req.body("INSERT DATA { <#c> <http://schema.org/name> \"autre\" }").send().await.unwrap();
+    let r = req
+        .body("INSERT DATA { <#c> <http://schema.org/name> \"autre\" }")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // A signature for another path: 401.
     let headers = sign("get", "/alice/data/other", None);
@@ -761,7 +962,11 @@ async fn pod_sparql_endpoint_answers_the_owner_from_readable_graphs() {
         .post(s.url("/alice/sparql"))
         .header(DEV, &alice)
         .header("content-type", "application/sparql-query")
-        .body(format!("ASK {{ <{}> <http://www.w3.org/ns/ldp#contains> <{}> }}", s.url("/alice/data/"), s.url("/alice/data/p1")))
+        .body(format!(
+            "ASK {{ <{}> <http://www.w3.org/ns/ldp#contains> <{}> }}",
+            s.url("/alice/data/"),
+            s.url("/alice/data/p1")
+        ))
         .send()
         .await
         .unwrap();
@@ -777,7 +982,13 @@ async fn pod_sparql_endpoint_answers_the_owner_from_readable_graphs() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.post(s.url("/alice/sparql")).header("content-type", "application/sparql-query").body(q).send().await.unwrap();
+    let r = c
+        .post(s.url("/alice/sparql"))
+        .header("content-type", "application/sparql-query")
+        .body(q)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = c
         .post(s.url("/alice/sparql"))
@@ -808,7 +1019,11 @@ async fn signup_page_creates_pods_in_french() {
     let r = c.get(s.url("/.account/signup")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(html.contains("lang=\"fr\"") && html.contains("Créer mon pod") && html.contains("Create my pod"));
+    assert!(
+        html.contains("lang=\"fr\"")
+            && html.contains("Créer mon pod")
+            && html.contains("Create my pod")
+    );
     let form = |name: &str, pw: &str, pw2: &str| {
         vec![
             ("name".to_owned(), name.to_owned()),
@@ -818,25 +1033,73 @@ async fn signup_page_creates_pods_in_french() {
             ("password_again".to_owned(), pw2.to_owned()),
         ]
     };
-    let r = c.post(s.url("/.account/signup")).header("content-type", "application/x-www-form-urlencoded").body(encode(&form("camille", "motdepasse!", "motdepasse!"))).send().await.unwrap();
+    let r = c
+        .post(s.url("/.account/signup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&form("camille", "motdepasse!", "motdepasse!")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     assert!(r.text().await.unwrap().contains(&s.webid("camille")));
     let r = c.get(s.webid("camille")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     for (name, pw, pw2, status, needle) in [
-        ("alice", "motdepasse!", "motdepasse!", StatusCode::CONFLICT, "déjà pris"),
-        ("sparql", "motdepasse!", "motdepasse!", StatusCode::UNPROCESSABLE_ENTITY, "réservé"),
-        ("Bad Name", "motdepasse!", "motdepasse!", StatusCode::UNPROCESSABLE_ENTITY, "minuscules"),
-        ("dominique", "court", "court", StatusCode::UNPROCESSABLE_ENTITY, "8 caractères"),
-        ("dominique", "motdepasse!", "autre-chose", StatusCode::UNPROCESSABLE_ENTITY, "diffèrent"),
+        (
+            "alice",
+            "motdepasse!",
+            "motdepasse!",
+            StatusCode::CONFLICT,
+            "déjà pris",
+        ),
+        (
+            "sparql",
+            "motdepasse!",
+            "motdepasse!",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "réservé",
+        ),
+        (
+            "Bad Name",
+            "motdepasse!",
+            "motdepasse!",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "minuscules",
+        ),
+        (
+            "dominique",
+            "court",
+            "court",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "8 caractères",
+        ),
+        (
+            "dominique",
+            "motdepasse!",
+            "autre-chose",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "diffèrent",
+        ),
     ] {
-        let r = c.post(s.url("/.account/signup")).header("content-type", "application/x-www-form-urlencoded").body(encode(&form(name, pw, pw2))).send().await.unwrap();
+        let r = c
+            .post(s.url("/.account/signup"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&form(name, pw, pw2)))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), status, "{name}");
         let html = r.text().await.unwrap();
         assert!(html.contains(needle), "{name}: {html}");
         // What was typed stays in the form, escaped.
         assert!(html.contains("Camille"));
     }
-    let r = c.post(s.url("/.account/signup")).header("content-type", "application/x-www-form-urlencoded").body(encode(&form("<script>", "motdepasse!", "motdepasse!"))).send().await.unwrap();
+    let r = c
+        .post(s.url("/.account/signup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&form("<script>", "motdepasse!", "motdepasse!")))
+        .send()
+        .await
+        .unwrap();
     assert!(!r.text().await.unwrap().contains("<script>"));
 }

@@ -16,6 +16,10 @@ enum Mode {
     Control,
 }
 
+/// An agent of the matrix: a name, the WebID it authenticates as, the application acting for
+/// it, and the modes the ACL grants.
+type Agent<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [Mode]);
+
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Container,
@@ -35,16 +39,27 @@ async fn every_agent_resource_and_mode() {
 
     // The resources, and a group with Dave in it.
     for (path, ct, body) in [
-        ("/alice/data/m/doc", "text/turtle", "<#a> <http://schema.org/name> \"doc\" ."),
+        (
+            "/alice/data/m/doc",
+            "text/turtle",
+            "<#a> <http://schema.org/name> \"doc\" .",
+        ),
         ("/alice/data/groups/team", "text/turtle", ""),
         ("/alice/data/m/pic.png", "image/png", "PNGDATA"),
     ] {
         let body = if path.ends_with("team") {
-            format!("<#g> a <http://www.w3.org/2006/vcard/ns#Group>; <http://www.w3.org/2006/vcard/ns#hasMember> <{dave}> .")
+            format!(
+                "<#g> a <http://www.w3.org/2006/vcard/ns#Group>; <http://www.w3.org/2006/vcard/ns#hasMember> <{dave}> ."
+            )
         } else {
             body.to_owned()
         };
-        let r = owner(c.put(s.url(path))).header("content-type", ct).body(body).send().await.unwrap();
+        let r = owner(c.put(s.url(path)))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED, "{path}");
     }
     let group = s.url("/alice/data/groups/team#g");
@@ -56,17 +71,42 @@ async fn every_agent_resource_and_mode() {
          <#members> a acl:Authorization; acl:agentClass acl:AuthenticatedAgent; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read.
          <#app> a acl:Authorization; acl:agent <{APP}>; acl:accessTo <./>; acl:default <./>; acl:mode acl:Read."
     );
-    let r = owner(c.put(s.url("/alice/data/m/.acl"))).header("content-type", "text/turtle").body(acl).send().await.unwrap();
+    let r = owner(c.put(s.url("/alice/data/m/.acl")))
+        .header("content-type", "text/turtle")
+        .body(acl)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 
     // Who, and what the ACL grants them (Write implies Append).
-    let agents: [(&str, Option<&str>, Option<&str>, &[Mode]); 6] = [
-        ("owner", Some(alice.as_str()), None, &[Mode::Read, Mode::Append, Mode::Write, Mode::Control]),
-        ("named agent", Some(bob), None, &[Mode::Read, Mode::Append, Mode::Write]),
-        ("group member", Some(dave), None, &[Mode::Read, Mode::Append]),
+    let agents: [Agent<'_>; 6] = [
+        (
+            "owner",
+            Some(alice.as_str()),
+            None,
+            &[Mode::Read, Mode::Append, Mode::Write, Mode::Control],
+        ),
+        (
+            "named agent",
+            Some(bob),
+            None,
+            &[Mode::Read, Mode::Append, Mode::Write],
+        ),
+        (
+            "group member",
+            Some(dave),
+            None,
+            &[Mode::Read, Mode::Append],
+        ),
         ("authenticated stranger", Some(carol), None, &[Mode::Read]),
         ("anonymous", None, None, &[]),
-        ("app acting for the owner", Some(alice.as_str()), Some(APP), &[Mode::Read]),
+        (
+            "app acting for the owner",
+            Some(alice.as_str()),
+            Some(APP),
+            &[Mode::Read],
+        ),
     ];
     let resources = [
         (Kind::Container, "/alice/data/m/"),
@@ -87,15 +127,22 @@ async fn every_agent_resource_and_mode() {
                     (Mode::Append, Kind::Document) => c
                         .patch(&url)
                         .header("content-type", "application/sparql-update")
-                        .body(format!("INSERT DATA {{ <#x> <http://schema.org/name> \"{who}\" }}")),
+                        .body(format!(
+                            "INSERT DATA {{ <#x> <http://schema.org/name> \"{who}\" }}"
+                        )),
                     // A file cannot be appended to.
                     (Mode::Append, Kind::File) => continue,
-                    (Mode::Write, Kind::Container) => c.put(&url).header("content-type", "text/turtle").body(""),
+                    (Mode::Write, Kind::Container) => {
+                        c.put(&url).header("content-type", "text/turtle").body("")
+                    }
                     (Mode::Write, Kind::Document) => c
                         .put(&url)
                         .header("content-type", "text/turtle")
                         .body("<#a> <http://schema.org/name> \"doc\" ."),
-                    (Mode::Write, Kind::File) => c.put(&url).header("content-type", "image/png").body("PNGDATA"),
+                    (Mode::Write, Kind::File) => c
+                        .put(&url)
+                        .header("content-type", "image/png")
+                        .body("PNGDATA"),
                     (Mode::Control, _) => c.get(format!("{url}.acl")),
                 };
                 let req = match agent {
@@ -108,17 +155,26 @@ async fn every_agent_resource_and_mode() {
                 };
                 let status = req.send().await.unwrap().status();
                 let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-                let allowed = granted.iter().any(|g| std::mem::discriminant(g) == std::mem::discriminant(&mode));
+                let allowed = granted
+                    .iter()
+                    .any(|g| std::mem::discriminant(g) == std::mem::discriminant(&mode));
                 assert_eq!(
                     !refused, allowed,
                     "{who} × {kind:?} × {mode:?}: got {status}"
                 );
                 if refused {
                     // Anonymous requests are told to authenticate; the others are forbidden.
-                    let expected = if agent.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+                    let expected = if agent.is_none() {
+                        StatusCode::UNAUTHORIZED
+                    } else {
+                        StatusCode::FORBIDDEN
+                    };
                     assert_eq!(status, expected, "{who} × {kind:?} × {mode:?}");
                 } else {
-                    assert!(status.is_success() || status == StatusCode::NOT_FOUND, "{who} × {kind:?} × {mode:?}: {status}");
+                    assert!(
+                        status.is_success() || status == StatusCode::NOT_FOUND,
+                        "{who} × {kind:?} × {mode:?}: {status}"
+                    );
                 }
                 checked += 1;
             }

@@ -19,7 +19,9 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use http_signature_normalization::Config;
 use http_signature_normalization::verify::{Algorithm, DeprecatedAlgorithm};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest as _, Sha256};
@@ -70,7 +72,8 @@ pub struct KeyPair {
 /// Generates an RSA-2048 key pair.
 pub fn generate_key_pair() -> Result<KeyPair, SignatureError> {
     let mut rng = rand::thread_rng();
-    let private = RsaPrivateKey::new(&mut rng, 2048).map_err(|e| SignatureError::Key(e.to_string()))?;
+    let private =
+        RsaPrivateKey::new(&mut rng, 2048).map_err(|e| SignatureError::Key(e.to_string()))?;
     let public = RsaPublicKey::from(&private);
     Ok(KeyPair {
         private_pem: private
@@ -108,9 +111,7 @@ pub fn verify_digest(header: &str, body: &[u8]) -> Result<(), SignatureError> {
 }
 
 fn config() -> Config {
-    Config::new()
-        .mastodon_compat()
-        .set_expiration(MAX_AGE)
+    Config::new().mastodon_compat().set_expiration(MAX_AGE)
 }
 
 /// Signs a request in place: adds `Date` and `Host` (from `host`) when absent, `Digest` when
@@ -124,7 +125,8 @@ pub fn sign_request(
     key_id: &str,
     private_pem: &str,
 ) -> Result<(), SignatureError> {
-    let key = RsaPrivateKey::from_pkcs8_pem(private_pem).map_err(|e| SignatureError::Key(e.to_string()))?;
+    let key = RsaPrivateKey::from_pkcs8_pem(private_pem)
+        .map_err(|e| SignatureError::Key(e.to_string()))?;
     if !headers.contains_key(http::header::DATE) {
         let date = httpdate::fmt_http_date(SystemTime::now());
         headers.insert(http::header::DATE, header_value(&date)?);
@@ -153,7 +155,9 @@ pub fn sign_request(
         .begin_sign(method, path_and_query, map)
         .map_err(|e| SignatureError::Malformed(e.to_string()))?
         .sign(key_id.to_owned(), |signing_string| {
-            Ok::<_, SignatureError>(BASE64.encode(signer.sign(signing_string.as_bytes()).to_bytes()))
+            Ok::<_, SignatureError>(
+                BASE64.encode(signer.sign(signing_string.as_bytes()).to_bytes()),
+            )
         })?
         .signature_header();
     // The crate writes `hs2019`; Mastodon and ActivityPods expect to be told RSA-SHA256.
@@ -318,7 +322,10 @@ mod tests {
         ));
         // Another path: the signing string differs.
         let other = SignedRequest::parse("POST", "/carol/inbox", &headers, true).unwrap();
-        assert!(matches!(other.verify(&key.public_pem), Err(SignatureError::Invalid(_))));
+        assert!(matches!(
+            other.verify(&key.public_pem),
+            Err(SignatureError::Invalid(_))
+        ));
         // Another key.
         let stranger = generate_key_pair().unwrap();
         assert!(req.verify(&stranger.public_pem).is_err());

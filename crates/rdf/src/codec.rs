@@ -536,9 +536,20 @@ mod eof_tests {
     #[test]
     fn a_final_dot_at_the_end_of_input() {
         let body = "@prefix acl: <http://www.w3.org/ns/auth/acl#>. <#owner> a acl:Authorization; acl:agent <http://h/zed>; acl:mode acl:Read, acl:Write, acl:Control.";
-        let r = parse_graph(RdfFormat::Turtle, body.as_bytes(), Some("http://h/zed/data/.acl"), &ParseLimits::default(), &ContextLoader::bundled());
+        let r = parse_graph(
+            RdfFormat::Turtle,
+            body.as_bytes(),
+            Some("http://h/zed/data/.acl"),
+            &ParseLimits::default(),
+            &ContextLoader::bundled(),
+        );
         match r {
-            Ok(t) => { for x in &t { eprintln!("{x}"); } assert_eq!(t.len(), 5); }
+            Ok(t) => {
+                for x in &t {
+                    eprintln!("{x}");
+                }
+                assert_eq!(t.len(), 5);
+            }
             Err(e) => panic!("{e}"),
         }
     }

@@ -204,7 +204,9 @@ impl HttpSignatureVerifier {
                 .headers
                 .get("digest")
                 .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| AuthError::new("the signature covers a Digest header that is missing"))?;
+                .ok_or_else(|| {
+                    AuthError::new("the signature covers a Digest header that is missing")
+                })?;
             verify_digest(digest, head.body).map_err(|e| AuthError::new(e.to_string()))?;
         }
         // One refetch of the key on failure: the actor may have rotated it.

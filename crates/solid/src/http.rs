@@ -32,6 +32,9 @@ pub const JSONLD_CONTEXT_HEADER: &str = "jsonldcontext";
 /// Answers an HTTP request.
 pub type LdpResponse = Response<Bytes>;
 
+/// A rule mapping a resource URL to another URL (its storage root, its owner's WebID).
+pub type UrlRule = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// How a server lays out storages and what it allows; built once per server.
 #[derive(Clone)]
 pub struct LdpOptions {
@@ -46,12 +49,12 @@ pub struct LdpOptions {
     /// The storage description resource (`/.well-known/solid`).
     pub storage_description: String,
     /// The storage root a URL belongs to, if any (`http://h/alice/data/x` → `http://h/alice/data/`).
-    pub storage_root: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub storage_root: UrlRule,
     /// Resources that cannot be replaced or deleted by PUT and DELETE, only patched (a WebID).
     pub protected: Arc<dyn Fn(&str) -> bool + Send + Sync>,
     /// The owner of the storage a URL is in. The owner always keeps `acl:Control`, so a wrong
     /// ACL can never lock them out of their own pod.
-    pub owner: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub owner: UrlRule,
     /// `default_context` with its documents embedded, for plain `application/ld+json` requests:
     /// generic JSON-LD processors then need to fetch nothing.
     pub inline_context: Option<serde_json::Value>,
@@ -72,7 +75,11 @@ pub struct LdpRequest<'a> {
 }
 
 /// Serves one request on `resources`.
-pub fn handle(resources: &ResourceStore, options: &LdpOptions, request: &LdpRequest<'_>) -> LdpResponse {
+pub fn handle(
+    resources: &ResourceStore,
+    options: &LdpOptions,
+    request: &LdpRequest<'_>,
+) -> LdpResponse {
     match try_handle(resources, options, request) {
         Ok(r) => r,
         Err(e) => e.into_response(request),
@@ -171,7 +178,10 @@ impl Access {
         if self.authenticated {
             Err(Failure::new(
                 StatusCode::FORBIDDEN,
-                format!("you are not allowed to {} this resource", names.join(" and ")),
+                format!(
+                    "you are not allowed to {} this resource",
+                    names.join(" and ")
+                ),
             ))
         } else {
             Err(Failure::new(
@@ -223,7 +233,9 @@ fn access(
     let user = match credentials {
         Some(c) => {
             let mut m = wac::modes(target, c.requester(), resources);
-            if c.application.is_none() && (options.owner)(target).as_deref() == Some(c.agent.as_str()) {
+            if c.application.is_none()
+                && (options.owner)(target).as_deref() == Some(c.agent.as_str())
+            {
                 m = m.with(AccessMode::Control);
             }
             map(m)
@@ -242,7 +254,12 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn tag_list(value: Option<&str>) -> Option<Vec<String>> {
-    value.map(|v| v.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect())
+    value.map(|v| {
+        v.split(',')
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect()
+    })
 }
 
 fn conditions(headers: &HeaderMap) -> Conditions {
@@ -298,11 +315,7 @@ fn try_handle(
     if is_container(url) {
         links.push(format!("<{LDP}Container>; rel=\"type\""));
         links.push(format!("<{LDP}BasicContainer>; rel=\"type\""));
-    } else if response
-        .headers()
-        .get("x-kommon-binary")
-        .is_some()
-    {
+    } else if response.headers().get("x-kommon-binary").is_some() {
         links.push(format!("<{LDP}NonRDFSource>; rel=\"type\""));
     } else {
         links.push(format!("<{LDP}RDFSource>; rel=\"type\""));
@@ -400,7 +413,10 @@ fn get(
 ) -> Result<LdpResponse, Failure> {
     let url = request.url;
     let Some(stored) = resources.read(url)? else {
-        return Err(Failure::new(StatusCode::NOT_FOUND, format!("no resource at {url}")));
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            format!("no resource at {url}"),
+        ));
     };
     let meta = stored.meta.clone();
     let gone = meta.kind == ResourceKind::Tombstone;
@@ -423,13 +439,24 @@ fn get(
         Content::Binary {
             bytes,
             content_type,
-        } if is_html(&content_type) && asks_for_rdf(request.headers) && !accepts_html(request.headers) => {
+        } if is_html(&content_type)
+            && asks_for_rdf(request.headers)
+            && !accepts_html(request.headers) =>
+        {
             let html = String::from_utf8_lossy(&bytes);
-            let triples = crate::rdfa::extract(&html, url)
-                .map_err(|e| Failure::new(StatusCode::NOT_ACCEPTABLE, format!("no RDF could be read from this page: {e}")))?;
+            let triples = crate::rdfa::extract(&html, url).map_err(|e| {
+                Failure::new(
+                    StatusCode::NOT_ACCEPTABLE,
+                    format!("no RDF could be read from this page: {e}"),
+                )
+            })?;
             let graph: Graph = triples.into_iter().collect();
             let mut r = represent(&graph, url, options, request.headers)?;
-            add(r.headers_mut(), HeaderName::from_static("x-kommon-binary"), "1");
+            add(
+                r.headers_mut(),
+                HeaderName::from_static("x-kommon-binary"),
+                "1",
+            );
             r
         }
         Content::Binary {
@@ -438,7 +465,11 @@ fn get(
         } => {
             let mut r = Response::new(Bytes::from(bytes));
             add(r.headers_mut(), header::CONTENT_TYPE, &content_type);
-            add(r.headers_mut(), HeaderName::from_static("x-kommon-binary"), "1");
+            add(
+                r.headers_mut(),
+                HeaderName::from_static("x-kommon-binary"),
+                "1",
+            );
             r
         }
         Content::Rdf(graph) => {
@@ -472,12 +503,20 @@ fn get(
     }
     add(response.headers_mut(), header::ETAG, &meta.etag());
     if let Some(t) = system_time(meta.modified_ms) {
-        add(response.headers_mut(), header::LAST_MODIFIED, &httpdate::fmt_http_date(t));
+        add(
+            response.headers_mut(),
+            header::LAST_MODIFIED,
+            &httpdate::fmt_http_date(t),
+        );
     }
     if request.method == Method::HEAD {
         let len = response.body().len();
         *response.body_mut() = Bytes::new();
-        add(response.headers_mut(), header::CONTENT_LENGTH, &len.to_string());
+        add(
+            response.headers_mut(),
+            header::CONTENT_LENGTH,
+            &len.to_string(),
+        );
     }
     Ok(response)
 }
@@ -494,7 +533,12 @@ fn not_modified(meta: &ResourceMeta) -> LdpResponse {
 }
 
 fn is_html(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     essence == "text/html" || essence == "application/xhtml+xml"
 }
 
@@ -508,7 +552,12 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 fn asks_for_rdf(headers: &HeaderMap) -> bool {
     header_str(headers, "accept").is_some_and(|accept| {
         accept.split(',').any(|range| {
-            let essence = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            let essence = range
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             RDF_OFFERS
                 .iter()
                 .any(|o| o.media_types.contains(&essence.as_str()))
@@ -546,12 +595,19 @@ fn container_graph(
         ));
     }
     if (options.storage_root)(url).as_deref() == Some(url) {
-        out.insert(&Triple::new(s.clone(), rdf::TYPE, NamedNode::new_unchecked(PIM_STORAGE)));
+        out.insert(&Triple::new(
+            s.clone(),
+            rdf::TYPE,
+            NamedNode::new_unchecked(PIM_STORAGE),
+        ));
     }
     out.insert(&Triple::new(
         s,
         NamedNode::new_unchecked(DC_MODIFIED),
-        Literal::new_typed_literal(crate::storage::xsd_datetime(meta.modified_ms), xsd::DATE_TIME),
+        Literal::new_typed_literal(
+            crate::storage::xsd_datetime(meta.modified_ms),
+            xsd::DATE_TIME,
+        ),
     ));
     if !minimal {
         // Members' kinds are known from their URLs, without reading them.
@@ -565,9 +621,17 @@ fn container_graph(
             .collect();
         for m in members {
             let node = NamedNode::new_unchecked(&m);
-            out.insert(&Triple::new(node.clone(), rdf::TYPE, NamedNode::new_unchecked(format!("{LDP}Resource"))));
+            out.insert(&Triple::new(
+                node.clone(),
+                rdf::TYPE,
+                NamedNode::new_unchecked(format!("{LDP}Resource")),
+            ));
             if is_container(&m) {
-                out.insert(&Triple::new(node, rdf::TYPE, NamedNode::new_unchecked(format!("{LDP}Container"))));
+                out.insert(&Triple::new(
+                    node,
+                    rdf::TYPE,
+                    NamedNode::new_unchecked(format!("{LDP}Container")),
+                ));
             }
         }
     }
@@ -613,7 +677,9 @@ fn requested_context(options: &LdpOptions, headers: &HeaderMap) -> Result<Vec<St
         if !options.contexts.knows(iri) {
             return Err(Failure::new(
                 StatusCode::BAD_REQUEST,
-                format!("JsonLdContext names {iri}, which this server does not know (contexts are never fetched)"),
+                format!(
+                    "JsonLdContext names {iri}, which this server does not know (contexts are never fetched)"
+                ),
             ));
         }
     }
@@ -733,9 +799,9 @@ fn read_content(
             };
             let triples = codec::parse_graph(format, body, Some(url), &limits, &options.contexts)
                 .map_err(|e| match e {
-                    ParseError::TooLarge(m) => StorageError::TooLarge(m),
-                    other => StorageError::BadRequest(other.to_string()),
-                })?;
+                ParseError::TooLarge(m) => StorageError::TooLarge(m),
+                other => StorageError::BadRequest(other.to_string()),
+            })?;
             Ok(Content::Rdf(triples.into_iter().collect()))
         }
         (None, None) if must_be_rdf || body.is_empty() => Ok(Content::Rdf(Graph::new())),
@@ -772,7 +838,12 @@ fn put(
     }
     let ct = body_type(request)?;
     let content = read_content(options, url, ct, request.body)?;
-    let outcome = resources.put(url, content, &conditions(request.headers), Placement::default())?;
+    let outcome = resources.put(
+        url,
+        content,
+        &conditions(request.headers),
+        Placement::default(),
+    )?;
     let mut r = Response::new(Bytes::new());
     *r.status_mut() = if outcome.created {
         StatusCode::CREATED
@@ -800,7 +871,10 @@ fn post(
                 "POST creates resources in containers; this is not a container",
             )
             .with(header::ALLOW, allow(url, options))),
-            _ => Err(Failure::new(StatusCode::NOT_FOUND, format!("no container at {url}"))),
+            _ => Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                format!("no container at {url}"),
+            )),
         };
     }
     let as_container = request
@@ -855,11 +929,12 @@ fn patch(
         .filter(|m| patch.modes().contains(*m) && *m != AccessMode::Control)
         .collect();
     // Write implies Append: a patch that only appends is allowed with either.
-    let needed: Vec<AccessMode> = if needed == [AccessMode::Append] && access.user.contains(AccessMode::Write) {
-        vec![AccessMode::Write]
-    } else {
-        needed
-    };
+    let needed: Vec<AccessMode> =
+        if needed == [AccessMode::Append] && access.user.contains(AccessMode::Write) {
+            vec![AccessMode::Write]
+        } else {
+            needed
+        };
     access.require(&needed)?;
     let outcome = resources.patch(url, &conditions(request.headers), |graph, _exists| {
         patch.apply(graph).map_err(|e| match e {
@@ -884,7 +959,8 @@ fn delete(
     request: &LdpRequest<'_>,
 ) -> Result<LdpResponse, Failure> {
     let url = request.url;
-    let root_acl = acl_subject(url).is_some_and(|s| (options.storage_root)(s).as_deref() == Some(s));
+    let root_acl =
+        acl_subject(url).is_some_and(|s| (options.storage_root)(s).as_deref() == Some(s));
     if (options.storage_root)(url).as_deref() == Some(url)
         || parent_container(url).is_none()
         || root_acl

@@ -159,7 +159,9 @@ fn parse_n3(text: &str, base: &str) -> Result<N3Patch, PatchError> {
             ))
         })?;
         if quads.len() >= 10_000 {
-            return Err(PatchError::Invalid("the patch has more than 10,000 triples".into()));
+            return Err(PatchError::Invalid(
+                "the patch has more than 10,000 triples".into(),
+            ));
         }
         quads.push(q);
     }
@@ -329,7 +331,11 @@ fn apply_n3(patch: &N3Patch, mut graph: Graph) -> Result<Graph, PatchError> {
         if found.len() != 1 {
             return Err(PatchError::Conflict(format!(
                 "solid:where must match the document exactly once; it matches {}",
-                if found.is_empty() { "nowhere" } else { "more than once" }
+                if found.is_empty() {
+                    "nowhere"
+                } else {
+                    "more than once"
+                }
             )));
         }
         for (v, t) in found[0].iter() {
@@ -401,14 +407,20 @@ fn check_sparql(update: &Update) -> Result<(), PatchError> {
     for op in &update.operations {
         match op {
             GraphUpdateOperation::InsertData { data } => {
-                if data.iter().any(|q| q.graph_name != kommon_rdf::spargebra::term::GraphName::DefaultGraph) {
+                if data
+                    .iter()
+                    .any(|q| q.graph_name != kommon_rdf::spargebra::term::GraphName::DefaultGraph)
+                {
                     return Err(PatchError::Invalid(
                         "a PATCH changes only the target document: GRAPH is not allowed".into(),
                     ));
                 }
             }
             GraphUpdateOperation::DeleteData { data } => {
-                if data.iter().any(|q| q.graph_name != kommon_rdf::spargebra::term::GraphName::DefaultGraph) {
+                if data
+                    .iter()
+                    .any(|q| q.graph_name != kommon_rdf::spargebra::term::GraphName::DefaultGraph)
+                {
                     return Err(PatchError::Invalid(
                         "a PATCH changes only the target document: GRAPH is not allowed".into(),
                     ));
@@ -466,7 +478,9 @@ fn apply_sparql(update: &Update, mut graph: Graph) -> Result<Graph, PatchError> 
                     .iter()
                     .map(|q| {
                         let object: Term = match &q.object {
-                            kommon_rdf::spargebra::term::GroundTerm::NamedNode(n) => n.clone().into(),
+                            kommon_rdf::spargebra::term::GroundTerm::NamedNode(n) => {
+                                n.clone().into()
+                            }
                             kommon_rdf::spargebra::term::GroundTerm::Literal(l) => l.clone().into(),
                         };
                         Triple::new(q.subject.clone(), q.predicate.clone(), object)
@@ -548,7 +562,8 @@ mod tests {
         Patch::parse("text/n3", body.as_bytes(), DOC)
     }
 
-    const PREFIX: &str = "@prefix solid: <http://www.w3.org/ns/solid/terms#>. @prefix ex: <http://example.org/#>.\n";
+    const PREFIX: &str =
+        "@prefix solid: <http://www.w3.org/ns/solid/terms#>. @prefix ex: <http://example.org/#>.\n";
 
     #[test]
     fn n3_patch_where_insert_delete() {
@@ -568,30 +583,50 @@ mod tests {
     #[test]
     fn n3_patch_rules() {
         // Insert-only needs only Append.
-        let p = n3(&format!("{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ ex:a ex:b ex:c }}.")).unwrap();
+        let p = n3(&format!(
+            "{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ ex:a ex:b ex:c }}."
+        ))
+        .unwrap();
         assert!(p.modes().contains(AccessMode::Append) && !p.modes().contains(AccessMode::Write));
         // Deleting an absent triple: 409.
-        let p = n3(&format!("{PREFIX} _:p a solid:InsertDeletePatch; solid:deletes {{ ex:a ex:b ex:c }}.")).unwrap();
-        assert!(matches!(p.apply(Graph::new()), Err(PatchError::Conflict(_))));
+        let p = n3(&format!(
+            "{PREFIX} _:p a solid:InsertDeletePatch; solid:deletes {{ ex:a ex:b ex:c }}."
+        ))
+        .unwrap();
+        assert!(matches!(
+            p.apply(Graph::new()),
+            Err(PatchError::Conflict(_))
+        ));
         // Unbound variable: 422.
         assert!(matches!(
-            n3(&format!("{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ ?x ex:b ex:c }}.")),
+            n3(&format!(
+                "{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ ?x ex:b ex:c }}."
+            )),
             Err(PatchError::Invalid(_))
         ));
         // Blank node in inserts: 422.
         assert!(matches!(
-            n3(&format!("{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ _:x ex:b ex:c }}.")),
+            n3(&format!(
+                "{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ _:x ex:b ex:c }}."
+            )),
             Err(PatchError::Invalid(_))
         ));
         // No patch resource, two patch resources.
-        assert!(matches!(n3(&format!("{PREFIX} ex:a ex:b ex:c.")), Err(PatchError::Invalid(_))));
         assert!(matches!(
-            n3(&format!("{PREFIX} _:p a solid:InsertDeletePatch. _:q a solid:InsertDeletePatch.")),
+            n3(&format!("{PREFIX} ex:a ex:b ex:c.")),
+            Err(PatchError::Invalid(_))
+        ));
+        assert!(matches!(
+            n3(&format!(
+                "{PREFIX} _:p a solid:InsertDeletePatch. _:q a solid:InsertDeletePatch."
+            )),
             Err(PatchError::Invalid(_))
         ));
         // Two inserts formulae.
         assert!(matches!(
-            n3(&format!("{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ ex:a ex:b ex:c }}, {{ ex:a ex:b ex:d }}.")),
+            n3(&format!(
+                "{PREFIX} _:p a solid:InsertDeletePatch; solid:inserts {{ ex:a ex:b ex:c }}, {{ ex:a ex:b ex:d }}."
+            )),
             Err(PatchError::Invalid(_))
         ));
         // Syntax.
@@ -611,7 +646,10 @@ mod tests {
             DOC,
         )
         .unwrap();
-        assert_eq!(p.apply(g.clone()).unwrap(), graph("<#me> <http://example.org/#name> \"Bob\" ."));
+        assert_eq!(
+            p.apply(g.clone()).unwrap(),
+            graph("<#me> <http://example.org/#name> \"Bob\" .")
+        );
         let p = Patch::parse(
             "application/sparql-update",
             b"PREFIX ex: <http://example.org/#> DELETE DATA { <#me> ex:name \"Nobody\" }",
@@ -626,14 +664,20 @@ mod tests {
         )
         .unwrap();
         assert!(p.modes().contains(AccessMode::Write));
-        assert_eq!(p.apply(g).unwrap(), graph("<#me> <http://example.org/#name> \"Carol\" ."));
+        assert_eq!(
+            p.apply(g).unwrap(),
+            graph("<#me> <http://example.org/#name> \"Carol\" .")
+        );
         for bad in [
             "LOAD <http://example.org/>",
             "DROP ALL",
             "INSERT DATA { GRAPH <http://x> { <a> <b> <c> } }",
         ] {
             assert!(
-                matches!(Patch::parse("application/sparql-update", bad.as_bytes(), DOC), Err(PatchError::Invalid(_))),
+                matches!(
+                    Patch::parse("application/sparql-update", bad.as_bytes(), DOC),
+                    Err(PatchError::Invalid(_))
+                ),
                 "{bad}"
             );
         }

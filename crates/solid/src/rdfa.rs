@@ -20,7 +20,9 @@ pub fn extract(html: &str, base: &str) -> Result<Vec<Triple>, String> {
     }
     let depth = nesting_depth(html);
     if depth > MAX_DEPTH {
-        return Err(format!("the page nests elements {depth} deep (at most {MAX_DEPTH})"));
+        return Err(format!(
+            "the page nests elements {depth} deep (at most {MAX_DEPTH})"
+        ));
     }
     let html = prepare(html, base);
     let base = base.to_owned();
@@ -28,7 +30,8 @@ pub fn extract(html: &str, base: &str) -> Result<Vec<Triple>, String> {
         .name("kommon-rdfa".into())
         .stack_size(64 * 1024 * 1024)
         .spawn(move || {
-            graph_rdfa_processor::RdfaGraph::parse_str(&html, &base, None).map_err(|e| e.to_string())
+            graph_rdfa_processor::RdfaGraph::parse_str(&html, &base, None)
+                .map_err(|e| e.to_string())
         })
         .map_err(|e| format!("could not start the RDFa processor: {e}"))?;
     let ntriples = worker
@@ -37,7 +40,14 @@ pub fn extract(html: &str, base: &str) -> Result<Vec<Triple>, String> {
     // The processor writes N-Triples with Turtle's long strings, so read it as Turtle.
     oxttl::TurtleParser::new()
         .for_slice(ntriples.as_bytes())
-        .map(|t| t.map_err(|e| format!("the RDFa processor gave invalid N-Triples: {e} in {}", ntriples.chars().take(300).collect::<String>())))
+        .map(|t| {
+            t.map_err(|e| {
+                format!(
+                    "the RDFa processor gave invalid N-Triples: {e} in {}",
+                    ntriples.chars().take(300).collect::<String>()
+                )
+            })
+        })
         .collect()
 }
 
@@ -50,10 +60,12 @@ fn prepare(html: &str, base: &str) -> String {
     static XMLNS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     static HTML_TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let attribute = ATTRIBUTE.get_or_init(|| {
-        regex::Regex::new(r#"(?i)(\s)(href|src|about|resource)\s*=\s*"([^"]*)""#).expect("valid regex")
+        regex::Regex::new(r#"(?i)(\s)(href|src|about|resource)\s*=\s*"([^"]*)""#)
+            .expect("valid regex")
     });
     let xmlns = XMLNS.get_or_init(|| {
-        regex::Regex::new(r#"(?i)xmlns:([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*"([^"]*)""#).expect("valid regex")
+        regex::Regex::new(r#"(?i)xmlns:([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*"([^"]*)""#)
+            .expect("valid regex")
     });
     let html_tag = HTML_TAG.get_or_init(|| regex::Regex::new(r"(?i)<html\b").expect("valid regex"));
     let base_url = url::Url::parse(base).ok();
@@ -65,7 +77,10 @@ fn prepare(html: &str, base: &str) -> String {
             || (is_curie_slot && value.contains(':'))
             || url::Url::parse(value).is_ok();
         let value = match (&base_url, keep) {
-            (Some(b), false) => b.join(value).map(|u| u.to_string()).unwrap_or_else(|_| value.to_owned()),
+            (Some(b), false) => b
+                .join(value)
+                .map(|u| u.to_string())
+                .unwrap_or_else(|_| value.to_owned()),
             _ => value.to_owned(),
         };
         format!("{space}{name}=\"{value}\"")
@@ -78,7 +93,11 @@ fn prepare(html: &str, base: &str) -> String {
         return resolved.into_owned();
     }
     let declaration = format!(" prefix=\"{}\"", prefixes.join(" ").replace('"', ""));
-    html_tag.replace(&resolved, |c: &regex::Captures<'_>| format!("{}{declaration}", &c[0])).into_owned()
+    html_tag
+        .replace(&resolved, |c: &regex::Captures<'_>| {
+            format!("{}{declaration}", &c[0])
+        })
+        .into_owned()
 }
 
 /// The deepest nesting of elements, by a walk over the parsed tree with an explicit stack.
@@ -103,7 +122,12 @@ mod tests {
     fn extracts_rdfa() {
         let html = r#"<html><body><div prefix="foaf: http://xmlns.com/foaf/0.1/" about="http://example.org/#me" typeof="foaf:Person"><span property="foaf:name">Camille</span></div></body></html>"#;
         let triples = extract(html, "http://h/page.html").unwrap();
-        assert!(triples.iter().any(|t| t.to_string().contains("\"Camille\"")), "{triples:?}");
+        assert!(
+            triples
+                .iter()
+                .any(|t| t.to_string().contains("\"Camille\"")),
+            "{triples:?}"
+        );
     }
 
     #[test]
@@ -112,10 +136,22 @@ mod tests {
             <a rel="rdfs:seeAlso" href="about.htm">More</a>
             <p rel="contact:address"><a property="contact:city" rel="rdfs:seeAlso" resource="http://dbpedia.org/resource/Adelaide" href="http://en.wikipedia.org/wiki/Adelaide">Adelaide</a></p>
             </p></body></html>"#;
-        let triples: Vec<String> = extract(html, "http://h/f/example.html").unwrap().iter().map(|t| t.to_string()).collect();
-        assert!(triples.iter().any(|t| t.contains("<http://h/f/about.htm>")), "{triples:?}");
+        let triples: Vec<String> = extract(html, "http://h/f/example.html")
+            .unwrap()
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert!(
+            triples.iter().any(|t| t.contains("<http://h/f/about.htm>")),
+            "{triples:?}"
+        );
         // The XHTML prefix is known (the processor would leave `contact:city` unexpanded).
-        assert!(triples.iter().any(|t| t.contains("<http://www.w3.org/2000/10/swap/pim/contact#city>")), "{triples:?}");
+        assert!(
+            triples
+                .iter()
+                .any(|t| t.contains("<http://www.w3.org/2000/10/swap/pim/contact#city>")),
+            "{triples:?}"
+        );
     }
 
     #[test]

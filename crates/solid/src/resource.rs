@@ -130,7 +130,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slugify("Mon Atelier d'été").as_deref(), Some("mon-atelier-d-ete"));
+        assert_eq!(
+            slugify("Mon Atelier d'été").as_deref(),
+            Some("mon-atelier-d-ete")
+        );
         assert_eq!(slugify("../../etc/passwd").as_deref(), Some("etc-passwd"));
         assert_eq!(slugify("photo.JPG").as_deref(), Some("photo.jpg"));
         assert_eq!(slugify("x.acl"), None);

@@ -179,7 +179,9 @@ impl ResourceStore {
         let mut last = self.last_version.load(Ordering::SeqCst);
         loop {
             let next = now.max(last + 1);
-            match self.last_version.compare_exchange(last, next, Ordering::SeqCst, Ordering::SeqCst)
+            match self
+                .last_version
+                .compare_exchange(last, next, Ordering::SeqCst, Ordering::SeqCst)
             {
                 Ok(_) => return next,
                 Err(actual) => last = actual,
@@ -240,13 +242,15 @@ impl ResourceStore {
         &self,
         prefix: &str,
     ) -> impl Iterator<Item = Result<(String, ResourceMeta), StorageError>> + use<> {
-        self.meta.scan_prefix(prefix.as_bytes()).filter_map(|entry| match entry {
-            Err(e) => Some(Err(e.into())),
-            Ok((k, v)) => {
-                let meta = decode_meta(&v)?;
-                Some(Ok((String::from_utf8_lossy(&k).into_owned(), meta)))
-            }
-        })
+        self.meta
+            .scan_prefix(prefix.as_bytes())
+            .filter_map(|entry| match entry {
+                Err(e) => Some(Err(e.into())),
+                Ok((k, v)) => {
+                    let meta = decode_meta(&v)?;
+                    Some(Ok((String::from_utf8_lossy(&k).into_owned(), meta)))
+                }
+            })
     }
 
     /// Creates or replaces the resource at `url` (PUT).
@@ -273,7 +277,9 @@ impl ResourceStore {
         placement: Placement,
     ) -> Result<WriteOutcome, StorageError> {
         if !is_container(url) {
-            return Err(StorageError::Conflict(format!("{url} is not a container URL")));
+            return Err(StorageError::Conflict(format!(
+                "{url} is not a container URL"
+            )));
         }
         self.store.transaction(|tx| {
             let existing = Self::tx_meta(tx, url)?;
@@ -545,7 +551,8 @@ impl ResourceStore {
                 let mut triples: Vec<Triple> = graph.iter().map(TripleRef::into_owned).collect();
                 if kind == ResourceKind::Container {
                     if triples.iter().any(|t| {
-                        t.predicate.as_str() == LDP_CONTAINS && t.subject.to_string() == format!("<{url}>")
+                        t.predicate.as_str() == LDP_CONTAINS
+                            && t.subject.to_string() == format!("<{url}>")
                     }) {
                         return Err(StorageError::Conflict(
                             "ldp:contains is kept by the server and cannot be written".into(),
@@ -697,7 +704,8 @@ fn decode_meta(bytes: &[u8]) -> Option<ResourceMeta> {
 }
 
 fn node(url: &str) -> Result<NamedNode, StorageError> {
-    NamedNode::new(url).map_err(|e| StorageError::Unprocessable(format!("<{url}> is not an IRI: {e}")))
+    NamedNode::new(url)
+        .map_err(|e| StorageError::Unprocessable(format!("<{url}> is not an IRI: {e}")))
 }
 
 fn contains_triple(container: &str, child: &str) -> Result<Triple, StorageError> {
@@ -730,7 +738,11 @@ fn strip_containment(graph: Graph, container: &str) -> Graph {
         .collect()
 }
 
-fn add_containment(tx: &mut Transaction<'_>, container: &str, child: &str) -> Result<(), StorageError> {
+fn add_containment(
+    tx: &mut Transaction<'_>,
+    container: &str,
+    child: &str,
+) -> Result<(), StorageError> {
     let t = contains_triple(container, child)?;
     tx.insert(&t.in_graph(node(container)?))?;
     Ok(())
@@ -852,8 +864,14 @@ mod tests {
             )
             .unwrap();
         assert!(out.created);
-        assert_eq!(rs.members("http://h/alice/data/a/b/").unwrap(), vec!["http://h/alice/data/a/b/c"]);
-        assert_eq!(rs.members("http://h/alice/data/").unwrap(), vec!["http://h/alice/data/a/"]);
+        assert_eq!(
+            rs.members("http://h/alice/data/a/b/").unwrap(),
+            vec!["http://h/alice/data/a/b/c"]
+        );
+        assert_eq!(
+            rs.members("http://h/alice/data/").unwrap(),
+            vec!["http://h/alice/data/a/"]
+        );
         // Slash semantics.
         let err = rs
             .put(
@@ -878,11 +896,13 @@ mod tests {
             rs.delete("http://h/alice/data/a/b/", &Conditions::default()),
             Err(StorageError::Conflict(_))
         ));
-        rs.delete("http://h/alice/data/a/b/c", &Conditions::default()).unwrap();
+        rs.delete("http://h/alice/data/a/b/c", &Conditions::default())
+            .unwrap();
         assert!(rs.members("http://h/alice/data/a/b/").unwrap().is_empty());
         let tomb = rs.read("http://h/alice/data/a/b/c").unwrap().unwrap();
         assert_eq!(tomb.meta.kind, ResourceKind::Tombstone);
-        rs.delete("http://h/alice/data/a/b/", &Conditions::default()).unwrap();
+        rs.delete("http://h/alice/data/a/b/", &Conditions::default())
+            .unwrap();
     }
 
     #[test]
@@ -894,10 +914,20 @@ mod tests {
             ..Default::default()
         };
         let first = rs
-            .put(url, Content::Rdf(Graph::new()), &none_match, Placement::default())
+            .put(
+                url,
+                Content::Rdf(Graph::new()),
+                &none_match,
+                Placement::default(),
+            )
             .unwrap();
         assert!(matches!(
-            rs.put(url, Content::Rdf(Graph::new()), &none_match, Placement::default()),
+            rs.put(
+                url,
+                Content::Rdf(Graph::new()),
+                &none_match,
+                Placement::default()
+            ),
             Err(StorageError::PreconditionFailed(_))
         ));
         let if_match = Conditions {
@@ -905,11 +935,21 @@ mod tests {
             ..Default::default()
         };
         let second = rs
-            .put(url, Content::Rdf(Graph::new()), &if_match, Placement::default())
+            .put(
+                url,
+                Content::Rdf(Graph::new()),
+                &if_match,
+                Placement::default(),
+            )
             .unwrap();
         assert_ne!(first.meta.etag(), second.meta.etag());
         assert!(matches!(
-            rs.put(url, Content::Rdf(Graph::new()), &if_match, Placement::default()),
+            rs.put(
+                url,
+                Content::Rdf(Graph::new()),
+                &if_match,
+                Placement::default()
+            ),
             Err(StorageError::PreconditionFailed(_))
         ));
     }
@@ -946,7 +986,10 @@ mod tests {
         let members = rs.members("http://h/alice/data/pair/project/").unwrap();
         assert_eq!(members.len(), 2);
         rs.delete(&a.url, &Conditions::default()).unwrap();
-        assert_eq!(rs.members("http://h/alice/data/pair/project/").unwrap(), vec![b.url.clone()]);
+        assert_eq!(
+            rs.members("http://h/alice/data/pair/project/").unwrap(),
+            vec![b.url.clone()]
+        );
         assert!(!rs.members("http://h/alice/data/").unwrap().contains(&a.url));
     }
 }
@@ -958,16 +1001,45 @@ mod acl_replacement {
     #[test]
     fn replacing_an_acl_keeps_it_readable() {
         let rs = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
-        let p = Placement { create_parents: false, listed: false };
+        let p = Placement {
+            create_parents: false,
+            listed: false,
+        };
         rs.ensure_container("http://h/a/data/", None, p).unwrap();
-        let g1: Graph = oxttl::TurtleParser::new().with_base_iri("http://h/a/data/.acl").unwrap()
-            .for_slice(b"<#o> <http://x/p> <./> .").map(|t| t.unwrap()).collect();
-        let g2: Graph = oxttl::TurtleParser::new().with_base_iri("http://h/a/data/.acl").unwrap()
-            .for_slice(b"<#o> <http://x/p> <./> . <#q> <http://x/p> <./> .").map(|t| t.unwrap()).collect();
-        rs.put("http://h/a/data/.acl", Content::Rdf(g1.clone()), &Conditions::default(), p).unwrap();
+        let g1: Graph = oxttl::TurtleParser::new()
+            .with_base_iri("http://h/a/data/.acl")
+            .unwrap()
+            .for_slice(b"<#o> <http://x/p> <./> .")
+            .map(|t| t.unwrap())
+            .collect();
+        let g2: Graph = oxttl::TurtleParser::new()
+            .with_base_iri("http://h/a/data/.acl")
+            .unwrap()
+            .for_slice(b"<#o> <http://x/p> <./> . <#q> <http://x/p> <./> .")
+            .map(|t| t.unwrap())
+            .collect();
+        rs.put(
+            "http://h/a/data/.acl",
+            Content::Rdf(g1.clone()),
+            &Conditions::default(),
+            p,
+        )
+        .unwrap();
         assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), g1);
-        rs.put("http://h/a/data/.acl", Content::Rdf(g2.clone()), &Conditions::default(), p).unwrap();
-        assert_eq!(rs.store().get_document(NamedNodeRef::new_unchecked("http://h/a/data/.acl")).unwrap().unwrap(), g2);
+        rs.put(
+            "http://h/a/data/.acl",
+            Content::Rdf(g2.clone()),
+            &Conditions::default(),
+            p,
+        )
+        .unwrap();
+        assert_eq!(
+            rs.store()
+                .get_document(NamedNodeRef::new_unchecked("http://h/a/data/.acl"))
+                .unwrap()
+                .unwrap(),
+            g2
+        );
         assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), g2);
     }
 }
@@ -977,28 +1049,61 @@ mod reopen {
     use super::*;
 
     fn acl() -> Graph {
-        oxttl::TurtleParser::new().with_base_iri("http://h/a/data/.acl").unwrap()
-            .for_slice(b"<#o> <http://x/p> <./> .").map(|t| t.unwrap()).collect()
+        oxttl::TurtleParser::new()
+            .with_base_iri("http://h/a/data/.acl")
+            .unwrap()
+            .for_slice(b"<#o> <http://x/p> <./> .")
+            .map(|t| t.unwrap())
+            .collect()
     }
 
     #[test]
     fn writes_after_reopening_keep_documents() {
         let dir = std::env::temp_dir().join(format!("kommon-reopen-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let p = Placement { create_parents: false, listed: false };
+        let p = Placement {
+            create_parents: false,
+            listed: false,
+        };
         {
             let rs = ResourceStore::new(QuadStore::open(&dir, &Default::default()).unwrap(), 100);
             rs.ensure_container("http://h/a/data/", None, p).unwrap();
-            rs.put("http://h/a/data/.acl", Content::Rdf(acl()), &Conditions::default(), p).unwrap();
+            rs.put(
+                "http://h/a/data/.acl",
+                Content::Rdf(acl()),
+                &Conditions::default(),
+                p,
+            )
+            .unwrap();
             rs.store().flush().unwrap();
         }
         let rs = ResourceStore::new(QuadStore::open(&dir, &Default::default()).unwrap(), 100);
         assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), acl());
         let other: Graph = oxttl::TurtleParser::new()
-            .for_slice(b"<http://new/s> <http://new/p> \"brand new\" .").map(|t| t.unwrap()).collect();
-        rs.put("http://h/a/data/x", Content::Rdf(other.clone()), &Conditions::default(), p).unwrap();
-        rs.put("http://h/a/data/.acl", Content::Rdf(acl()), &Conditions::default(), p).unwrap();
-        assert_eq!(rs.store().get_document(NamedNodeRef::new_unchecked("http://h/a/data/x")).unwrap().unwrap(), other);
+            .for_slice(b"<http://new/s> <http://new/p> \"brand new\" .")
+            .map(|t| t.unwrap())
+            .collect();
+        rs.put(
+            "http://h/a/data/x",
+            Content::Rdf(other.clone()),
+            &Conditions::default(),
+            p,
+        )
+        .unwrap();
+        rs.put(
+            "http://h/a/data/.acl",
+            Content::Rdf(acl()),
+            &Conditions::default(),
+            p,
+        )
+        .unwrap();
+        assert_eq!(
+            rs.store()
+                .get_document(NamedNodeRef::new_unchecked("http://h/a/data/x"))
+                .unwrap()
+                .unwrap(),
+            other
+        );
         assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), acl());
         assert_eq!(rs.store().check_consistency().unwrap(), 2);
         let _ = std::fs::remove_dir_all(&dir);

@@ -59,7 +59,10 @@ impl Server {
         let base = format!("http://localhost:{port}");
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "the server did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Server {
