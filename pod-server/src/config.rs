@@ -15,7 +15,7 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Public base URL of the server (ids of WebIDs and resources); default `http://` + listen
     /// address with `localhost`.
-    #[arg(long, env = "KOMMON_POD_BASE_URL")]
+    #[arg(long = "base-url", env = "KOMMON_POD_BASE_URL")]
     pub base_url_arg: Option<String>,
     /// Development mode: accept the `X-Kommon-Dev-Agent` header and fetch keys on loopback.
     /// Never in production.

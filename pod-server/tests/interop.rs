@@ -50,14 +50,6 @@ async fn open_storage(s: &Server, pod: &str) {
     assert!(r.status().is_success(), "{}", r.status());
 }
 
-/// The solid-crud-tests that the Community Solid Server 7.2 passes and pod-server does not yet:
-/// the two optional RDFa conversions, where the RDFa processor we use reads an element carrying
-/// both `rel` and `property` wrongly. Everything else CSS passes must pass.
-const KNOWN_GAPS: &[&str] = &[
-    "Alice's pod Get RDFa As JSON-LD MAY  Triples",
-    "Alice's pod Get RDFa As Turtle MAY  Triples",
-];
-
 #[tokio::test]
 async fn solid_crud_tests_pass_what_the_community_solid_server_passes() {
     let dir = interop_dir();
@@ -92,7 +84,7 @@ async fn solid_crud_tests_pass_what_the_community_solid_server_passes() {
     let missing: Vec<&str> = css
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .filter(|l| !passed.contains(l) && !KNOWN_GAPS.contains(l))
+        .filter(|l| !passed.contains(l))
         .collect();
     assert!(
         missing.is_empty(),
