@@ -224,6 +224,34 @@ async fn crud_conneg_conditions_and_containers() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["@context"], "https://schema.org/");
     assert_eq!(v["name"], "Première note");
+    // An inline context, as ActivityPods clients may send.
+    let r = c
+        .get(s.url("/alice/data/notes/2026/n1"))
+        .header(DEV, &alice)
+        .header("accept", "application/ld+json")
+        .header("JsonLdContext", r#"{"nom": "http://schema.org/name"}"#)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["@context"]["nom"], "http://schema.org/name");
+    assert_eq!(v["nom"], "Première note");
+    for bad in [
+        "https://evil.example/ctx",
+        "[1, 2]",
+        "{not json",
+        r#"{"@context": {"@version": 2.5}}"#,
+    ] {
+        let r = c
+            .get(s.url("/alice/data/notes/2026/n1"))
+            .header(DEV, &alice)
+            .header("accept", "application/ld+json")
+            .header("JsonLdContext", bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
     let r = c
         .get(s.url("/alice/data/notes/2026/n1"))
         .header(DEV, &alice)

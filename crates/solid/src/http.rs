@@ -638,52 +638,74 @@ fn container_graph(
     out
 }
 
-/// The contexts to compact with: the `JsonLdContext` header (a context IRI or a JSON array of
-/// IRIs, each one the server knows), or the server's default.
-fn requested_context(options: &LdpOptions, headers: &HeaderMap) -> Result<Vec<String>, Failure> {
+/// The context a client asked for with `JsonLdContext`: the context IRIs to compact with (known
+/// ones only: nothing is ever fetched), a loader that knows any inline context objects, and the
+/// `@context` value to write in the answer (the client's own, inline objects included).
+struct RequestedContext {
+    iris: Vec<String>,
+    loader: ContextLoader,
+    output: Option<serde_json::Value>,
+}
+
+/// Reads the `JsonLdContext` header: a context IRI, an inline context object, or a JSON array of
+/// both, as ActivityPods clients send it; without it, the server's default context.
+fn requested_context(
+    options: &LdpOptions,
+    headers: &HeaderMap,
+) -> Result<RequestedContext, Failure> {
     let Some(value) = header_str(headers, JSONLD_CONTEXT_HEADER) else {
-        return Ok(options.default_context.clone());
+        return Ok(RequestedContext {
+            iris: options.default_context.clone(),
+            loader: options.contexts.clone(),
+            output: None,
+        });
     };
     let value = value.trim();
-    let list: Vec<String> = if value.starts_with('[') || value.starts_with('"') {
+    let bad = |m: String| Failure::new(StatusCode::BAD_REQUEST, format!("JsonLdContext: {m}"));
+    let items: Vec<serde_json::Value> = if value.starts_with(['[', '{', '"']) {
         match serde_json::from_str::<serde_json::Value>(value) {
-            Ok(serde_json::Value::Array(items)) => items
-                .into_iter()
-                .map(|i| match i {
-                    serde_json::Value::String(s) => Ok(s),
-                    _ => Err(Failure::new(
-                        StatusCode::BAD_REQUEST,
-                        "JsonLdContext: only context IRIs are accepted, not inline contexts",
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-            Ok(serde_json::Value::String(s)) => vec![s],
-            _ => {
-                return Err(Failure::new(
-                    StatusCode::BAD_REQUEST,
-                    "JsonLdContext must be a context IRI or a JSON array of context IRIs",
-                ));
-            }
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(other) => vec![other],
+            Err(e) => return Err(bad(format!("not valid JSON: {e}"))),
         }
-    } else if value.starts_with('{') {
-        return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            "JsonLdContext: only context IRIs are accepted, not inline contexts",
-        ));
     } else {
-        vec![value.to_owned()]
+        vec![serde_json::Value::String(value.to_owned())]
     };
-    for iri in &list {
-        if !options.contexts.knows(iri) {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "JsonLdContext names {iri}, which this server does not know (contexts are never fetched)"
-                ),
-            ));
+    if items.is_empty() || items.len() > 16 {
+        return Err(bad("give between 1 and 16 contexts".into()));
+    }
+    let mut loader = options.contexts.clone();
+    let mut iris = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        match item {
+            serde_json::Value::String(iri) => {
+                if !loader.knows(iri) {
+                    return Err(bad(format!(
+                        "{iri} is not a context this server knows (contexts are never fetched)"
+                    )));
+                }
+                iris.push(iri.clone());
+            }
+            serde_json::Value::Object(_) => {
+                let iri = format!("urn:kommon:request-context:{n}");
+                loader = loader
+                    .with_context(&iri, &item.to_string())
+                    .map_err(|e| bad(e.to_string()))?;
+                iris.push(iri);
+            }
+            _ => return Err(bad("each context is an IRI or an object".into())),
         }
     }
-    Ok(list)
+    let output = if items.len() == 1 {
+        items.into_iter().next()
+    } else {
+        Some(serde_json::Value::Array(items))
+    };
+    Ok(RequestedContext {
+        iris,
+        loader,
+        output,
+    })
 }
 
 fn represent(
@@ -724,9 +746,16 @@ fn represent(
         ),
         Representation::JsonLd | Representation::ActivityJson => {
             let context = requested_context(options, headers)?;
-            let refs: Vec<&str> = context.iter().map(String::as_str).collect();
-            let mut value = jsonld::compact_triples(&triples, Some(url), &refs, &options.contexts)
-                .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            let refs: Vec<&str> = context.iris.iter().map(String::as_str).collect();
+            let mut value = jsonld::compact_triples(&triples, Some(url), &refs, &context.loader)
+                .map_err(|e| {
+                    Failure::new(StatusCode::BAD_REQUEST, format!("JsonLdContext: {e}"))
+                })?;
+            if let Some(output) = context.output
+                && let Some(obj) = value.as_object_mut()
+            {
+                obj.insert("@context".to_owned(), output);
+            }
             let plain = repr == Representation::JsonLd
                 && header_str(headers, JSONLD_CONTEXT_HEADER).is_none()
                 && !header_str(headers, "accept").is_some_and(|a| a.contains("activitystreams"));
