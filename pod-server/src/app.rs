@@ -45,7 +45,8 @@ impl AppState {
     /// Builds the state of a server over `store`.
     pub fn new(store: QuadStore, config: ServerConfig) -> anyhow::Result<Self> {
         let layout = PodLayout::new(&config.base_url);
-        let resources = ResourceStore::new(store.clone(), 100_000);
+        // ACL documents kept parsed: a few KiB each, so this bounds the cache to tens of MiB.
+        let resources = ResourceStore::new(store.clone(), 10_000);
         let pods = Pods::new(&store, resources, layout.clone());
         let context_iri = format!("{}{CONTEXT_PATH}", layout.base());
         let contexts =

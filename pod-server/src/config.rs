@@ -27,12 +27,26 @@ pub struct ServerConfig {
     /// Largest file (photo, document), in bytes.
     #[arg(long, env = "KOMMON_POD_MAX_FILE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_binary_bytes: usize,
+    /// Memory for the store's block cache, in MiB (with the write buffer and the caches below,
+    /// this bounds the server's resident memory).
+    #[arg(long, env = "KOMMON_POD_CACHE_MIB", default_value_t = 64)]
+    pub cache_mib: u64,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,
 }
 
 impl ServerConfig {
+    /// The store's tuning for this server.
+    pub fn store_options(&self) -> kommon_rdf::StoreOptions {
+        kommon_rdf::StoreOptions {
+            cache_capacity: self.cache_mib.max(8) * 1024 * 1024,
+            write_buffer_bytes: 32 * 1024 * 1024,
+            term_cache_entries: 100_000,
+            sync_commits: false,
+        }
+    }
+
     /// Fills the derived fields.
     pub fn resolve(mut self) -> Self {
         self.base_url = match &self.base_url_arg {

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use kommon_rdf::{QuadStore, StoreOptions};
+use kommon_rdf::QuadStore;
 use pod_server::app::{AppState, router};
 use pod_server::config::ServerConfig;
 use std::io::Read;
@@ -44,7 +44,7 @@ enum Command {
 fn open(config: &ServerConfig) -> Result<QuadStore> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("creating {}", config.data.display()))?;
-    QuadStore::open(&config.data, &StoreOptions::default()).with_context(|| {
+    QuadStore::open(&config.data, &config.store_options()).with_context(|| {
         format!(
             "opening the store in {} (is a server already running on it?)",
             config.data.display()

@@ -631,6 +631,7 @@ mod http_put_acl {
             dev: true,
             max_rdf_bytes: 1 << 20,
             max_binary_bytes: 1 << 20,
+            cache_mib: 16,
             base_url: String::new(),
         }
         .resolve();
