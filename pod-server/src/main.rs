@@ -7,6 +7,12 @@ use pod_server::app::{AppState, router};
 use pod_server::config::ServerConfig;
 use std::io::Read;
 
+/// mimalloc rather than glibc's allocator: argon2id allocates 19 MiB per password hash, and
+/// glibc kept every freed buffer (about 11–19 MiB of resident memory per sign-up, measured in
+/// `bench/pod_bench.sh`); mimalloc returns them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "pod-server",

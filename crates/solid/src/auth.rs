@@ -9,7 +9,7 @@
 use crate::wac::Requester;
 use futures::future::BoxFuture;
 use http::{HeaderMap, Method};
-use kommon_http_signatures::{SignedRequest, verify_digest};
+use kommon_http_signatures::{SignedRequest, VerificationKey, verify_digest};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -183,12 +183,26 @@ pub trait PublicKeyResolver: Send + Sync {
 /// HTTP signatures (draft-cavage, Mastodon's rules), as ActivityPods accepts them on every route.
 pub struct HttpSignatureVerifier {
     resolver: Arc<dyn PublicKeyResolver>,
+    /// Keys parsed once, by their PEM text: parsing costs more than verifying.
+    parsed: quick_cache::sync::Cache<String, Arc<VerificationKey>>,
 }
 
 impl HttpSignatureVerifier {
     /// A verifier finding keys with `resolver`.
     pub fn new(resolver: Arc<dyn PublicKeyResolver>) -> Self {
-        Self { resolver }
+        Self {
+            resolver,
+            parsed: quick_cache::sync::Cache::new(10_000),
+        }
+    }
+
+    fn parsed(&self, pem: &str) -> Result<Arc<VerificationKey>, AuthError> {
+        if let Some(k) = self.parsed.get(pem) {
+            return Ok(k);
+        }
+        let k = Arc::new(VerificationKey::from_pem(pem).map_err(|e| AuthError::new(e.to_string()))?);
+        self.parsed.insert(pem.to_owned(), Arc::clone(&k));
+        Ok(k)
     }
 
     async fn check(&self, head: &RequestHead<'_>) -> Result<Credentials, AuthError> {
@@ -217,7 +231,7 @@ impl HttpSignatureVerifier {
                     signed.key_id()
                 )));
             };
-            if signed.verify(&key.pem).is_ok() {
+            if signed.verify_with(&*self.parsed(&key.pem)?).is_ok() {
                 return Ok(Credentials {
                     agent: key.owner,
                     application: None,
