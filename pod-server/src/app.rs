@@ -36,6 +36,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// The pod's SPARQL endpoint settings.
     pub sparql: SparqlEndpoint,
+    /// Bounds the requests working on the store at once: beyond a few per core, more threads
+    /// only fight over the cores and the writer lock and lengthen the slowest answers, so the
+    /// others wait their turn in the (cheap) async queue.
+    pub store_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -103,7 +107,11 @@ impl AppState {
             }),
             ..EndpointOptions::default()
         });
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Ok(Self {
+            store_slots: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
             pods,
             ldp: Arc::new(ldp),
             auth,
@@ -336,8 +344,11 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     if tail == "/sparql" {
         return sparql(state, parts, bytes, credentials, &name).await;
     }
+    let bytes_len = bytes.len();
+    // The first read of a WebID may generate the actor's RSA key (tens of milliseconds).
+    let is_webid_read = tail.is_empty();
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || {
+    let work = move || {
         // The WebID carries the actor's key: make it on first read.
         if tail.is_empty()
             && (parts.method == Method::GET || parts.method == Method::HEAD)
@@ -373,13 +384,23 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         let response = handle(resources, &st.ldp, &request);
         let (p, b) = response.into_parts();
         Response::from_parts(p, Body::from(b))
-    })
-    .await;
-    result.unwrap_or_else(|e| {
+    };
+    // Small requests take microseconds in the store: handing them to another thread would cost
+    // more than doing them here. Large bodies (parsing megabytes) go to the blocking pool, a few
+    // at a time, so they never hold up the threads that serve everyone else.
+    if bytes_len <= INLINE_BODY_BYTES && !is_webid_read {
+        return work();
+    }
+    // The semaphore is never closed, so acquiring only waits.
+    let _slot = state.store_slots.clone().acquire_owned().await.ok();
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "request handler failed");
         plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
     })
 }
+
+/// Bodies up to this size are handled on the async worker that received them.
+const INLINE_BODY_BYTES: usize = 64 * 1024;
 
 /// The pod's SPARQL endpoint: the owner (and applications acting for the owner) query the
 /// documents of the pod they may read.

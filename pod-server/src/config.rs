@@ -29,7 +29,7 @@ pub struct ServerConfig {
     pub max_binary_bytes: usize,
     /// Memory for the store's block cache, in MiB (with the write buffer and the caches below,
     /// this bounds the server's resident memory).
-    #[arg(long, env = "KOMMON_POD_CACHE_MIB", default_value_t = 64)]
+    #[arg(long, env = "KOMMON_POD_CACHE_MIB", default_value_t = 48)]
     pub cache_mib: u64,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
@@ -41,8 +41,8 @@ impl ServerConfig {
     pub fn store_options(&self) -> kommon_rdf::StoreOptions {
         kommon_rdf::StoreOptions {
             cache_capacity: self.cache_mib.max(8) * 1024 * 1024,
-            write_buffer_bytes: 32 * 1024 * 1024,
-            term_cache_entries: 100_000,
+            write_buffer_bytes: 16 * 1024 * 1024,
+            term_cache_entries: 50_000,
             sync_commits: false,
         }
     }

@@ -596,7 +596,7 @@ mod reopen {
         let n0 = store.check_consistency().unwrap();
         rs.put(
             "http://localhost:3904/zed/data/.acl",
-            Content::Rdf(before.clone()),
+            Content::Rdf((*before).clone()),
             &Conditions::default(),
             Placement {
                 create_parents: false,

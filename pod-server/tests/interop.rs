@@ -101,6 +101,7 @@ async fn solid_crud_tests_pass_what_the_community_solid_server_passes() {
 async fn rdflib_reads_and_writes_turtle() {
     let have_rdflib = Command::new(python())
         .args(["-c", "import rdflib, requests"])
+        .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if !available("Python rdflib", have_rdflib) {
@@ -175,4 +176,28 @@ async fn comunica_queries_a_pod_container() {
         "SELECT ?l WHERE { ?p <http://virtual-assembly.org/ontologies/pair#label> ?l }",
     );
     assert!(labels.contains("Jardin partagé"), "{labels}");
+}
+
+#[tokio::test]
+async fn pages_in_a_real_browser_are_french_accessible_and_work() {
+    let dir = interop_dir();
+    let present = dir.join("node_modules/playwright-core").exists()
+        && std::path::Path::new("/usr/bin/chromium").exists();
+    if !available("chromium with playwright-core", present) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    let shots = tempfile::tempdir().unwrap();
+    let out = Command::new("node")
+        .arg(dir.join("browser-pages.mjs"))
+        .arg(&s.base)
+        .arg(shots.path())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "browser-pages.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

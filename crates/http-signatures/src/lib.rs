@@ -209,10 +209,11 @@ impl SignedRequest {
         if has_body && !covers_digest {
             return Err(SignatureError::Unsigned("digest".into()));
         }
+        // Only the covered headers (and the signature itself) take part in the signing string.
         let mut map = BTreeMap::new();
         for (name, value) in headers {
             let name = name.as_str();
-            if name == "authorization" {
+            if name != "signature" && !covered.contains(&name) {
                 continue;
             }
             if let Ok(v) = value.to_str() {

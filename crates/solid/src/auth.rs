@@ -200,7 +200,8 @@ impl HttpSignatureVerifier {
         if let Some(k) = self.parsed.get(pem) {
             return Ok(k);
         }
-        let k = Arc::new(VerificationKey::from_pem(pem).map_err(|e| AuthError::new(e.to_string()))?);
+        let k =
+            Arc::new(VerificationKey::from_pem(pem).map_err(|e| AuthError::new(e.to_string()))?);
         self.parsed.insert(pem.to_owned(), Arc::clone(&k));
         Ok(k)
     }

@@ -676,10 +676,10 @@ impl ResourceStore {
 }
 
 impl AclSource for ResourceStore {
-    fn acl_of(&self, resource: &str) -> Option<Graph> {
+    fn acl_of(&self, resource: &str) -> Option<Arc<Graph>> {
         let acl = acl_url(resource);
         if let Some(cached) = self.acl_cache.get(&acl) {
-            return cached.map(|g| (*g).clone());
+            return cached;
         }
         // A store failure reads as "no ACL here", which only ever denies more.
         let graph = match self.meta(&acl) {
@@ -690,12 +690,16 @@ impl AclSource for ResourceStore {
         };
         let graph = graph.map(Arc::new);
         self.acl_cache.insert(acl, graph.clone());
-        graph.map(|g| (*g).clone())
+        graph
     }
 
-    fn group(&self, group: &str) -> Option<Graph> {
+    fn group(&self, group: &str) -> Option<Arc<Graph>> {
         let n = node(group).ok()?;
-        self.store.get_document(n.as_ref()).ok().flatten()
+        self.store
+            .get_document(n.as_ref())
+            .ok()
+            .flatten()
+            .map(Arc::new)
     }
 }
 
@@ -1025,7 +1029,7 @@ mod acl_replacement {
             p,
         )
         .unwrap();
-        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), g1);
+        assert_eq!(*rs.acl_of("http://h/a/data/").unwrap(), g1);
         rs.put(
             "http://h/a/data/.acl",
             Content::Rdf(g2.clone()),
@@ -1040,7 +1044,7 @@ mod acl_replacement {
                 .unwrap(),
             g2
         );
-        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), g2);
+        assert_eq!(*rs.acl_of("http://h/a/data/").unwrap(), g2);
     }
 }
 
@@ -1078,7 +1082,7 @@ mod reopen {
             rs.store().flush().unwrap();
         }
         let rs = ResourceStore::new(QuadStore::open(&dir, &Default::default()).unwrap(), 100);
-        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), acl());
+        assert_eq!(*rs.acl_of("http://h/a/data/").unwrap(), acl());
         let other: Graph = oxttl::TurtleParser::new()
             .for_slice(b"<http://new/s> <http://new/p> \"brand new\" .")
             .map(|t| t.unwrap())
@@ -1104,7 +1108,7 @@ mod reopen {
                 .unwrap(),
             other
         );
-        assert_eq!(rs.acl_of("http://h/a/data/").unwrap(), acl());
+        assert_eq!(*rs.acl_of("http://h/a/data/").unwrap(), acl());
         assert_eq!(rs.store().check_consistency().unwrap(), 2);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -16,6 +16,7 @@
 use oxrdf::vocab::rdf;
 use oxrdf::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNode, TermRef};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 const ACL: &str = "http://www.w3.org/ns/auth/acl#";
 const FOAF_AGENT: &str = "http://xmlns.com/foaf/0.1/Agent";
@@ -124,9 +125,9 @@ pub enum Requester<'a> {
 /// Where ACL documents and groups come from: the pod's store in a server, a map in tests.
 pub trait AclSource {
     /// The ACL document governing exactly `resource`, if it has one.
-    fn acl_of(&self, resource: &str) -> Option<Graph>;
+    fn acl_of(&self, resource: &str) -> Option<Arc<Graph>>;
     /// The members of a group document (`vcard:hasMember`), if the group can be read.
-    fn group(&self, group: &str) -> Option<Graph>;
+    fn group(&self, group: &str) -> Option<Arc<Graph>>;
 }
 
 /// The container of a resource by its path (`https://h/a/b` → `https://h/a/`,
@@ -179,7 +180,7 @@ pub fn allows(
 
 /// The ACL that applies to `resource`: the graph, the resource it was written for, and whether
 /// it is inherited from a container.
-fn effective_acl(resource: &str, source: &impl AclSource) -> Option<(Graph, String, bool)> {
+fn effective_acl(resource: &str, source: &impl AclSource) -> Option<(Arc<Graph>, String, bool)> {
     if let Some(acl) = source.acl_of(resource) {
         return Some((acl, resource.to_owned(), false));
     }

@@ -22,11 +22,11 @@ struct Pod {
 }
 
 impl AclSource for Pod {
-    fn acl_of(&self, resource: &str) -> Option<Graph> {
-        self.acls.get(resource).cloned()
+    fn acl_of(&self, resource: &str) -> Option<std::sync::Arc<Graph>> {
+        self.acls.get(resource).cloned().map(std::sync::Arc::new)
     }
-    fn group(&self, group: &str) -> Option<Graph> {
-        self.groups.get(group).cloned()
+    fn group(&self, group: &str) -> Option<std::sync::Arc<Graph>> {
+        self.groups.get(group).cloned().map(std::sync::Arc::new)
     }
 }
 
