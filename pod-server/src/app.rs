@@ -345,6 +345,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         return sparql(state, parts, bytes, credentials, &name).await;
     }
     let bytes_len = bytes.len();
+    let method = parts.method.clone();
     // The first read of a WebID may generate the actor's RSA key (tens of milliseconds).
     let is_webid_read = tail.is_empty();
     let st = state.clone();
@@ -388,7 +389,10 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     // Small requests take microseconds in the store: handing them to another thread would cost
     // more than doing them here. Large bodies (parsing megabytes) go to the blocking pool, a few
     // at a time, so they never hold up the threads that serve everyone else.
-    if bytes_len <= INLINE_BODY_BYTES && !is_webid_read {
+    // Writes wait for the store's writer lock: they go to the blocking pool, so a waiting write
+    // never holds an async worker that could be answering reads.
+    let is_read = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if is_read && bytes_len <= INLINE_BODY_BYTES && !is_webid_read {
         return work();
     }
     // The semaphore is never closed, so acquiring only waits.
