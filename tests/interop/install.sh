@@ -45,7 +45,9 @@ install_tree "$HERE/css"
 # solid-crud-tests runs from a copy of its package folder (tests and fixtures are read relative to the cwd).
 SRC="$HERE/crud/node_modules/solid-crud-tests"
 DST="$HERE/crud/suite"
-if [ "$FORCE" = 1 ] || [ ! -f "$DST/.stamp" ] || [ "$(cat "$DST/.stamp")" != "$(cat "$HERE/crud/node_modules/.kommon-install-stamp")" ]; then
+# The copy's stamp also names this script's own changes to it, so a change here rebuilds the copy.
+SUITE_STAMP="$(cat "$HERE/crud/node_modules/.kommon-install-stamp") awaited-cleanup"
+if [ "$FORCE" = 1 ] || [ ! -f "$DST/.stamp" ] || [ "$(cat "$DST/.stamp")" != "$SUITE_STAMP" ]; then
     rm -rf "$DST"
     mkdir -p "$DST"
     cp -R "$SRC/test" "$SRC/jest.config.js" "$SRC/tsconfig.json" "$DST/"
@@ -54,7 +56,7 @@ if [ "$FORCE" = 1 ] || [ ! -f "$DST/.stamp" ] || [ "$(cat "$DST/.stamp")" != "$(
     # (update.test.ts reuses exists4.ttl) can be deleted under its feet. Returning the promise
     # makes jest wait for the clean-up; no assertion changes.
     sed -i 's/^\([[:space:]]*\)recursiveDelete(testFolderUrl, authFetcher);/\1return recursiveDelete(testFolderUrl, authFetcher);/' "$DST"/test/surface/*.ts
-    cp "$HERE/crud/node_modules/.kommon-install-stamp" "$DST/.stamp"
+    echo "$SUITE_STAMP" > "$DST/.stamp"
 fi
 
 v() { node -p "require('$1/package.json').version"; }
