@@ -533,12 +533,7 @@ fn not_modified(meta: &ResourceMeta) -> LdpResponse {
 }
 
 fn is_html(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = crate::resource::media_type_essence(content_type);
     essence == "text/html" || essence == "application/xhtml+xml"
 }
 
@@ -552,12 +547,7 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 fn asks_for_rdf(headers: &HeaderMap) -> bool {
     header_str(headers, "accept").is_some_and(|accept| {
         accept.split(',').any(|range| {
-            let essence = range
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
+            let essence = crate::resource::media_type_essence(range);
             RDF_OFFERS
                 .iter()
                 .any(|o| o.media_types.contains(&essence.as_str()))
@@ -811,7 +801,7 @@ fn read_content(
 ) -> Result<Content, StorageError> {
     // `text/plain` is text here, not N-Triples: people store notes as plain text.
     let format = content_type
-        .filter(|ct| !ct.trim().to_ascii_lowercase().starts_with("text/plain"))
+        .filter(|ct| crate::resource::media_type_essence(ct) != "text/plain")
         .and_then(RdfFormat::from_media_type);
     let must_be_rdf = is_container(url) || is_acl(url);
     match (format, content_type) {

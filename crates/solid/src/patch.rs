@@ -68,12 +68,7 @@ impl Patch {
                 "the patch is larger than {MAX_PATCH_BYTES} bytes"
             )));
         }
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let essence = crate::resource::media_type_essence(content_type);
         let text = std::str::from_utf8(body)
             .map_err(|_| PatchError::Syntax("the patch is not UTF-8".into()))?;
         match essence.as_str() {

@@ -65,6 +65,17 @@ impl ResourceMeta {
     }
 }
 
+/// The essence of a media type: lowercase, without parameters (`Text/Turtle; charset=x` →
+/// `text/turtle`).
+pub fn media_type_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// Whether a URL names a container (ends with `/`).
 pub fn is_container(url: &str) -> bool {
     url.ends_with('/')
