@@ -331,14 +331,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let credentials = match state.auth.authenticate(&head).await {
         Ok(c) => c,
         Err(e) => {
-            let mut r = plain(StatusCode::UNAUTHORIZED, &e.message);
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(
-                    "Signature realm=\"kommon\", headers=\"(request-target) host date digest\"",
-                ),
-            );
-            return r;
+            return unauthorized(&e);
         }
     };
     if tail == "/sparql" {
@@ -401,6 +394,19 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         tracing::error!(error = %e, "request handler failed");
         plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
     })
+}
+
+/// The 401 for refused credentials, with the challenges that tell the client what to do. The
+/// credentials themselves are never logged.
+pub fn unauthorized(e: &kommon_solid::auth::AuthError) -> Response {
+    tracing::debug!(reason = %e.message, "credentials refused");
+    let mut r = plain(StatusCode::UNAUTHORIZED, &e.message);
+    for c in e.challenges() {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            r.headers_mut().append(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    r
 }
 
 /// Bodies up to this size are handled on the async worker that received them.

@@ -48,19 +48,81 @@ impl Credentials {
     }
 }
 
+/// Which credentials were refused: it decides the challenge of the 401.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthErrorKind {
+    /// An HTTP signature (or another non-token credential).
+    Signature,
+    /// A Solid-OIDC or bearer token (`error="invalid_token"`).
+    InvalidToken,
+    /// A DPoP proof (`error="invalid_dpop_proof"`, RFC 9449 §7.1).
+    InvalidDpopProof,
+}
+
 /// Why credentials were refused (401).
 #[derive(Debug, Error)]
 #[error("{message}")]
 pub struct AuthError {
     /// What was wrong, for the client.
     pub message: String,
+    /// Which credentials.
+    pub kind: AuthErrorKind,
 }
 
 impl AuthError {
-    /// An error with this message.
+    /// An error with this message, about a signature.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            kind: AuthErrorKind::Signature,
+        }
+    }
+
+    /// An error about a token.
+    pub fn token(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: AuthErrorKind::InvalidToken,
+        }
+    }
+
+    /// An error about a DPoP proof.
+    pub fn dpop(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: AuthErrorKind::InvalidDpopProof,
+        }
+    }
+
+    /// The `WWW-Authenticate` values of the 401: the scheme that failed names the error, the
+    /// others say what else is accepted.
+    pub fn challenges(&self) -> Vec<String> {
+        // A quoted-string may not hold `"` or `\`; keep the description printable ASCII.
+        let description: String = self
+            .message
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' => '\'',
+                c if c.is_ascii_graphic() || c == ' ' => c,
+                _ => '?',
+            })
+            .take(300)
+            .collect();
+        let signature = "Signature realm=\"kommon\", headers=\"(request-target) host date digest\"";
+        match self.kind {
+            AuthErrorKind::Signature => vec![
+                signature.to_owned(),
+                "DPoP algs=\"ES256 ES384 RS256 PS256\"".to_owned(),
+            ],
+            AuthErrorKind::InvalidToken => vec![
+                format!(
+                    "DPoP algs=\"ES256 ES384 RS256 PS256\", error=\"invalid_token\", error_description=\"{description}\""
+                ),
+                format!("Bearer error=\"invalid_token\", error_description=\"{description}\""),
+            ],
+            AuthErrorKind::InvalidDpopProof => vec![format!(
+                "DPoP algs=\"ES256 ES384 RS256 PS256\", error=\"invalid_dpop_proof\", error_description=\"{description}\""
+            )],
         }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod http;
+pub mod oidc;
 pub mod patch;
 pub mod rdfa;
 pub mod resource;
