@@ -9,13 +9,14 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use kommon_rdf::jsonld::ContextLoader;
 use kommon_rdf::{QuadStore, ReadableGraphs};
 use kommon_solid::auth::{
     Authenticator, Credentials, DevelopmentHeaderVerifier, HttpSignatureVerifier, RequestHead,
 };
 use kommon_solid::http::{LdpOptions, LdpRequest, handle};
+use kommon_solid::oidc::verifier::SolidOidcVerifier;
 use kommon_solid::resource::{ResourceKind, is_container, slash_twin};
 use kommon_solid::storage::ResourceStore;
 use kommon_solid::wac::{self, AccessMode};
@@ -40,6 +41,8 @@ pub struct AppState {
     /// only fight over the cores and the writer lock and lengthen the slowest answers, so the
     /// others wait their turn in the (cheap) async queue.
     pub store_slots: Arc<tokio::sync::Semaphore>,
+    /// The OpenID provider.
+    pub oidc: Arc<crate::oidc::Provider>,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -86,9 +89,17 @@ impl AppState {
             storage_root: Arc::new(move |url| storage_layout.storage_root(url)),
             protected: Arc::new(move |url| protected_layout.is_protected(url)),
         };
-        let mut auth = Authenticator::new().with(Arc::new(HttpSignatureVerifier::new(Arc::new(
-            KeyResolver::new(pods.clone(), config.dev),
-        ))));
+        let oidc = Arc::new(crate::oidc::Provider::new(
+            &store,
+            layout.base(),
+            config.dev,
+        )?);
+        let directory = crate::oidc::Directory::new(Arc::clone(&oidc), pods.clone(), config.dev);
+        let mut auth = Authenticator::new()
+            .with(Arc::new(HttpSignatureVerifier::new(Arc::new(
+                KeyResolver::new(pods.clone(), config.dev),
+            ))))
+            .with(Arc::new(SolidOidcVerifier::new(Arc::new(directory))));
         if config.dev {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
         }
@@ -115,6 +126,7 @@ impl AppState {
             pods,
             ldp: Arc::new(ldp),
             auth,
+            oidc,
             config: Arc::new(config),
             sparql,
         })
@@ -131,6 +143,23 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/.account/signup",
             get(pages::signup_form).post(pages::signup_submit),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(crate::oidc::routes::discovery),
+        )
+        .route("/.oidc/jwks", get(crate::oidc::routes::jwks))
+        .route("/.oidc/auth", get(crate::oidc::routes::authorize))
+        .route(
+            "/.oidc/auth/{interaction}",
+            post(crate::oidc::routes::interact),
+        )
+        .route("/.oidc/token", post(crate::oidc::routes::token))
+        .route("/.oidc/token/revocation", post(crate::oidc::routes::revoke))
+        .route("/.oidc/reg", post(crate::oidc::routes::register))
+        .route(
+            "/.oidc/session/end",
+            get(crate::oidc::routes::end_session).post(crate::oidc::routes::end_session),
         )
         .fallback(dispatch)
         .layer(axum::middleware::from_fn(cors))

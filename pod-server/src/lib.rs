@@ -10,6 +10,8 @@
 pub mod accounts;
 pub mod app;
 pub mod config;
+pub mod fetch;
 pub mod keys;
+pub mod oidc;
 pub mod pages;
 pub mod pod;

@@ -45,6 +45,24 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Make client credentials for a pod's resident (for scripts and server-side apps using
+    /// the client-credentials grant); prints JSON with `client_id` and `client_secret`. The
+    /// server must not be running on the same data folder.
+    CreateClient {
+        /// The pod whose resident the client acts for.
+        name: String,
+        /// A label to recognise the credentials by.
+        #[arg(long, default_value = "cli")]
+        label: String,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
+    /// Make a new signing key for the OpenID provider now (the old keys stay published until
+    /// the tokens they signed expire). The server must not be running on the same data folder.
+    RotateKeys {
+        #[command(flatten)]
+        config: ServerConfig,
+    },
 }
 
 fn open(config: &ServerConfig) -> Result<QuadStore> {
@@ -133,6 +151,40 @@ fn main() -> Result<()> {
                     "storage": l.storage(&account.name),
                 })
             );
+            Ok(())
+        }
+        Command::CreateClient {
+            name,
+            label,
+            config,
+        } => {
+            let config = config.resolve();
+            let store = open(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            if !state.pods.accounts.exists(&name)? {
+                bail!("there is no pod named {name}");
+            }
+            let (client_id, client_secret) =
+                state.oidc.clients.create_credentials(&name, &label)?;
+            store.flush()?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "webid": state.pods.layout.webid(&name),
+                    "issuer": state.oidc.issuer,
+                })
+            );
+            Ok(())
+        }
+        Command::RotateKeys { config } => {
+            let config = config.resolve();
+            let store = open(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            state.oidc.rotate_keys()?;
+            store.flush()?;
+            println!("{}", serde_json::to_string(&state.oidc.jwks())?);
             Ok(())
         }
     }

@@ -30,7 +30,8 @@ button{margin-top:1.5rem;font:inherit;padding:.5rem 1.2rem;background:#1d4e89;co
 .en{color:#444;font-size:.92em}.error{border-left:4px solid #b00020;padding:.5rem 1rem;background:#fdecee}\
 .ok{border-left:4px solid #1b7f3b;padding:.5rem 1rem;background:#e8f5ec}code{word-break:break-all}";
 
-fn page(title: &str, body: &str) -> String {
+/// A whole page in the house style, French first.
+pub fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
@@ -38,7 +39,8 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn html(status: StatusCode, text: String) -> Response {
+/// An HTML answer.
+pub fn html(status: StatusCode, text: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

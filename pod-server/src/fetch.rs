@@ -1,0 +1,166 @@
+//! Fetching documents from other servers (actors' keys, Client ID Documents, issuers' keys,
+//! WebIDs) with bounds: a timeout, no redirects, a size limit, and never on a private or
+//! loopback address unless the server runs in development mode.
+
+use std::net::IpAddr;
+use std::time::Duration;
+use thiserror::Error;
+
+/// Why a fetch failed; the message is for the client whose request caused it.
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct FetchError(pub String);
+
+/// An HTTP client that refuses what the server must not fetch.
+#[derive(Clone)]
+pub struct GuardedFetcher {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+/// A fetched document.
+pub struct Fetched {
+    /// Its media type, without parameters.
+    pub content_type: String,
+    /// Its bytes.
+    pub body: bytes::Bytes,
+}
+
+impl GuardedFetcher {
+    /// A fetcher; `allow_private` (development only) lets it reach loopback and private
+    /// addresses.
+    pub fn new(allow_private: bool) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Kommon pod-server")
+            .build()
+            .unwrap_or_default();
+        Self {
+            client,
+            allow_private,
+        }
+    }
+
+    /// Refuses URLs that are not http(s), or that resolve to a private address.
+    async fn check(&self, url: &url::Url) -> Result<(), FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError(format!("{url} is not an http(s) URL")));
+        }
+        if self.allow_private {
+            return Ok(());
+        }
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| FetchError(format!("cannot resolve {host}: {e}")))?;
+        for addr in addrs {
+            if is_private(addr.ip()) {
+                return Err(FetchError(format!(
+                    "{host} is on a private address: it is not fetched"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// GETs `url` with these headers; a 2xx answer of at most `max_bytes`.
+    pub async fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        max_bytes: usize,
+    ) -> Result<Fetched, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
+        self.check(&parsed).await?;
+        let mut request = self.client.get(parsed.as_str());
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("cannot fetch {url}: {e}")))?;
+        if !response.status().is_success() {
+            return Err(FetchError(format!(
+                "fetching {url} gave {}",
+                response.status()
+            )));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(kommon_solid::resource::media_type_essence)
+            .unwrap_or_default();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| FetchError(format!("cannot read {url}: {e}")))?
+        {
+            if body.len() + chunk.len() > max_bytes {
+                return Err(FetchError(format!(
+                    "{url} is larger than {max_bytes} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            content_type,
+            body: body.into(),
+        })
+    }
+}
+
+/// Whether an address is loopback, private, link-local or otherwise not on the public internet.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses() {
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+        ] {
+            assert!(is_private(a.parse().expect("address")), "{a}");
+        }
+        for a in ["1.1.1.1", "2a01:4f8::1", "80.67.169.12"] {
+            assert!(!is_private(a.parse().expect("address")), "{a}");
+        }
+    }
+}
