@@ -201,3 +201,69 @@ async fn pages_in_a_real_browser_are_french_accessible_and_work() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `@inrupt/solid-client` with `@inrupt/solid-client-authn-node`: client credentials made by
+/// `pod-server create-client`, DPoP-bound tokens, then create, read, patch, delete.
+#[tokio::test]
+async fn inrupt_solid_client_logs_in_with_client_credentials_and_edits_the_pod() {
+    let dir = interop_dir();
+    if !available(
+        "@inrupt/solid-client-authn-node",
+        dir.join("node_modules/@inrupt/solid-client-authn-node")
+            .exists(),
+    ) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    let creds = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(creds.path(), s.credentials("alice").to_string()).unwrap();
+    let out = Command::new("node")
+        .arg(dir.join("inrupt-crud.mjs"))
+        .arg(format!("{}/", s.base))
+        .arg(creds.path())
+        .arg(s.url("/alice/data/"))
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "inrupt-crud.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(report["webId"], s.webid("alice"));
+}
+
+/// A test app page in chromium walks the authorization-code flow (PKCE, DPoP, a Client ID
+/// Document) through the French login and consent pages and reads the private profile; a
+/// refusal comes back as access_denied; an unregistered redirect URI gets an error page.
+#[tokio::test]
+async fn a_browser_app_logs_in_with_the_authorization_code_flow() {
+    let dir = interop_dir();
+    if !available(
+        "playwright-core and chromium",
+        dir.join("node_modules/playwright-core").exists()
+            && Path::new(
+                &std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            )
+            .exists(),
+    ) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    let shots = tempfile::tempdir().unwrap();
+    let out = Command::new("node")
+        .arg(dir.join("oidc-browser-flow.mjs"))
+        .arg(&s.base)
+        .arg("alice")
+        .arg("correct horse battery")
+        .arg(shots.path())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "oidc-browser-flow.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

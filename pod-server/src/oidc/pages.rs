@@ -110,7 +110,7 @@ fn scope_items(scope: &str) -> String {
                 ),
                 "profile" => ("lire votre nom affiché", "read your display name"),
                 "offline_access" => (
-                    "rester connectée quand vous n'êtes pas là (jetons de rafraîchissement)",
+                    "garder l'accès à votre pod en votre absence (jetons de rafraîchissement)",
                     "stay connected while you are away (refresh tokens)",
                 ),
                 _ => return None,

@@ -14,6 +14,10 @@ pub struct Server {
     child: Child,
     _dir: tempfile::TempDir,
     pub data: PathBuf,
+    /// Client credentials made with `create-client` for each pod: (pod, JSON).
+    pub credentials: Vec<(String, serde_json::Value)>,
+    /// Where the server's log goes when captured.
+    pub log: Option<PathBuf>,
 }
 
 pub fn free_port() -> u16 {
@@ -30,6 +34,15 @@ fn bin() -> &'static str {
 impl Server {
     /// Creates the pods (name, password) with `create-pod`, then starts `serve --dev`.
     pub fn start(pods: &[&str]) -> Server {
+        Self::start_with(pods, false)
+    }
+
+    /// Like [`Server::start`], with the server's log at debug level captured in a file.
+    pub fn start_logged(pods: &[&str]) -> Server {
+        Self::start_with(pods, true)
+    }
+
+    fn start_with(pods: &[&str], capture_log: bool) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         let port = free_port();
@@ -47,13 +60,35 @@ impl Server {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        let mut credentials = Vec::new();
+        for name in pods {
+            let out = Command::new(bin())
+                .args(["create-client", name, "--label", "tests", "--data"])
+                .arg(&data)
+                .args(["--listen", &listen])
+                .output()
+                .expect("create-client runs");
+            assert!(
+                out.status.success(),
+                "create-client {name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let json: serde_json::Value =
+                serde_json::from_slice(&out.stdout).expect("create-client prints JSON");
+            credentials.push((name.to_string(), json));
+        }
+        let log = capture_log.then(|| dir.path().join("server.log"));
+        let stderr = match &log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::inherit(),
+        };
         let child = Command::new(bin())
             .args(["serve", "--dev", "--data"])
             .arg(&data)
             .args(["--listen", &listen])
-            .env("KOMMON_LOG", "warn")
+            .env("KOMMON_LOG", if capture_log { "debug" } else { "warn" })
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("serve starts");
         let base = format!("http://localhost:{port}");
@@ -71,6 +106,8 @@ impl Server {
             child,
             _dir: dir,
             data,
+            credentials,
+            log,
         }
     }
 
@@ -80,6 +117,24 @@ impl Server {
 
     pub fn webid(&self, name: &str) -> String {
         format!("{}/{name}", self.base)
+    }
+
+    /// The client credentials of a pod: `{client_id, client_secret, webid, issuer}`.
+    pub fn credentials(&self, name: &str) -> &serde_json::Value {
+        &self
+            .credentials
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("credentials were made for this pod")
+            .1
+    }
+
+    /// The captured log (servers started with [`Server::start_logged`]).
+    pub fn log_text(&self) -> String {
+        self.log
+            .as_ref()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 
