@@ -3,7 +3,8 @@
 # no install scripts). Idempotent: a tree whose package.json + package-lock.json + Node major are unchanged
 # since its last successful install is left alone (≈0.1 s).
 #
-#   tests/interop/node_modules       @comunica/query-sparql 4.5.0, autocannon 7.15.0, rdflib 2.4.0 (package.json here)
+#   tests/interop/node_modules       @comunica/query-sparql 4.5.0, @inrupt/solid-client 3.0.0 (+ -authn-node 4.0.0),
+#                                    autocannon 7.15.0, rdflib 2.4.0, playwright-core, axe-core (package.json here)
 #   tests/interop/crud/node_modules  solid-crud-tests 5.2.0 + jest 26 toolchain (crud/package.json)
 #   tests/interop/css/node_modules   @solid/community-server 7.2.0, the reference server (css/package.json; a tree
 #                                    of its own: Components.js cannot start next to Comunica 4, see start-css.sh)

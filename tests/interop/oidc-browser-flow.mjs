@@ -478,7 +478,9 @@ async function serverPageChecks(step, p, what, shot, full) {
     check(step, `no serious or critical axe violation on the ${what} page`, bad.length === 0,
       bad.length ? bad.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} node(s))`) : undefined);
     await p.waitForTimeout(200);
-    const errors = step.console.filter((c) => c.type !== "warning" && onBase(c.url ?? ""));
+    // A sub-resource cancelled by a navigation (net::ERR_ABORTED) is not the page's fault.
+    const errors = step.console.filter((c) => c.type !== "warning" && onBase(c.url ?? "") &&
+      !(c.type === "requestfailed" && c.text.endsWith("net::ERR_ABORTED")));
     info.consoleErrors = errors;
     check(step, `no console error on BASE_URL's pages so far (${what})`, errors.length === 0,
       errors.length ? errors.map((c) => c.text) : undefined);
