@@ -43,6 +43,8 @@ pub struct AppState {
     pub store_slots: Arc<tokio::sync::Semaphore>,
     /// The OpenID provider.
     pub oidc: Arc<crate::oidc::Provider>,
+    /// Notification channels.
+    pub notifications: crate::notifications::NotificationHub,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -103,6 +105,7 @@ impl AppState {
         if config.dev {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
         }
+        let store_for_notifications = store.clone();
         let sparql = SparqlEndpoint::new(store).with_options(EndpointOptions {
             timeout: Some(Duration::from_secs(30)),
             readable: Arc::new(|parts| {
@@ -126,6 +129,11 @@ impl AppState {
             pods,
             ldp: Arc::new(ldp),
             auth,
+            notifications: crate::notifications::NotificationHub::new(
+                &store_for_notifications,
+                layout.base(),
+                config.dev,
+            ),
             oidc,
             config: Arc::new(config),
             sparql,
@@ -149,6 +157,25 @@ pub fn router(state: AppState) -> Router {
             get(crate::oidc::routes::discovery),
         )
         .route("/.oidc/jwks", get(crate::oidc::routes::jwks))
+        .route(
+            crate::notifications::WEBSOCKET_PATH,
+            get(crate::notifications::websocket_channels)
+                .post(crate::notifications::websocket_channels),
+        )
+        .route(
+            "/.notifications/WebSocketChannel2023/socket/{id}",
+            get(crate::notifications::websocket),
+        )
+        .route(
+            crate::notifications::WEBHOOK_PATH,
+            get(crate::notifications::webhook_channels)
+                .post(crate::notifications::webhook_channels),
+        )
+        .route(
+            "/.notifications/WebhookChannel2023/{id}",
+            get(crate::notifications::webhook_channel)
+                .delete(crate::notifications::webhook_channel),
+        )
         .route("/.oidc/auth", get(crate::oidc::routes::authorize))
         .route(
             "/.oidc/auth/{interaction}",
@@ -252,6 +279,7 @@ async fn storage_description(State(state): State<AppState>) -> Response {
         "@context": ["https://www.w3.org/ns/activitystreams", format!("{base}{CONTEXT_PATH}")],
         "id": format!("{base}/.well-known/solid"),
         "type": "pim:Storage",
+        "notify:subscription": state.notifications.subscription_services(),
     });
     (
         [(header::CONTENT_TYPE, "application/ld+json")],
@@ -260,7 +288,8 @@ async fn storage_description(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-fn plain(status: StatusCode, message: &str) -> Response {
+/// A plain-text answer.
+pub fn plain(status: StatusCode, message: &str) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -368,6 +397,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     }
     let bytes_len = bytes.len();
     let method = parts.method.clone();
+    let is_read = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     // The first read of a WebID may generate the actor's RSA key (tens of milliseconds).
     let is_webid_read = tail.is_empty();
     let st = state.clone();
@@ -405,6 +435,22 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             credentials: credentials.as_ref(),
         };
         let response = handle(resources, &st.ldp, &request);
+        if !is_read {
+            let header_text = |name| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v: &HeaderValue| v.to_str().ok())
+            };
+            let changes = crate::notifications::changes_of(
+                &parts.method,
+                &url,
+                response.status(),
+                header_text(header::LOCATION),
+                header_text(header::ETAG),
+            );
+            st.notifications.publish(&changes);
+        }
         let (p, b) = response.into_parts();
         Response::from_parts(p, Body::from(b))
     };
@@ -413,7 +459,6 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     // at a time, so they never hold up the threads that serve everyone else.
     // Writes wait for the store's writer lock: they go to the blocking pool, so a waiting write
     // never holds an async worker that could be answering reads.
-    let is_read = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     if is_read && bytes_len <= INLINE_BODY_BYTES && !is_webid_read {
         return work();
     }

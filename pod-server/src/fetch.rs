@@ -114,6 +114,23 @@ impl GuardedFetcher {
     }
 }
 
+impl GuardedFetcher {
+    /// POSTs a JSON-LD body to `url`; the answer's status.
+    pub async fn post_json(&self, url: &str, body: &str) -> Result<u16, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
+        self.check(&parsed).await?;
+        let response = self
+            .client
+            .post(parsed.as_str())
+            .header("content-type", "application/ld+json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
+        Ok(response.status().as_u16())
+    }
+}
+
 /// Whether an address is loopback, private, link-local or otherwise not on the public internet.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
