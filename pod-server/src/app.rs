@@ -45,6 +45,8 @@ pub struct AppState {
     pub oidc: Arc<crate::oidc::Provider>,
     /// Notification channels.
     pub notifications: crate::notifications::NotificationHub,
+    /// The number of pods, for NodeInfo.
+    pub pod_count: crate::nodeinfo::PodCount,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -129,6 +131,7 @@ impl AppState {
             pods,
             ldp: Arc::new(ldp),
             auth,
+            pod_count: crate::nodeinfo::PodCount::default(),
             notifications: crate::notifications::NotificationHub::new(
                 &store_for_notifications,
                 layout.base(),
@@ -157,6 +160,9 @@ pub fn router(state: AppState) -> Router {
             get(crate::oidc::routes::discovery),
         )
         .route("/.oidc/jwks", get(crate::oidc::routes::jwks))
+        .route("/.well-known/nodeinfo", get(crate::nodeinfo::links))
+        .route("/nodeinfo/2.1", get(crate::nodeinfo::v21))
+        .route("/nodeinfo/2.0", get(crate::nodeinfo::v20))
         .route(
             crate::notifications::WEBSOCKET_PATH,
             get(crate::notifications::websocket_channels)

@@ -12,6 +12,7 @@ pub mod app;
 pub mod config;
 pub mod fetch;
 pub mod keys;
+pub mod nodeinfo;
 pub mod notifications;
 pub mod oidc;
 pub mod pages;
