@@ -47,6 +47,12 @@ pub struct AppState {
     pub notifications: crate::notifications::NotificationHub,
     /// The number of pods, for NodeInfo.
     pub pod_count: crate::nodeinfo::PodCount,
+    /// Registered ActivityPods apps.
+    pub apps: crate::apps::AppRegistry,
+    /// Reads apps' documents.
+    pub app_reader: Arc<crate::apps::AppReader>,
+    /// Fetches and posts to other servers, with the private-address guard.
+    pub fetcher: crate::fetch::GuardedFetcher,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -132,6 +138,11 @@ impl AppState {
             ldp: Arc::new(ldp),
             auth,
             pod_count: crate::nodeinfo::PodCount::default(),
+            apps: crate::apps::AppRegistry::new(&store_for_notifications),
+            app_reader: Arc::new(crate::apps::AppReader::new(
+                crate::fetch::GuardedFetcher::new(config.dev),
+            )),
+            fetcher: crate::fetch::GuardedFetcher::new(config.dev),
             notifications: crate::notifications::NotificationHub::new(
                 &store_for_notifications,
                 layout.base(),
@@ -161,6 +172,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/.oidc/jwks", get(crate::oidc::routes::jwks))
         .route("/.well-known/nodeinfo", get(crate::nodeinfo::links))
+        .route(
+            "/.well-known/app-status",
+            get(crate::apps::routes::app_status),
+        )
+        .route(
+            "/.auth-agent/register-app",
+            post(crate::apps::routes::register_app),
+        )
+        .route(
+            "/.auth-agent/remove-app",
+            post(crate::apps::routes::remove_app),
+        )
+        .route(
+            "/.account/authorize",
+            get(crate::apps::routes::authorize).post(crate::apps::routes::authorize),
+        )
         .route("/nodeinfo/2.1", get(crate::nodeinfo::v21))
         .route("/nodeinfo/2.0", get(crate::nodeinfo::v20))
         .route(
@@ -456,6 +483,22 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 header_text(header::ETAG),
             );
             st.notifications.publish(&changes);
+        }
+        let mut response = response;
+        if is_read
+            && tail == "/data/auth-agent"
+            && let Some(c) = &credentials
+        {
+            // SAI agent-registration discovery: the app finds its registration here.
+            let app = c.application.as_deref().unwrap_or(&c.agent);
+            if let Ok(Some(r)) = st.apps.get(&name, app)
+                && let Ok(v) = HeaderValue::from_str(&format!(
+                    "<{app}>; anchor=\"{}\"; rel=\"http://www.w3.org/ns/solid/interop#registeredAgent\"",
+                    r.registration
+                ))
+            {
+                response.headers_mut().append(header::LINK, v);
+            }
         }
         let (p, b) = response.into_parts();
         Response::from_parts(p, Body::from(b))

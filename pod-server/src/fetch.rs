@@ -129,6 +129,53 @@ impl GuardedFetcher {
             .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
         Ok(response.status().as_u16())
     }
+
+    /// POSTs an ActivityStreams body to `url`, signed (draft-cavage, with Digest) with the
+    /// key `key_id`; the answer's status.
+    pub async fn post_signed(
+        &self,
+        url: &str,
+        body: &[u8],
+        key_id: &str,
+        private_pem: &str,
+    ) -> Result<u16, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
+        self.check(&parsed).await?;
+        let host = match parsed.port() {
+            Some(p) => format!("{}:{p}", parsed.host_str().unwrap_or_default()),
+            None => parsed.host_str().unwrap_or_default().to_owned(),
+        };
+        let path_and_query = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_owned(),
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static(
+                "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            ),
+        );
+        kommon_http_signatures::sign_request(
+            "POST",
+            &path_and_query,
+            &host,
+            &mut headers,
+            Some(body),
+            key_id,
+            private_pem,
+        )
+        .map_err(|e| FetchError(format!("cannot sign: {e}")))?;
+        let response = self
+            .client
+            .post(parsed.as_str())
+            .headers(headers)
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
+        Ok(response.status().as_u16())
+    }
 }
 
 /// Whether an address is loopback, private, link-local or otherwise not on the public internet.

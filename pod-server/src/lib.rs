@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod apps;
 pub mod config;
 pub mod fetch;
 pub mod keys;

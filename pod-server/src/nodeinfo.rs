@@ -36,7 +36,11 @@ pub async fn links(State(state): State<AppState>) -> Response {
             {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0")},
         ]
     });
-    ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn document(state: &AppState, version: &str) -> serde_json::Value {

@@ -29,6 +29,7 @@ const ACL: &str = "http://www.w3.org/ns/auth/acl#";
 const SEC: &str = "https://w3id.org/security#";
 const DC: &str = "http://purl.org/dc/terms/";
 const VOID: &str = "http://rdfs.org/ns/void#";
+const INTEROP: &str = "http://www.w3.org/ns/solid/interop#";
 
 /// The containers every pod gets: path under the storage root, class, and whether the class is
 /// registered in the public type index (otherwise the private one).
@@ -333,6 +334,27 @@ impl Pods {
             n(&l.data(name, "private-type-index")),
         ));
         rs.put(&prefs, Content::Rdf(g), &any, Placement::default())?;
+        // The authorization agent ActivityPods apps look for (public, like the WebID).
+        let agent = l.data(name, "auth-agent");
+        let a = n(&agent);
+        let mut g = Graph::new();
+        g.insert(&t(
+            &a,
+            rdf::TYPE.as_str(),
+            n(&format!("{INTEROP}AuthorizationAgent")),
+        ));
+        g.insert(&t(
+            &a,
+            &format!("{INTEROP}hasAuthorizationRedirectEndpoint"),
+            n(&format!("{}/.account/authorize", l.base())),
+        ));
+        rs.put(&agent, Content::Rdf(g), &any, Placement::default())?;
+        rs.put(
+            &acl_url(&agent),
+            Content::Rdf(acl_graph(&acl_url(&agent), &agent, &webid, false, true)),
+            &any,
+            unlisted,
+        )?;
         // The actor's collections (filled by federation).
         for (endpoint, public) in [
             ("inbox", false),
@@ -423,6 +445,11 @@ impl Pods {
             &w,
             &format!("{SOLID}publicTypeIndex"),
             n(&l.data(name, "public-type-index")),
+        ));
+        g.insert(&t(
+            &w,
+            &format!("{INTEROP}hasAuthorizationAgent"),
+            n(&l.data(name, "auth-agent")),
         ));
         g.insert(&t(
             &w,

@@ -689,7 +689,14 @@ async fn bad_authorization_requests_never_redirect_to_unchecked_uris() {
 #[tokio::test]
 async fn nodeinfo_says_what_the_server_is() {
     let s = Server::start(&["alice", "bob"]);
-    let links: serde_json::Value = client().get(s.url("/.well-known/nodeinfo")).send().await.unwrap().json().await.unwrap();
+    let links: serde_json::Value = client()
+        .get(s.url("/.well-known/nodeinfo"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let href = links["links"]
         .as_array()
         .unwrap()
@@ -699,13 +706,28 @@ async fn nodeinfo_says_what_the_server_is() {
         .expect("a 2.1 link")
         .to_owned();
     let r = client().get(&href).send().await.unwrap();
-    assert!(r.headers()["content-type"].to_str().unwrap().contains("schema/2.1#"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("schema/2.1#")
+    );
     let info: serde_json::Value = r.json().await.unwrap();
     assert_eq!(info["version"], "2.1");
     assert_eq!(info["software"]["name"], "kommon");
     assert_eq!(info["protocols"][0], "activitypub");
     assert_eq!(info["usage"]["users"]["total"], 2);
-    let old: serde_json::Value = client().get(s.url("/nodeinfo/2.0")).send().await.unwrap().json().await.unwrap();
+    let old: serde_json::Value = client()
+        .get(s.url("/nodeinfo/2.0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(old["version"], "2.0");
-    assert!(old["software"].get("repository").is_none(), "2.0 has no repository field");
+    assert!(
+        old["software"].get("repository").is_none(),
+        "2.0 has no repository field"
+    );
 }
