@@ -428,6 +428,9 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     if tail == "/sparql" {
         return sparql(state, parts, bytes, credentials, &name).await;
     }
+    if tail == "/proxy" {
+        return crate::proxy::proxy(state, parts, bytes, credentials, &name).await;
+    }
     let bytes_len = bytes.len();
     let method = parts.method.clone();
     let is_read = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);

@@ -139,8 +139,40 @@ impl GuardedFetcher {
         key_id: &str,
         private_pem: &str,
     ) -> Result<u16, FetchError> {
+        let headers = [(
+            "content-type".to_owned(),
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"".to_owned(),
+        )];
+        self.send_signed(
+            "POST",
+            url,
+            &headers,
+            Some(body),
+            key_id,
+            private_pem,
+            64 * 1024,
+        )
+        .await
+        .map(|r| r.status)
+    }
+
+    /// Sends a request signed with the key `key_id` (draft-cavage: `(request-target)`, host,
+    /// date, and digest with a body), with these extra headers; the answer, up to `max_bytes`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_signed(
+        &self,
+        method: &str,
+        url: &str,
+        extra_headers: &[(String, String)],
+        body: Option<&[u8]>,
+        key_id: &str,
+        private_pem: &str,
+        max_bytes: usize,
+    ) -> Result<SignedResponse, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
         self.check(&parsed).await?;
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| FetchError(format!("{method} is not an HTTP method")))?;
         let host = match parsed.port() {
             Some(p) => format!("{}:{p}", parsed.host_str().unwrap_or_default()),
             None => parsed.host_str().unwrap_or_default().to_owned(),
@@ -150,32 +182,83 @@ impl GuardedFetcher {
             None => parsed.path().to_owned(),
         };
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::CONTENT_TYPE,
-            reqwest::header::HeaderValue::from_static(
-                "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
-            ),
-        );
+        for (k, v) in extra_headers {
+            let lower = k.to_ascii_lowercase();
+            // The signature's own headers are the server's to set.
+            if matches!(
+                lower.as_str(),
+                "host"
+                    | "date"
+                    | "digest"
+                    | "signature"
+                    | "authorization"
+                    | "content-length"
+                    | "cookie"
+            ) {
+                continue;
+            }
+            let name = reqwest::header::HeaderName::from_bytes(lower.as_bytes())
+                .map_err(|_| FetchError(format!("{k} is not a header name")))?;
+            let value = reqwest::header::HeaderValue::from_str(v)
+                .map_err(|_| FetchError(format!("the value of {k} is not a header value")))?;
+            headers.insert(name, value);
+        }
         kommon_http_signatures::sign_request(
-            "POST",
+            method.as_str(),
             &path_and_query,
             &host,
             &mut headers,
-            Some(body),
+            body,
             key_id,
             private_pem,
         )
         .map_err(|e| FetchError(format!("cannot sign: {e}")))?;
-        let response = self
+        let mut request = self
             .client
-            .post(parsed.as_str())
-            .headers(headers)
-            .body(body.to_vec())
+            .request(method, parsed.as_str())
+            .headers(headers);
+        if let Some(b) = body {
+            request = request.body(b.to_vec());
+        }
+        let mut response = request
             .send()
             .await
-            .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
-        Ok(response.status().as_u16())
+            .map_err(|e| FetchError(format!("cannot reach {url}: {e}")))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| FetchError(format!("cannot read {url}: {e}")))?
+        {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(FetchError(format!(
+                    "{url} answered more than {max_bytes} bytes"
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(SignedResponse {
+            status,
+            content_type,
+            body: bytes,
+        })
     }
+}
+
+/// The answer to a signed request.
+pub struct SignedResponse {
+    /// Its status.
+    pub status: u16,
+    /// Its content type, as sent.
+    pub content_type: Option<String>,
+    /// Its body.
+    pub body: Vec<u8>,
 }
 
 /// Whether an address is loopback, private, link-local or otherwise not on the public internet.

@@ -18,3 +18,4 @@ pub mod notifications;
 pub mod oidc;
 pub mod pages;
 pub mod pod;
+pub mod proxy;

@@ -484,9 +484,14 @@ impl Pods {
             endpoints.clone(),
         ));
         g.insert(&Triple::new(
-            endpoints,
+            endpoints.clone(),
             n(&format!("{VOID}sparqlEndpoint")),
             n(&l.endpoint(name, "sparql")),
+        ));
+        g.insert(&Triple::new(
+            endpoints,
+            n(&format!("{AS}proxyUrl")),
+            n(&l.endpoint(name, "proxy")),
         ));
         g
     }

@@ -463,3 +463,148 @@ async fn bad_apps_and_bad_requests_are_refused_clearly() {
         StatusCode::OK
     );
 }
+
+/// A server that answers only requests signed by the WebID's key given at start.
+async fn authorized_fetch_server(signer_webid: String) -> String {
+    let app = axum::Router::new().route(
+        "/private",
+        axum::routing::get(move |headers: HeaderMap| {
+            let webid = signer_webid.clone();
+            async move {
+                let Ok(signed) = SignedRequest::parse("GET", "/private", &headers, false) else {
+                    return (axum::http::StatusCode::UNAUTHORIZED, "unsigned".to_owned());
+                };
+                let doc: serde_json::Value = client()
+                    .get(&webid)
+                    .header("accept", "application/ld+json")
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let pem = doc["publicKey"]["publicKeyPem"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                match VerificationKey::from_pem(&pem).map(|k| signed.verify_with(&k)) {
+                    Ok(Ok(())) if signed.key_id().starts_with(&webid) => (
+                        axum::http::StatusCode::OK,
+                        "secret de la fabrique".to_owned(),
+                    ),
+                    _ => (
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        "bad signature".to_owned(),
+                    ),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://127.0.0.1:{port}/private")
+}
+
+#[tokio::test]
+async fn the_proxy_signs_with_the_residents_key_for_her_only() {
+    let s = Server::start(&["alice", "bob"]);
+    let target = authorized_fetch_server(s.webid("alice")).await;
+    assert_eq!(
+        client().get(&target).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let webid: serde_json::Value = client()
+        .get(s.webid("alice"))
+        .header("accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let proxy = webid["endpoints"]["proxyUrl"]
+        .as_str()
+        .expect("endpoints.proxyUrl")
+        .to_owned();
+    let form = |id: &str| {
+        reqwest::multipart::Form::new()
+            .text("id", id.to_owned())
+            .text("method", "GET")
+            .text("headers", "{\"accept\":\"text/plain\"}")
+    };
+    let r = client()
+        .post(&proxy)
+        .header(DEV, s.webid("alice"))
+        .multipart(form(&target))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "secret de la fabrique");
+    // Nobody else may use alice's proxy.
+    assert_eq!(
+        client()
+            .post(&proxy)
+            .multipart(form(&target))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        client()
+            .post(&proxy)
+            .header(DEV, s.webid("bob"))
+            .multipart(form(&target))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // An app must be registered, and may not reach this server's pods through it.
+    let app = start_app().await;
+    let through = |id: String| {
+        client()
+            .post(&proxy)
+            .header(DEV, s.webid("alice"))
+            .header("x-kommon-dev-app", &app.uri)
+            .multipart(form(&id))
+            .send()
+    };
+    assert_eq!(
+        through(target.clone()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        register(
+            &s,
+            "alice",
+            serde_json::json!({"appUri": app.uri, "acceptAllRequirements": true})
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        through(target.clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        through(s.url("/bob/data/profile")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    // A malformed form says why.
+    let r = client()
+        .post(&proxy)
+        .header(DEV, s.webid("alice"))
+        .header("content-type", "text/plain")
+        .body("id=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("multipart"));
+}
