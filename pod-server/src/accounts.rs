@@ -124,6 +124,7 @@ pub fn check_name(name: &str) -> Result<(), AccountError> {
 #[derive(Clone)]
 pub struct AccountStore {
     keyspace: Keyspace,
+    retired: Keyspace,
 }
 
 impl AccountStore {
@@ -131,7 +132,26 @@ impl AccountStore {
     pub fn new(store: &QuadStore) -> Self {
         Self {
             keyspace: store.keyspace("accounts"),
+            retired: store.keyspace("retired-names"),
         }
+    }
+
+    /// Removes an account and keeps its name from being taken again for a year, so that nobody
+    /// can pose as the deleted pod to the servers that knew it (as ActivityPods does).
+    pub fn retire(&self, name: &str) -> Result<(), AccountError> {
+        let until = kommon_solid::resource::now_ms() + 365 * 24 * 3600 * 1000;
+        self.retired.insert(name.as_bytes(), &until.to_be_bytes())?;
+        self.keyspace.remove(name.as_bytes())?;
+        Ok(())
+    }
+
+    /// Whether a deleted pod's name is still kept.
+    pub fn is_retired(&self, name: &str) -> Result<bool, AccountError> {
+        Ok(self.retired.get(name.as_bytes())?.is_some_and(|v| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&v[..8.min(v.len())]);
+            u64::from_be_bytes(b) > kommon_solid::resource::now_ms()
+        }))
     }
 
     /// The account of a pod name.
@@ -155,7 +175,7 @@ impl AccountStore {
         email: Option<&str>,
     ) -> Result<(), AccountError> {
         check_name(name)?;
-        if self.exists(name)? {
+        if self.exists(name)? || self.is_retired(name)? {
             return Err(AccountError::Taken(name.to_owned()));
         }
         if password.chars().count() < 8 {

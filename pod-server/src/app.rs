@@ -185,6 +185,28 @@ pub fn router(state: AppState) -> Router {
             post(crate::apps::routes::remove_app),
         )
         .route(
+            "/.account/login",
+            get(crate::account::login_page).post(crate::account::login),
+        )
+        .route("/.account/logout", post(crate::account::logout))
+        .route("/.account/pod", get(crate::account::pod))
+        .route(
+            "/.account/profile",
+            post(crate::account::profile)
+                .layer(axum::extract::DefaultBodyLimit::max(6 * 1024 * 1024)),
+        )
+        .route("/.account/apps/revoke", post(crate::account::revoke))
+        .route(
+            "/.account/credentials",
+            post(crate::account::create_credentials),
+        )
+        .route(
+            "/.account/credentials/delete",
+            post(crate::account::delete_credentials),
+        )
+        .route("/.account/export", get(crate::account::export))
+        .route("/.account/delete", post(crate::account::delete))
+        .route(
             "/.account/authorize",
             get(crate::apps::routes::authorize).post(crate::apps::routes::authorize),
         )

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod accounts;
 pub mod app;
 pub mod apps;

@@ -64,6 +64,7 @@ qui en décide l'accès. Toute application Solid ou compatible ActivityPods peut
 <p lang=\"en\" class=\"en\">This server hosts the pods of the residents of Plaine Commune's third places. \
 Any Solid or ActivityPods-compatible app can use them.</p>\
 <p><a href=\"/.account/signup\">Créer mon pod</a> · <a lang=\"en\" href=\"/.account/signup\">Create my pod</a></p>\
+<p><a href=\"/.account/pod\">Mon pod (se connecter)</a> · <a lang=\"en\" href=\"/.account/pod\">My pod (log in)</a></p>\
 <p class=\"en\">Adresse du serveur / server address : <code>{base}</code></p>"
             ),
         ),
@@ -160,7 +161,8 @@ pub async fn signup_submit(
                         "<h1>Votre pod est prêt <span lang=\"en\" class=\"en\">/ Your pod is ready</span></h1>\
 <div class=\"ok\" role=\"status\"><p>Bienvenue, {} !</p></div>\
 <p>Votre identifiant (WebID) : <a href=\"{w}\"><code>{w}</code></a><br><span lang=\"en\" class=\"en\">Your WebID.</span></p>\
-<p>Votre espace de données : <code>{s}</code><br><span lang=\"en\" class=\"en\">Your storage.</span></p>",
+<p>Votre espace de données : <code>{s}</code><br><span lang=\"en\" class=\"en\">Your storage.</span></p>\
+<p><a href=\"/.account/pod\">Compléter mon profil</a> · <a lang=\"en\" href=\"/.account/pod\">Complete my profile</a></p>",
                         escape(&account.display_name),
                         w = escape(&webid),
                         s = escape(&storage)

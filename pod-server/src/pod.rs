@@ -496,6 +496,46 @@ impl Pods {
         g
     }
 
+    /// Deletes a pod: every resource under it (the WebID and documents leave tombstones, so
+    /// others learn it is gone), its key and its account; the name stays reserved for a year.
+    pub fn delete(&self, name: &str) -> Result<(), PodError> {
+        let webid = self.layout.webid(name);
+        let mut urls = Vec::new();
+        for entry in self.resources.resources_under(&format!("{webid}/")) {
+            let (url, meta) = entry?;
+            if meta.exists() {
+                urls.push(url);
+            }
+        }
+        // Members before their containers; ACL documents last, so nothing is left unguarded.
+        // (flat resources live in type containers that are not their URL parents).
+        urls.sort_by_key(|u| {
+            (
+                u.ends_with(".acl"),
+                kommon_solid::resource::is_container(u),
+                std::cmp::Reverse(u.len()),
+            )
+        });
+        urls.push(acl_url(&webid));
+        urls.push(webid.clone());
+        let any = Conditions::default();
+        for url in urls {
+            match self.resources.delete(&url, &any) {
+                Ok(()) | Err(StorageError::NotFound(_)) | Err(StorageError::Gone(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.keys
+            .remove(name.as_bytes())
+            .map_err(StorageError::from)?;
+        self.published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        self.accounts.retire(name)?;
+        Ok(())
+    }
+
     /// The actor's RSA key pair, made and published in its WebID on first use.
     pub fn actor_key(&self, name: &str) -> Result<KeyPair, PodError> {
         let webid = self.layout.webid(name);
