@@ -731,3 +731,176 @@ async fn nodeinfo_says_what_the_server_is() {
         "2.0 has no repository field"
     );
 }
+
+/// Another issuer on loopback (its discovery document, its JWKS) and a WebID it serves that
+/// names it as `solid:oidcIssuer`: what a resident of another Solid server looks like.
+async fn foreign_issuer() -> (String, String, SigningKey) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let issuer = format!("http://127.0.0.1:{port}/");
+    let webid = format!("http://127.0.0.1:{port}/profile#me");
+    let key = SigningKey::generate().expect("key");
+    let jwks = serde_json::json!({"keys": [key.public_jwk()]}).to_string();
+    let config =
+        serde_json::json!({"issuer": issuer, "jwks_uri": format!("{issuer}jwks")}).to_string();
+    let profile = format!("<#me> <http://www.w3.org/ns/solid/terms#oidcIssuer> <{issuer}> .");
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(move || {
+                let c = config.clone();
+                async move { ([("content-type", "application/json")], c) }
+            }),
+        )
+        .route(
+            "/jwks",
+            axum::routing::get(move || {
+                let j = jwks.clone();
+                async move { ([("content-type", "application/json")], j) }
+            }),
+        )
+        .route(
+            "/profile",
+            axum::routing::get(move || {
+                let p = profile.clone();
+                async move { ([("content-type", "text/turtle")], p) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (issuer, webid, key)
+}
+
+#[tokio::test]
+async fn tokens_of_another_issuer_are_verified_through_its_webid_and_keys() {
+    let s = Server::start(&["alice"]);
+    let (issuer, webid, issuer_key) = foreign_issuer().await;
+    // Alice shares a document with the other server's resident.
+    let doc = s.url("/alice/data/partage");
+    let owner = s.webid("alice");
+    client()
+        .put(&doc)
+        .header(common::DEV, &owner)
+        .header("content-type", "text/turtle")
+        .body("<#x> <http://schema.org/name> \"partagé\".")
+        .send()
+        .await
+        .unwrap();
+    let acl = format!(
+        "@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+         <#o> a acl:Authorization; acl:agent <{owner}>; acl:accessTo <{doc}>; acl:mode acl:Read, acl:Write, acl:Control.
+         <#g> a acl:Authorization; acl:agent <{webid}>; acl:accessTo <{doc}>; acl:mode acl:Read."
+    );
+    let r = client()
+        .put(format!("{doc}.acl"))
+        .header(common::DEV, &owner)
+        .header("content-type", "text/turtle")
+        .body(acl)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let client_key = SigningKey::generate().expect("key");
+    let token = |claims: serde_json::Value| issuer_key.sign("at+jwt", &claims).expect("token");
+    let now = now_secs();
+    let base = serde_json::json!({"iss": issuer, "aud": "solid", "webid": webid, "client_id": "https://app.example/id",
+        "iat": now, "exp": now + 600, "cnf": {"jkt": client_key.kid()}});
+    let good = token(base.clone());
+    let proof = client_key
+        .dpop_proof("GET", &doc, Some(&good), now_secs())
+        .expect("proof");
+    let r = get_with(&doc, &good, &proof).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", challenge(&r));
+    // Expired, another audience, an issuer the WebID does not name.
+    let mut expired = base.clone();
+    expired["iat"] = (now - 7200).into();
+    expired["exp"] = (now - 3600).into();
+    let mut wrong_aud = base.clone();
+    wrong_aud["aud"] = "https://other.example".into();
+    let mut wrong_iss = base.clone();
+    wrong_iss["iss"] = format!("{}/", s.base).into();
+    for (claims, reason) in [
+        (expired, "expired"),
+        (wrong_aud, "audience"),
+        (wrong_iss, "does not list"),
+    ] {
+        let t = token(claims);
+        let proof = client_key
+            .dpop_proof("GET", &doc, None, now_secs())
+            .expect("proof");
+        let r = get_with(&doc, &t, &proof).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{reason}");
+        assert!(
+            challenge(&r).contains(reason),
+            "{reason}: {}",
+            challenge(&r)
+        );
+    }
+    // The other resident may read, not write.
+    let proof = client_key
+        .dpop_proof("PUT", &doc, None, now_secs())
+        .expect("proof");
+    let r = client()
+        .put(&doc)
+        .header("authorization", format!("DPoP {good}"))
+        .header("dpop", proof)
+        .header("content-type", "text/turtle")
+        .body("<#x> <http://schema.org/name> \"volé\".")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_returns_to_the_app() {
+    let s = Server::start(&["alice"]);
+    let redirect = "http://localhost:9/callback";
+    let reg: serde_json::Value = client()
+        .post(s.url("/.oidc/reg"))
+        .json(&serde_json::json!({"redirect_uris": [redirect], "post_logout_redirect_uris": ["http://localhost:9/bye"], "token_endpoint_auth_method": "none"}))
+        .send().await.unwrap().json().await.unwrap();
+    let client_id = reg["client_id"].as_str().unwrap().to_owned();
+    let r = client()
+        .post(s.url("/.account/login"))
+        .form(&[("username", "alice"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = client()
+        .get(format!("{}?client_id={client_id}&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A9%2Fbye&state=s2", s.url("/.oidc/session/end")))
+        .header("cookie", &cookie)
+        .send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "http://localhost:9/bye?state=s2");
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = client()
+        .get(s.url("/.account/pod"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session is over");
+    // An unregistered target is not followed.
+    let r = client()
+        .get(format!(
+            "{}?client_id={client_id}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
+            s.url("/.oidc/session/end")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("déconnecté"));
+}
