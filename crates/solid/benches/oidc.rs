@@ -46,7 +46,8 @@ fn rate<T>(inputs: &[T], mut f: impl FnMut(&T)) -> f64 {
 fn main() {
     let issuer_key = SigningKey::generate().expect("key");
     let client_key = SigningKey::generate().expect("key");
-    let verifier = SolidOidcVerifier::new(Arc::new(Directory(vec![issuer_key.public_jwk().clone()])));
+    let verifier =
+        SolidOidcVerifier::new(Arc::new(Directory(vec![issuer_key.public_jwk().clone()])));
     let subject = TokenSubject {
         webid: WEBID,
         client_id: "https://app.example/id",
@@ -62,7 +63,10 @@ fn main() {
         .collect();
     let headers = |token: &str, proof: &str| {
         let mut h = HeaderMap::new();
-        h.insert("authorization", HeaderValue::from_str(&format!("DPoP {token}")).expect("header"));
+        h.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("DPoP {token}")).expect("header"),
+        );
         h.insert("dpop", HeaderValue::from_str(proof).expect("header"));
         h
     };
@@ -77,13 +81,17 @@ fn main() {
         let r = futures::executor::block_on(verifier.verify(&head));
         assert!(matches!(r, Some(Ok(_))), "{r:?}");
     };
-    let warm: Vec<HeaderMap> = proofs[..20_000].iter().map(|p| headers(&token, p)).collect();
+    let warm: Vec<HeaderMap> = proofs[..20_000]
+        .iter()
+        .map(|p| headers(&token, p))
+        .collect();
     let cached = rate(&warm, &check);
     let fresh_tokens: Vec<HeaderMap> = proofs[20_000..40_000]
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let t = mint_access_token(&issuer_key, ISSUER, &subject, now - (i % 50) as i64).expect("token");
+            let t = mint_access_token(&issuer_key, ISSUER, &subject, now - (i % 50) as i64)
+                .expect("token");
             headers(&t, p)
         })
         .collect();
@@ -98,14 +106,26 @@ fn main() {
         .map(|p| {
             let (message, signature) = p.rsplit_once('.').expect("jws");
             let header: serde_json::Value = serde_json::from_slice(
-                &kommon_solid::oidc::jose::b64url_decode(message.split('.').next().expect("header")).expect("b64"),
+                &kommon_solid::oidc::jose::b64url_decode(
+                    message.split('.').next().expect("header"),
+                )
+                .expect("b64"),
             )
             .expect("json");
-            let b = |k: &str| kommon_solid::oidc::jose::b64url_decode(header["jwk"][k].as_str().expect("coordinate")).expect("b64");
+            let b = |k: &str| {
+                kommon_solid::oidc::jose::b64url_decode(
+                    header["jwk"][k].as_str().expect("coordinate"),
+                )
+                .expect("b64")
+            };
             let mut point = vec![4u8];
             point.extend(b("x"));
             point.extend(b("y"));
-            (point, message.as_bytes().to_vec(), kommon_solid::oidc::jose::b64url_decode(signature).expect("b64"))
+            (
+                point,
+                message.as_bytes().to_vec(),
+                kommon_solid::oidc::jose::b64url_decode(signature).expect("b64"),
+            )
         })
         .collect();
     let floor = rate(&raw, |(point, message, signature)| {
@@ -114,22 +134,35 @@ fn main() {
             .verify(message, signature)
             .expect("valid");
     });
-    let id_subject = TokenSubject { jkt: None, ..subject.clone() };
+    let id_subject = TokenSubject {
+        jkt: None,
+        ..subject.clone()
+    };
     let id_token = mint_id_token(&issuer_key, ISSUER, &id_subject, None, None, now).expect("token");
     let bearer: Vec<HeaderMap> = (0..200_000)
         .map(|_| {
             let mut h = HeaderMap::new();
-            h.insert("authorization", HeaderValue::from_str(&format!("Bearer {id_token}")).expect("header"));
+            h.insert(
+                "authorization",
+                HeaderValue::from_str(&format!("Bearer {id_token}")).expect("header"),
+            );
             h
         })
         .collect();
     let bearer_rate = rate(&bearer, &check);
     println!("| verification (one thread) | per second | target |");
     println!("|---|---:|---|");
-    println!("| DPoP access token + fresh proof (token cached after first use) | {cached:.0} | ≥ 20,000 |");
-    println!("| DPoP access token + fresh proof, a new token every time (no cache) | {uncached:.0} | (info) |");
+    println!(
+        "| DPoP access token + fresh proof (token cached after first use) | {cached:.0} | ≥ 20,000 |"
+    );
+    println!(
+        "| DPoP access token + fresh proof, a new token every time (no cache) | {uncached:.0} | (info) |"
+    );
     println!("| DPoP proof alone | {proof_only:.0} | (info) |");
     println!("| ActivityPods bearer ID token (cached) | {bearer_rate:.0} | (info) |");
     println!("| anchor: one ES256 signature check by aws-lc-rs alone | {floor:.0} | (floor) |");
-    println!("| ratio: DPoP request verification / signature check floor | {:.2}× | |", floor / cached);
+    println!(
+        "| ratio: DPoP request verification / signature check floor | {:.2}× | |",
+        floor / cached
+    );
 }
