@@ -6,6 +6,9 @@
 //! the sign-up pages and the pod's SPARQL endpoint.
 
 #![warn(missing_docs)]
+// Handlers return a ready `Response` as their error (a refusal is an answer): boxing it would
+// only add an allocation to every refusal.
+#![allow(clippy::result_large_err)]
 
 pub mod account;
 pub mod accounts;

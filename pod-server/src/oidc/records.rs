@@ -81,7 +81,7 @@ impl KeyStore {
                 Err(e) => tracing::warn!(error = %e, "unusable signing key skipped"),
             }
         }
-        keys.sort_by(|a, b| b.0.cmp(&a.0));
+        keys.sort_by_key(|k| std::cmp::Reverse(k.0));
         let now = now_ms();
         let stale = keys
             .first()
