@@ -9,6 +9,10 @@
 //   3. authenticated GET / PUT: pod-server with draft-cavage HTTP signatures from a remote actor
 //      (served here on loopback), CSS with a DPoP-bound client-credentials access token and a fresh
 //      DPoP proof per request;
+//   3b. pod-server with Solid-OIDC: client credentials made with `pod-server create-client` before
+//      `serve`, a DPoP-bound access token from pod-server's own /.oidc/token, then GET / PUT of an
+//      owner-only resource with a fresh, never reused DPoP proof per request (pre-generated pool);
+//      cost against the anonymous runs (target: anonymous req/s ÷ DPoP req/s ≤ 1.3 for GET);
 //   4. pod-server resident memory (VmRSS / VmHWM) after creating N pods through POST /.account/signup
 //      and after the load;
 //   5. prints a Markdown report and writes it to bench/pod_bench_results.md;
@@ -42,7 +46,10 @@ const DEFAULTS = {
   pods: 10000, // pods created through sign-up before the load (memory figure)
   signupConcurrency: 4,
   sigPool: 400, // pre-signed HTTP signatures per method (distinct Date values), cycled
-  dpopPool: 4000, // pre-generated DPoP proofs per run (distinct jti); never reused
+  dpopPool: 4000, // pre-generated DPoP proofs per CSS run (distinct jti); never reused
+  podDpopPool: 0, // pre-generated DPoP proofs per pod-server run phase; 0 = sized from the measured rate
+  podDpopOnTheFly: false, // sign pod-server's DPoP proofs in setupRequest instead of a pool
+  skipPodDpop: false,
   portMin: 4100,
   portMax: 4199,
   podServer: process.env.POD_SERVER_BIN || path.join(REPO, 'target/release/pod-server'),
@@ -63,6 +70,13 @@ function usage() {
   --signup-concurrency N  parallel sign-ups (${DEFAULTS.signupConcurrency})
   --sig-pool N            pre-signed HTTP signatures per method, cycled (${DEFAULTS.sigPool})
   --dpop-pool N           pre-generated DPoP proofs per CSS run, never reused (${DEFAULTS.dpopPool})
+  --pod-dpop-pool N       pre-generated DPoP proofs per pod-server Solid-OIDC run phase, never reused
+                          (0 = auto: warm-up sized from the anonymous rate of the same method, measured run
+                          from the warm-up's rate, both with margin; if a pool runs dry the rest are signed
+                          on the fly and counted) (${DEFAULTS.podDpopPool})
+  --pod-dpop-on-the-fly   sign each pod-server DPoP proof in autocannon's setupRequest instead (costs the
+                          load generator ~30-40 µs of CPU per request; for comparison)
+  --skip-pod-dpop         do not run pod-server's Solid-OIDC (DPoP) cases
   --pod-server PATH       pod-server binary (${DEFAULTS.podServer})
   --out PATH              Markdown report (${DEFAULTS.out}); --no-write to skip
   --skip-css              pod-server only
@@ -94,6 +108,9 @@ function parseArgs(argv) {
       case '--signup-concurrency': o.signupConcurrency = Math.max(1, num(next(), 'signup-concurrency')); break;
       case '--sig-pool': o.sigPool = Math.max(1, num(next(), 'sig-pool')); break;
       case '--dpop-pool': o.dpopPool = Math.max(1, num(next(), 'dpop-pool')); break;
+      case '--pod-dpop-pool': o.podDpopPool = Math.floor(num(next(), 'pod-dpop-pool')); break;
+      case '--pod-dpop-on-the-fly': o.podDpopOnTheFly = true; break;
+      case '--skip-pod-dpop': o.skipPodDpop = true; break;
       case '--pod-server': o.podServer = path.resolve(next()); break;
       case '--out': o.out = path.resolve(next()); break;
       case '--no-write': o.write = false; break;
@@ -459,8 +476,9 @@ function autocannonRun({ port, method, urlPath, headers, body, seconds, nextHead
   });
 }
 
-// Warm-up (discarded) then the measured run. `prepare()` is called right before each of the two
-// (fresh DPoP proofs) and returns { nextHeaders, info }.
+// Warm-up (discarded) then the measured run. `prepare(phase, warm)` is called right before each of
+// the two (fresh DPoP proofs; `warm` = the warm-up's figures for the measured phase) and returns
+// { nextHeaders, info }.
 // Waits (up to 60 s) until the machine is idle: less than 15 % of one core busy over 1 s. Big frees
 // (a server that held gigabytes) keep the kernel busy reclaiming for a while on this VM.
 async function waitQuiet() {
@@ -481,8 +499,21 @@ async function load(name, server, { port, pid, method, urlPath, headers, body, p
   const samples = [];
   const quiet = await waitQuiet();
   const prepared0 = prepare ? prepare('warm-up') : {};
-  await autocannonRun({ port, method, urlPath, headers, body, seconds: OPTS.warmup, nextHeaders: prepared0.nextHeaders, samples: [] });
-  const prepared = prepare ? prepare('measured') : {};
+  const warmSamples = [];
+  const w = await autocannonRun({ port, method, urlPath, headers, body, seconds: OPTS.warmup, nextHeaders: prepared0.nextHeaders, samples: warmSamples });
+  // The warm-up's answers are kept too: "every request answered 2xx" covers it.
+  const warm = {
+    seconds: w.result.duration,
+    ok: w.result['2xx'],
+    non2xx: w.result.non2xx,
+    errors: w.result.errors,
+    timeouts: w.result.timeouts,
+    statusCounts: w.statusCounts,
+    rps: w.result['2xx'] / (w.result.duration || 1),
+    samples: warmSamples,
+    info: prepared0.info,
+  };
+  const prepared = prepare ? prepare('measured', warm) : {};
   const cpu0 = cpuSeconds(pid);
   const busy0 = machineBusySeconds();
   const me0 = process.cpuUsage();
@@ -514,10 +545,12 @@ async function load(name, server, { port, pid, method, urlPath, headers, body, p
     otherCpuPct: Math.max(0, machineCpu - serverCpu - clientCpu) * 100,
     samples,
     info: prepared.info,
+    warm,
     quiet,
   };
   log(`${server} ${name}: ${r.rps.toFixed(0)} req/s (2xx), p50 ${r.p50?.toFixed(2)} ms, p99 ${r.p99?.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}, server CPU ${r.serverCpuPct.toFixed(0)} %, client CPU ${r.clientCpuPct.toFixed(0)} %, other ${r.otherCpuPct.toFixed(0)} %`);
   if (samples.length) log(`  ${server} ${name} non-2xx / errors:`, JSON.stringify(samples));
+  if (warm.non2xx || warm.errors || warm.timeouts) log(`  ${server} ${name} warm-up: non-2xx ${warm.non2xx}, errors ${warm.errors}, timeouts ${warm.timeouts}`, JSON.stringify(warmSamples));
   return r;
 }
 
@@ -534,13 +567,24 @@ async function startPodServer() {
   const created = await runToEnd(OPTS.podServer, ['create-pod', 'bench', '--password', password, '--data', data, '--listen', listen], { timeoutMs: 60000 });
   const createMs = Date.now() - t0;
   const pod = JSON.parse(created.out.trim().split('\n').pop());
+  // Solid-OIDC client credentials for the bench pod's resident: made offline, before `serve` (the
+  // store is locked while the server runs).
+  let client = null;
+  if (!OPTS.skipPodDpop) {
+    const cc = await runToEnd(OPTS.podServer, ['create-client', 'bench', '--label', 'pod-bench', '--data', data, '--listen', listen], { timeoutMs: 60000 });
+    client = JSON.parse(cc.out.trim().split('\n').pop());
+    for (const k of ['client_id', 'client_secret', 'webid', 'issuer']) {
+      if (!client[k]) throw new Error(`pod-server create-client printed no ${k}: ${cc.out.trim()}`);
+    }
+    if (client.webid !== pod.webid) throw new Error(`create-client's WebID ${client.webid} is not the pod's ${pod.webid}`);
+  }
   const proc = startProcess('pod-server', OPTS.podServer, ['serve', '--data', data, '--listen', listen, '--dev'], {
     logFile: path.join(dir, 'pod-server.log'),
     env: { ...process.env, KOMMON_LOG: process.env.KOMMON_LOG || 'warn', ...OPTS.podEnv },
   });
   const startMs = await waitHttp(port, '/health', proc, 30000);
-  log(`pod-server pid ${proc.child.pid} on ${listen} (create-pod ${createMs} ms, ready in ${startMs} ms): ${JSON.stringify(pod)}`);
-  return { proc, port, dir, data, pod, password, createMs, startMs };
+  log(`pod-server pid ${proc.child.pid} on ${listen} (create-pod ${createMs} ms, ready in ${startMs} ms): ${JSON.stringify(pod)}${client ? `; client ${client.client_id}, issuer ${client.issuer}` : ''}`);
+  return { proc, port, dir, data, pod, password, createMs, startMs, client };
 }
 
 async function startCss() {
@@ -745,6 +789,61 @@ async function setupCssPrivate(css) {
   return { priv: rel(priv), privUrl: priv };
 }
 
+// pod-server's own Solid-OIDC provider: client_credentials (client_secret_basic) + DPoP proof →
+// DPoP-bound access token for the bench pod's resident.
+async function podToken(pod, dpop) {
+  const c = pod.client;
+  const tokenUrl = new URL('.oidc/token', c.issuer).href;
+  const basic = Buffer.from(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(c.client_secret)}`).toString('base64');
+  const tok = expectStatus(await request({
+    port: pod.port, method: 'POST', path: new URL(tokenUrl).pathname,
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', dpop: dpop.proof('POST', tokenUrl) },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'openid webid' }).toString(),
+  }), [200], 'pod-server: POST /.oidc/token (client_credentials + DPoP)');
+  const t = JSON.parse(tok.body);
+  if (t.token_type !== 'DPoP') throw new Error(`pod-server token_type ${t.token_type}, wanted DPoP`);
+  if (!t.access_token) throw new Error(`pod-server token answer without access_token: ${short(tok.body)}`);
+  return { token: t.access_token, expiresIn: t.expires_in, tokenUrl };
+}
+
+// The owner-only resource of the Solid-OIDC runs: like the signed runs' resource (same folder,
+// same body, its own ACL document written by the owner) but the ACL names the owner alone.
+async function setupPodDpop(pod, podRes) {
+  const port = pod.port;
+  const owner = pod.pod.webid;
+  const rel = (u) => new URL(u).pathname;
+  const dev = { 'x-kommon-dev-agent': owner };
+  const ttl = { 'content-type': 'text/turtle' };
+  const url = `${pod.pod.storage}bench-owner.ttl`;
+  expectStatus(await request({ port, method: 'PUT', path: rel(url), headers: { ...dev, ...ttl }, body: SMALL_TTL }), [201, 204, 205], 'pod-server: owner PUT owner-only resource');
+  expectStatus(await request({ port, method: 'PUT', path: rel(`${url}.acl`), headers: { ...dev, ...ttl }, body: aclTurtle(url, [{ agent: owner, modes: ['Read', 'Write', 'Control'] }]) }), [201, 204, 205], 'pod-server: owner PUT owner-only resource ACL');
+  const dpop = makeDpop();
+  const t0 = Date.now();
+  const { token, expiresIn, tokenUrl } = await podToken(pod, dpop);
+  const tokenMs = Date.now() - t0;
+  const authd = (m, u = url) => ({ authorization: `DPoP ${token}`, dpop: dpop.proof(m, u) });
+  // Checks: only the owner gets in, and only with a fresh, matching proof.
+  const checks = [];
+  const check = async (what, ok, req) => {
+    const r = expectStatus(await request({ port, path: rel(url), ...req }), ok, `pod-server: ${what}`);
+    checks.push(`${what} → ${r.status}`);
+    return r;
+  };
+  await check('anonymous GET', [401, 403], {});
+  const host = `localhost:${port}`;
+  await check('GET signed by the remote actor (not in the ACL)', [403], { headers: podRes.sign({ method: 'GET', pathAndQuery: rel(url), host, date: new Date().toUTCString() }) });
+  const okGet = authd('GET');
+  await check('DPoP GET', [200], { headers: okGet });
+  await check('the same DPoP proof again (replay)', [401, 403], { headers: okGet });
+  await check('DPoP PUT', [200, 201, 204, 205], { method: 'PUT', headers: { ...ttl, ...authd('PUT') }, body: SMALL_TTL });
+  await check('DPoP token without a proof', [401, 403], { headers: { authorization: `DPoP ${token}` } });
+  await check('DPoP proof for another URL', [401, 403], { headers: authd('GET', `${url}x`) });
+  await check('DPoP proof for another method', [401, 403], { headers: authd('PUT') });
+  await check('DPoP proof signed by another key', [401, 403], { headers: { authorization: `DPoP ${token}`, dpop: makeDpop().proof('GET', url) } });
+  log(`pod-server Solid-OIDC: token in ${tokenMs} ms (expires_in ${expiresIn}); checks: ${checks.join('; ')}`);
+  return { path: rel(url), url, tokenUrl, checks, tokenMs, expiresIn };
+}
+
 function fmt(n, d = 0) { return Number.isFinite(n) ? n.toFixed(d) : '–'; }
 function fmtLat(r) { return r ? `${fmt(r.p50, r.p50 < 10 ? 2 : 0)} / ${fmt(r.p99, r.p99 < 10 ? 2 : 0)} ms` : 'not measured'; }
 
@@ -771,6 +870,9 @@ async function main() {
   if (css) report.memory.cssAfterStart = procStatus(css.proc.child.pid);
 
   const podRes = await setupPodServer(pod, actor);
+  const podDpop = pod.client ? await setupPodDpop(pod, podRes) : null;
+  report.podDpop = podDpop;
+  if (OPTS.skipPodDpop) report.podDpopSkipped = 'skipped (--skip-pod-dpop)';
   const cssPub = css ? await setupCssPublic(css) : null;
   let cssPriv = null;
   if (css && !OPTS.skipCssAuth) {
@@ -802,6 +904,10 @@ async function main() {
   cases.push({ key: 'PUT', label: 'PUT 129-byte Turtle, same public resource (anonymous)' });
   cases.push({ key: 'GET-auth', label: 'GET Turtle, private resource (authenticated)' });
   cases.push({ key: 'PUT-auth', label: 'PUT 129-byte Turtle, private resource (authenticated)' });
+  if (podDpop) {
+    cases.push({ key: 'GET-dpop', label: 'GET Turtle, owner-only resource (pod-server: Solid-OIDC DPoP)', cssFrom: 'GET-auth' });
+    cases.push({ key: 'PUT-dpop', label: 'PUT 129-byte Turtle, owner-only resource (pod-server: Solid-OIDC DPoP)', cssFrom: 'PUT-auth' });
+  }
 
   const podHost = `localhost:${pod.port}`;
   const sigGet = signaturePool(podRes.sign, OPTS.sigPool, { method: 'GET', pathAndQuery: podRes.priv, host: podHost });
@@ -836,10 +942,69 @@ async function main() {
     return fn;
   };
 
+  // pod-server Solid-OIDC: a fresh DPoP key and access token per run (3600 s lifetime), then one
+  // proof per request, never reused. Pool (default): proofs made right before the warm-up and again
+  // right before the measured run, outside the timed window; proof i gets iat = start + i/n of the
+  // phase's length (spread over the run like a real client's, so long runs stay within the
+  // server's 120 s window). Pool size: --pod-dpop-pool, or auto: the warm-up from the anonymous rate
+  // of the same method (an upper bound) × 1.2, the measured run from the warm-up's 2xx rate × 1.5,
+  // plus 4 per connection; a dry pool falls back to signing on the fly (counted, flagged).
+  // --pod-dpop-on-the-fly: every proof signed in setupRequest instead (the client pays ~30-40 µs).
+  const podDpopPrepare = (method, refRps) => {
+    let state = null;
+    const fn = (phase, warm) => {
+      const seconds = phase === 'warm-up' ? OPTS.warmup : OPTS.duration;
+      if (OPTS.podDpopOnTheFly) {
+        const info = { mode: 'on the fly', poolSize: 0, genMs: 0, onTheFly: 0 };
+        return {
+          info,
+          nextHeaders: () => { info.onTheFly++; return { authorization: `DPoP ${state.token}`, dpop: state.dpop.proof(method, state.url) }; },
+        };
+      }
+      let n = OPTS.podDpopPool;
+      let basis = '--pod-dpop-pool';
+      if (!(n > 0)) {
+        const rate = phase === 'warm-up' || !warm ? refRps * 1.2 : Math.max(warm.rps * 1.5, 100);
+        basis = phase === 'warm-up' || !warm ? `anonymous ${method} ${Math.round(refRps)} req/s × 1.2` : `warm-up ${Math.round(warm.rps)} req/s × 1.5`;
+        n = Math.ceil(Math.max(rate, 100) * Math.max(seconds, 1)) + 4 * OPTS.connections;
+      }
+      const t0 = Date.now();
+      const start = Math.floor(t0 / 1000);
+      let pool = new Array(n);
+      for (let i = 0; i < n; i++) pool[i] = state.dpop.proof(method, state.url, start + Math.floor((i * seconds) / n));
+      const genMs = Date.now() - t0;
+      let i = 0;
+      const info = { mode: 'pool', poolSize: n, basis, genMs, onTheFly: 0, used: 0 };
+      return {
+        info,
+        nextHeaders: () => {
+          let p;
+          if (i < n) { p = pool[i]; pool[i++] = undefined; info.used = i; } else {
+            if (pool) pool = null;
+            p = state.dpop.proof(method, state.url);
+            info.onTheFly++;
+          }
+          return { authorization: `DPoP ${state.token}`, dpop: p };
+        },
+      };
+    };
+    fn.init = async () => {
+      const dpop = makeDpop();
+      const t = await podToken(pod, dpop);
+      state = { dpop, token: t.token, url: podDpop.url };
+    };
+    return fn;
+  };
+  const byKeyRun = {};
+
   for (const c of cases) {
     const row = { ...c, css: null, pod: null };
-    // CSS
-    if (css) {
+    byKeyRun[c.key] = row;
+    // CSS: the DPoP rows show CSS's authenticated run of the same method (already DPoP), not a new run.
+    if (c.cssFrom) {
+      row.css = byKeyRun[c.cssFrom]?.css ?? null;
+      row.cssShared = !!row.css;
+    } else if (css) {
       try {
         if (c.key === 'GET') row.css = await load(c.key, 'CSS', { port: css.port, pid: css.proc.child.pid, method: 'GET', urlPath: cssPub.pub, headers: accept });
         if (c.key === 'PUT') row.css = await load(c.key, 'CSS', { port: css.port, pid: css.proc.child.pid, method: 'PUT', urlPath: cssPub.pub, headers: ttl, body: SMALL_TTL });
@@ -867,6 +1032,19 @@ async function main() {
     if (c.key === 'PUT') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'PUT', urlPath: podRes.pub, headers: ttl, body: SMALL_TTL });
     if (c.key === 'GET-auth') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'GET', urlPath: podRes.priv, headers: accept, prepare: () => ({ nextHeaders: cycle(sigGet), info: { pool: sigGet.length } }) });
     if (c.key === 'PUT-auth') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'PUT', urlPath: podRes.priv, headers: ttl, body: SMALL_TTL, prepare: () => ({ nextHeaders: cycle(sigPut), info: { pool: sigPut.length } }) });
+    if (c.key === 'GET-dpop' || c.key === 'PUT-dpop') {
+      const method = c.key.startsWith('GET') ? 'GET' : 'PUT';
+      const prep = podDpopPrepare(method, byKeyRun[method]?.pod?.rps || 20000);
+      await prep.init();
+      row.pod = await load(c.key, 'pod-server', {
+        port: pod.port, pid, method, urlPath: podDpop.path,
+        headers: method === 'GET' ? accept : ttl, body: method === 'PUT' ? SMALL_TTL : undefined, prepare: prep,
+      });
+      const x = row.pod;
+      const bad = x.non2xx + x.errors + x.timeouts + x.warm.non2xx + x.warm.errors + x.warm.timeouts;
+      if (bad) log(`WARNING: pod-server ${c.key}: ${bad} request(s) without a 2xx answer (measured: non-2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts}; warm-up: non-2xx ${x.warm.non2xx}, errors ${x.warm.errors}, timeouts ${x.warm.timeouts})`);
+      if (x.info?.onTheFly && x.info.mode === 'pool') log(`WARNING: pod-server ${c.key}: the proof pool (${x.info.poolSize}) ran dry, ${x.info.onTheFly} proofs signed on the fly`);
+    }
     if (pod.proc.exited) throw new Error(`pod-server exited during ${c.key}: ${JSON.stringify(pod.proc.exitInfo)}\n${tail(pod.proc.logFile)}`);
     report.runs.push(row);
   }
@@ -877,7 +1055,7 @@ async function main() {
   report.podServerLogTail = tail(pod.proc.logFile, 20);
   if (css) report.cssLogTail = tail(css.proc.logFile, 20);
   report.cssCommand = css ? css.args.join(' ') : null;
-  report.podCommand = `pod-server create-pod bench --password … --data DIR --listen 127.0.0.1:${pod.port}; pod-server serve --data DIR --listen 127.0.0.1:${pod.port} --dev`;
+  report.podCommand = `pod-server create-pod bench --password … --data DIR --listen 127.0.0.1:${pod.port}; ${pod.client ? `pod-server create-client bench --label pod-bench --data DIR --listen 127.0.0.1:${pod.port}; ` : ''}pod-server serve --data DIR --listen 127.0.0.1:${pod.port} --dev`;
   report.ports = { podServer: pod.port, css: css?.port, actor: actor.port };
   report.finished = new Date().toISOString();
   return report;
@@ -896,14 +1074,20 @@ function render(r) {
   L.push('');
   L.push('| case | CSS req/s | CSS p50 / p99 | pod-server req/s | pod-server p50 / p99 | ratio (req/s) |');
   L.push('|---|---:|---:|---:|---:|---:|');
+  const unanswered = (x) => (x ? x.non2xx + x.errors + x.timeouts + (x.warm ? x.warm.non2xx + x.warm.errors + x.warm.timeouts : 0) : 0);
   for (const row of r.runs) {
     const c = row.css;
     const p = row.pod;
-    const cssRps = c ? fmt(c.rps, c.rps < 100 ? 1 : 0) : 'not measured';
+    const cssRps = c ? `${fmt(c.rps, c.rps < 100 ? 1 : 0)}${row.cssShared ? ' †' : ''}` : 'not measured';
     const ratio = c && p && c.rps > 0 ? `${fmt(p.rps / c.rps, 1)}×` : '–';
-    L.push(`| ${row.label} | ${cssRps} | ${c ? fmtLat(c) : 'not measured'} | ${p ? fmt(p.rps) : '–'} | ${p ? fmtLat(p) : '–'} | ${ratio} |`);
+    const flag = row.key.endsWith('-dpop') && p && unanswered(p) ? ` **⚠ ${unanswered(p)} request(s) not answered 2xx**` : '';
+    L.push(`| ${row.label}${flag} | ${cssRps} | ${c ? fmtLat(c) : 'not measured'} | ${p ? fmt(p.rps) : '–'} | ${p ? fmtLat(p) : '–'} | ${ratio} |`);
   }
   L.push('');
+  if (r.runs.some((x) => x.cssShared)) {
+    L.push('† CSS\'s authenticated runs already use Solid-OIDC DPoP: the DPoP rows repeat CSS\'s authenticated run of the same method (not a second run), so their ratio compares the same protocol on both servers.');
+    L.push('');
+  }
   // Targets.
   const byKey = Object.fromEntries(r.runs.map((x) => [x.key, x]));
   const ratio = (k) => (byKey[k]?.css && byKey[k]?.pod && byKey[k].css.rps > 0 ? byKey[k].pod.rps / byKey[k].css.rps : NaN);
@@ -916,6 +1100,24 @@ function render(r) {
   const pu = ratio('PUT');
   L.push(`| GET ≥ 50× CSS | ${Number.isFinite(g) ? `${fmt(g, 1)}×` : 'not measured'} | ${mark(Number.isFinite(g) ? g >= 50 : null)} |`);
   L.push(`| PUT ≥ 20× CSS | ${Number.isFinite(pu) ? `${fmt(pu, 1)}×` : 'not measured'} | ${mark(Number.isFinite(pu) ? pu >= 20 : null)} |`);
+  // Solid-OIDC cost against anonymous access: anonymous req/s ÷ DPoP req/s (1.0 = free).
+  for (const [m, target] of [['GET', 1.3], ['PUT', null]]) {
+    const a = byKey[m]?.pod;
+    const d = byKey[`${m}-dpop`]?.pod;
+    if (!byKey[`${m}-dpop`]) {
+      if (m === 'GET') L.push(`| pod-server DPoP-authenticated GET cost / anonymous GET cost ≤ 1.3× | not measured${r.podDpopSkipped ? ` (${r.podDpopSkipped})` : ''} | – |`);
+      continue;
+    }
+    const cost = a && d && d.rps > 0 ? a.rps / d.rps : NaN;
+    const what = `${Number.isFinite(cost) ? `${fmt(cost, 2)}×` : 'not measured'} (anonymous ${a ? fmt(a.rps) : '–'} req/s ÷ DPoP ${d ? fmt(d.rps) : '–'} req/s)`;
+    L.push(`| pod-server DPoP-authenticated ${m} cost / anonymous ${m} cost${target ? ` ≤ ${target}×` : ' (information)'} | ${what} | ${target ? mark(Number.isFinite(cost) ? cost <= target : null) : 'info'} |`);
+  }
+  for (const k of ['GET-dpop', 'PUT-dpop']) {
+    const d = byKey[k]?.pod;
+    if (!d) continue;
+    const n = unanswered(d);
+    L.push(`| every pod-server DPoP request answered 2xx, ${k} | ${d.ok + d.warm.ok} × 2xx (warm-up ${d.warm.ok} + measured ${d.ok}); non-2xx ${d.non2xx + d.warm.non2xx}, errors ${d.errors + d.warm.errors}, timeouts ${d.timeouts + d.warm.timeouts} | ${n ? '**FAILED: run flagged**' : '**met**'} |`);
+  }
   for (const row of r.runs) {
     if (!row.pod) continue;
     L.push(`| pod-server p99 < 10 ms at ${OPTS.connections} connections, ${row.key} | ${fmt(row.pod.p99, 2)} ms | ${mark(row.pod.p99 < 10)} |`);
@@ -951,20 +1153,21 @@ function render(r) {
   // Details.
   L.push('Details per run:');
   L.push('');
-  L.push('| server | case | 2xx | non-2xx | errors | timeouts | status codes | p99.9 / max | server CPU | client CPU | other CPU |');
-  L.push('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  L.push('| server | case | 2xx | non-2xx | errors | timeouts | status codes | warm-up 2xx / not 2xx | p99.9 / max | server CPU | client CPU | other CPU |');
+  L.push('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|');
+  const own = (row) => [row.cssShared ? null : row.css, row.pod].filter(Boolean);
   for (const row of r.runs) {
-    for (const x of [row.css, row.pod]) {
-      if (!x) continue;
-      L.push(`| ${x.server} | ${x.name} | ${x.ok} | ${x.non2xx} | ${x.errors} | ${x.timeouts} | ${Object.entries(x.statusCounts).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${fmt(x.p999, 1)} / ${fmt(x.max, 1)} ms | ${fmt(x.serverCpuPct)} % | ${fmt(x.clientCpuPct)} % | ${fmt(x.otherCpuPct)} % |`);
+    for (const x of own(row)) {
+      const wb = x.warm ? x.warm.non2xx + x.warm.errors + x.warm.timeouts : NaN;
+      L.push(`| ${x.server} | ${x.name} | ${x.ok} | ${x.non2xx} | ${x.errors} | ${x.timeouts} | ${Object.entries(x.statusCounts).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${x.warm ? `${x.warm.ok} / ${wb}` : '–'} | ${fmt(x.p999, 1)} / ${fmt(x.max, 1)} ms | ${fmt(x.serverCpuPct)} % | ${fmt(x.clientCpuPct)} % | ${fmt(x.otherCpuPct)} % |`);
     }
   }
   L.push('');
-  const bad = r.runs.flatMap((row) => [row.css, row.pod].filter((x) => x && x.samples.length));
+  const bad = r.runs.flatMap((row) => own(row).filter((x) => x.samples.length || x.warm?.samples.length));
   if (bad.length) {
     L.push('Non-2xx answers and client errors seen (first ones, verbatim):');
     L.push('');
-    for (const x of bad) L.push(`* ${x.server} ${x.name}: ${x.samples.map((s) => `${s.status} \`${s.body}\``).join('; ')}`);
+    for (const x of bad) L.push(`* ${x.server} ${x.name}: ${[...x.samples, ...(x.warm?.samples ?? []).map((s) => ({ ...s, status: `warm-up ${s.status}` }))].slice(0, 5).map((s) => `${s.status} \`${s.body}\``).join('; ')}`);
     L.push('');
   }
   L.push(`Errors / timeouts = requests without an answer within autocannon's 10 s timeout (the connection is then reused for a new request); they are not counted in req/s nor in the latencies.`);
@@ -979,6 +1182,15 @@ function render(r) {
   } else if (r.runs.some((x) => x.key.endsWith('-auth') && x.css)) {
     const info = r.runs.filter((x) => x.key.endsWith('-auth') && x.css).map((x) => `${x.key}: pool ${x.css.info.poolSize} proofs made in ${x.css.info.genMs} ms, ${x.css.info.onTheFly} signed on the fly`).join('; ');
     L.push(`* CSS authenticated: client credentials created with the CSS account API for the seeded owner (\`bench@example.com\`, pod \`/bench/\`), then \`POST /.oidc/token\` (client_secret_basic, DPoP proof) → DPoP-bound access token (a fresh token and DPoP key per run); every request carries \`Authorization: DPoP <token>\` and its own DPoP proof (ES256 via node:crypto, distinct \`jti\`, \`iat\` = generation time, no \`ath\`). **Proofs are pre-generated** right before the warm-up and again right before the measured run (${info}). The resource \`/bench/bench-private.ttl\` has an ACL giving the owner Read + Write + Control. Anonymous GET → 401 was checked.`);
+  }
+  if (r.podDpop) {
+    const d = r.podDpop;
+    const runs = r.runs.filter((x) => x.key.endsWith('-dpop') && x.pod);
+    const pi = (i) => (i ? (i.mode === 'pool' ? `pool of ${i.poolSize} (${i.basis}) made in ${i.genMs} ms = ${fmt((i.genMs * 1000) / Math.max(1, i.poolSize), 1)} µs/proof, ${i.used} used, ${i.onTheFly} signed on the fly${i.onTheFly ? ' **(pool ran dry)**' : ''}` : `${i.onTheFly} signed on the fly in setupRequest`) : '?');
+    const info = runs.map((x) => `${x.key}: warm-up ${pi(x.pod.warm.info)}; measured ${pi(x.pod.info)}`).join('; ');
+    L.push(`* pod-server Solid-OIDC (DPoP): client credentials for the bench pod's resident made with \`pod-server create-client bench\` before \`serve\`, then \`POST ${new URL(d.tokenUrl).pathname}\` on pod-server itself (\`grant_type=client_credentials\`, \`scope=openid webid\`, client_secret_basic, DPoP proof; ${d.tokenMs} ms, \`expires_in\` ${d.expiresIn}) → DPoP-bound access token; a fresh DPoP key and token per run. Every request carries \`Authorization: DPoP <token>\` and its own DPoP proof (ES256 via node:crypto, distinct \`jti\`, no \`ath\`), **never reused**. ${OPTS.podDpopOnTheFly ? '**Proofs signed on the fly** in autocannon\'s setupRequest (\`--pod-dpop-on-the-fly\`): the client CPU includes the ES256 signing.' : '**Proofs are pre-generated** right before the warm-up and again right before the measured run, outside the timed window (proof *i* of *n* has \`iat\` = start + *i*/*n* of the run\'s length): signing on the fly costs the client ~30-40 µs per proof, i.e. a good part of one of the two cores at pod-server\'s rate, on the cores the server needs.'} (${info}.) Resource: \`${d.path}\`, same folder and body as the signed runs' resource, with its own ACL (\`bench-owner.ttl.acl\`) naming only the owner (Read + Write + Control). Checked before the load: ${d.checks.join('; ')}. The cost ratio divides the anonymous run's req/s (public resource, no credentials) by the DPoP run's.`);
+  } else if (r.podDpopSkipped) {
+    L.push(`* pod-server Solid-OIDC (DPoP): not measured (${r.podDpopSkipped}).`);
   }
   if (Object.keys(OPTS.podEnv).length) L.push(`* **pod-server ran with extra environment** (\`--pod-env\`): ${Object.entries(OPTS.podEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`);
   L.push(`* CSS: \`NODE_OPTIONS=--require ${BIND_LO ?? '(none)'} ${r.cssCommand ?? '(not run)'}\` (default config = memory backend, WAC, single process). pod-server: \`${r.podCommand}\` (\`KOMMON_LOG=warn\`).`);

@@ -2,8 +2,15 @@
 # Pod server benchmark: pod-server vs Community Solid Server 7.2.0, side by side, in one run.
 # Wrapper around bench/pod_bench.mjs (all options pass through; --help lists them).
 #
-#   bench/pod_bench.sh                       # full run: 10,000 pods, 4 cases × 2 servers × (2 s + 10 s)
+#   bench/pod_bench.sh                       # full run: 10,000 pods, 4 cases × 2 servers + 2 pod-server
+#                                            # Solid-OIDC (DPoP) cases, each (2 s + 10 s)
 #   bench/pod_bench.sh --pods 100 --duration 3 --warmup 1 --no-write     # quick check
+#
+# pod-server cases: anonymous GET/PUT (public resource), HTTP-signature GET/PUT, and Solid-OIDC: client
+# credentials from `pod-server create-client` (run before `serve`), a DPoP-bound token from pod-server's
+# /.oidc/token, then GET/PUT of an owner-only resource with a fresh DPoP proof per request (pre-generated,
+# never reused; --pod-dpop-pool, --pod-dpop-on-the-fly, --skip-pod-dpop). The report gives anonymous
+# req/s ÷ DPoP req/s (target ≤ 1.3× for GET) and flags any DPoP request not answered 2xx.
 #
 # Needs: Node >= 20; target/release/pod-server (cargo build --release -p pod-server); autocannon 7.15.0 and
 # @solid/community-server 7.2.0, found in tests/interop/{node_modules,css/node_modules} (tests/interop/install.sh)
