@@ -161,7 +161,7 @@ fn login_form(next: &str, error: Option<&str>, status: StatusCode) -> Response {
         .map(|e| {
             format!(
                 "<div class=\"error\" role=\"alert\"><p>{}</p></div>",
-                escape(e)
+                crate::pages::bilingual(e)
             )
         })
         .unwrap_or_default();
@@ -410,7 +410,7 @@ fn pod_page_with(
         .map(|n| {
             format!(
                 "<div class=\"ok\" role=\"status\"><p>{}</p></div>",
-                escape(n)
+                crate::pages::bilingual(n)
             )
         })
         .unwrap_or_default()
@@ -418,7 +418,7 @@ fn pod_page_with(
             .map(|e| {
                 format!(
                     "<div class=\"error\" role=\"alert\"><p>{}</p></div>",
-                    escape(e)
+                    crate::pages::bilingual(e)
                 )
             })
             .unwrap_or_default();
@@ -463,7 +463,8 @@ fn pod_page_with(
     let photo = p
         .photo
         .as_ref()
-        .map(|u| format!("<p><img src=\"{}\" alt=\"Votre photo actuelle / your current photo\" style=\"max-width:8rem;border-radius:4px\"></p>", escape(u)))
+        // Through the page's own route: a private photo is not readable with the session cookie.
+        .map(|_| "<p><img src=\"/.account/photo\" alt=\"Votre photo actuelle / your current photo\" style=\"max-width:8rem;border-radius:4px\"></p>".to_owned())
         .unwrap_or_default();
     let body = format!(
         "<h1>Mon pod <span lang=\"en\" class=\"en\">/ My pod</span></h1>{notice}\
@@ -666,6 +667,15 @@ fn save_profile(state: &AppState, pod: &str, form: ProfileForm) -> Result<(), St
             },
             root.as_deref(),
         )?;
+        // The former photo goes: it would otherwise stay readable with its old access rights.
+        if let Some(former) = photo_url.take()
+            && former.starts_with(&l.storage(pod))
+        {
+            match rs.delete(&former, &Conditions::default()) {
+                Ok(()) | Err(StorageError::NotFound(_)) | Err(StorageError::Gone(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
         photo_url = Some(outcome.url.clone());
     }
     let s = nn(&url)?;
@@ -791,6 +801,40 @@ fn save_profile(state: &AppState, pod: &str, form: ProfileForm) -> Result<(), St
         Ok(out)
     })?;
     Ok(())
+}
+
+/// `GET /.account/photo`: the logged-in resident's own photo, whatever its access rights.
+pub async fn photo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(pod) = session_pod(&state, &headers) else {
+        return plain(StatusCode::UNAUTHORIZED, "log in first");
+    };
+    let Some(url) = read_profile(&state, &pod).photo else {
+        return plain(StatusCode::NOT_FOUND, "no photo");
+    };
+    if !url.starts_with(&state.pods.layout.storage(&pod)) {
+        return plain(StatusCode::NOT_FOUND, "the photo is not in the pod");
+    }
+    match state.pods.resources.read(&url) {
+        Ok(Some(stored)) => match stored.content {
+            Content::Binary {
+                bytes,
+                content_type,
+            } => (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Content::Rdf(_) => plain(StatusCode::NOT_FOUND, "no photo"),
+        },
+        Ok(None) => plain(StatusCode::NOT_FOUND, "no photo"),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a photo");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
+        }
+    }
 }
 
 /// `POST /.account/profile`.

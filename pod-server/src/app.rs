@@ -190,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/.account/logout", post(crate::account::logout))
         .route("/.account/pod", get(crate::account::pod))
+        .route("/.account/photo", get(crate::account::photo))
         .route(
             "/.account/profile",
             post(crate::account::profile)

@@ -24,6 +24,19 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// A message written « French / English », as HTML: the English half marked `lang="en"` so
+/// that screen readers pronounce it in English (WCAG 3.1.2).
+pub fn bilingual(message: &str) -> String {
+    match message.split_once(" / ") {
+        Some((fr, en)) => format!(
+            "{} <span lang=\"en\" class=\"en\">/ {}</span>",
+            escape(fr),
+            escape(en)
+        ),
+        None => escape(message),
+    }
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}\
 label{display:block;margin-top:1rem;font-weight:600}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box;border:1px solid #555;border-radius:4px}\
 button{margin-top:1.5rem;font:inherit;padding:.5rem 1.2rem;background:#1d4e89;color:#fff;border:0;border-radius:4px}\
@@ -91,7 +104,7 @@ fn signup_page(form: &SignupForm, error: Option<&str>) -> String {
         .map(|e| {
             format!(
                 "<div class=\"error\" role=\"alert\"><p>{}</p></div>",
-                escape(e)
+                bilingual(e)
             )
         })
         .unwrap_or_default();

@@ -240,8 +240,17 @@ async fn the_profile_is_edited_with_a_photo_skills_and_a_commune() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    // Private again.
-    let form = reqwest::multipart::Form::new().text("name", "Alice Martin");
+    // A new photo, and private again: the former photo is gone, the new one private, and the
+    // owner still sees hers on her page.
+    let form = reqwest::multipart::Form::new()
+        .text("name", "Alice Martin")
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(b"\x89PNG second".to_vec())
+                .file_name("b.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
     client()
         .post(s.url("/.account/profile"))
         .header("cookie", &cookie)
@@ -258,6 +267,39 @@ async fn the_profile_is_edited_with_a_photo_skills_and_a_commune() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(
+        client().get(&photo).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let former = client()
+        .get(&photo)
+        .header(DEV, s.webid("alice"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(
+        former == StatusCode::NOT_FOUND || former == StatusCode::GONE,
+        "the former photo: {former}"
+    );
+    let own = client()
+        .get(s.url("/.account/photo"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    assert_eq!(own.bytes().await.unwrap().to_vec(), b"\x89PNG second");
+    assert_eq!(
+        client()
+            .get(s.url("/.account/photo"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(page(&s, &cookie).await.contains("src=\"/.account/photo\""));
 }
 
 #[tokio::test]

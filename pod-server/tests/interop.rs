@@ -267,3 +267,37 @@ async fn a_browser_app_logs_in_with_the_authorization_code_flow() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The pod page in chromium: log in, fill the profile with a photo, skills and a commune, make
+/// client credentials and use them, download the export, refuse a deletion with a wrong
+/// password, log out; axe-core finds no serious or critical violation on any of its pages.
+#[tokio::test]
+async fn the_pod_page_works_in_a_real_browser() {
+    let dir = interop_dir();
+    if !available(
+        "playwright-core and chromium",
+        dir.join("node_modules/playwright-core").exists()
+            && Path::new(
+                &std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            )
+            .exists(),
+    ) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    let shots = tempfile::tempdir().unwrap();
+    let out = Command::new("node")
+        .arg(dir.join("pod-page.mjs"))
+        .arg(&s.base)
+        .arg("alice")
+        .arg("correct horse battery")
+        .arg(shots.path())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "pod-page.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

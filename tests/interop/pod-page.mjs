@@ -22,7 +22,7 @@
 //                      enregistré"; after a fresh GET every field kept its value (the links as a set: they are
 //                      separate triples, their order is only reported, as linksOrderKept), the photo <img> has a
 //                      non-empty alt and loads (naturalWidth > 0); the page with the photo passes axe too;
-//   public-profile     an anonymous GET of BASE_URL/POD/data/profile (and of the photo) answers 200 and holds the name;
+//   public-profile     an anonymous GET of BASE_URL/POD/data/profile (and of its vcard:photo) answers 200 and holds the name;
 //   bad-link           the form sent again with another name and a `javascript:alert(1)` link: role="alert", no dialog
 //                      opened, and the stored profile (anonymous GET, and the page's fields) still has the saved values;
 //   credentials        #label "script-test" and "Créer": #client-id and #client-secret shown; a POST BASE_URL/.oidc/token
@@ -425,7 +425,18 @@ async function stepPublicProfile() {
   check(step, "an anonymous GET of the profile answers 200 (public)", r.status === 200, r.status);
   check(step, "it contains the name", body.includes(NAME), body.slice(0, 400));
   check(step, "it contains the bio", body.includes(BIO), body.includes(BIO) ? undefined : body.slice(0, 600));
-  if (state.photoUrl) {
+  // The page shows the photo through its own route (/.account/photo, the session's); the photo's
+  // own URL is the profile's vcard:photo, public like the profile.
+  const doc = await anon(url, { headers: { Accept: "application/ld+json" } });
+  let photoUrl = null;
+  try {
+    const j = JSON.parse(doc.body.toString("utf8"));
+    const v = j["vcard:photo"];
+    photoUrl = typeof v === "string" ? v : v && (v.id || v["@id"]);
+  } catch { /* reported below */ }
+  check(step, "the profile names its photo (vcard:photo)", !!photoUrl, doc.body.toString("utf8").slice(0, 400));
+  if (photoUrl) {
+    state.photoUrl = photoUrl;
     const ph = await anon(state.photoUrl);
     step.photo = { url: state.photoUrl, status: ph.status, contentType: ph.contentType, bytes: ph.body.length };
     check(step, "an anonymous GET of the photo answers 200 with the PNG sent",

@@ -418,7 +418,7 @@ fn authorize_page(
         .map(|e| {
             format!(
                 "<div class=\"error\" role=\"alert\"><p>{}</p></div>",
-                escape(e)
+                crate::pages::bilingual(e)
             )
         })
         .unwrap_or_default();
