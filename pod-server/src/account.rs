@@ -486,7 +486,9 @@ fn pod_page_with(
 <select id=\"commune\" name=\"commune\" style=\"font:inherit;padding:.4rem\">{commune_options}</select>\
 <h3>Compétences <span lang=\"en\" class=\"en\">/ skills</span></h3>{skill_html}\
 <p><input type=\"checkbox\" id=\"public\" name=\"public\" value=\"yes\"{public}> <label for=\"public\" style=\"display:inline\">Rendre mon profil public \
-<span lang=\"en\" class=\"en\">/ make my profile public</span></label></p>\
+<span lang=\"en\" class=\"en\">/ make my profile public</span></label><br>\
+<span class=\"en\">Votre nom affiché reste toujours visible, dans votre WebID. \
+<span lang=\"en\">Your display name is always visible, in your WebID.</span></span></p>\
 <button type=\"submit\">Enregistrer <span lang=\"en\">/ Save</span></button></form>\
 {apps}{credentials}\
 <h2 id=\"export\">Exporter mes données <span lang=\"en\" class=\"en\">/ Export my data</span></h2>\
