@@ -863,13 +863,23 @@ pub async fn profile(State(state): State<AppState>, headers: HeaderMap, body: By
     let st = state.clone();
     let p = pod.clone();
     match tokio::task::spawn_blocking(move || save_profile(&st, &p, form)).await {
-        Ok(Ok(())) => pod_page(
-            &state,
-            &pod,
-            Some("Profil enregistré. / Profile saved."),
-            None,
-            StatusCode::OK,
-        ),
+        Ok(Ok(())) => {
+            // Apps watching the profile hear of the change as they would of an LDP write.
+            let url = state.pods.layout.data(&pod, "profile");
+            state.notifications.publish(&[crate::notifications::Change {
+                kind: "Update",
+                topic: url.clone(),
+                object: url,
+                state: None,
+            }]);
+            pod_page(
+                &state,
+                &pod,
+                Some("Profil enregistré. / Profile saved."),
+                None,
+                StatusCode::OK,
+            )
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "saving a profile");
             pod_page_error(

@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/.oidc/jwks", get(crate::oidc::routes::jwks))
         .route("/.well-known/nodeinfo", get(crate::nodeinfo::links))
+        .route("/.well-known/webfinger", get(crate::nodeinfo::webfinger))
         .route(
             "/.well-known/app-status",
             get(crate::apps::routes::app_status),

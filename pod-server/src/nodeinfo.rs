@@ -1,5 +1,6 @@
-//! NodeInfo 2.1 and 2.0: what this server is, for fediverse crawlers and for ActivityPods app
-//! frontends, which wait for it before they show anything.
+//! Discovery: NodeInfo 2.1 and 2.0 (what this server is, for fediverse crawlers and for
+//! ActivityPods app frontends, which wait for it before they show anything) and WebFinger (who
+//! `@name@host` is).
 
 use crate::app::AppState;
 use axum::extract::State;
@@ -90,4 +91,111 @@ pub async fn v21(State(state): State<AppState>) -> Response {
 /// `GET /nodeinfo/2.0`.
 pub async fn v20(State(state): State<AppState>) -> Response {
     answer(&state, "2.0")
+}
+
+/// The query of a WebFinger lookup.
+#[derive(serde::Deserialize, Default)]
+pub struct WebFingerQuery {
+    #[serde(default)]
+    resource: Option<String>,
+}
+
+/// The pod a WebFinger resource names: `acct:name@host` (host as in the base URL, port
+/// included) or the WebID itself.
+pub fn webfinger_pod(
+    state: &AppState,
+    resource: &str,
+) -> Result<String, (axum::http::StatusCode, String)> {
+    use axum::http::StatusCode;
+    let base = url::Url::parse(state.pods.layout.base())
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "bad base URL".to_owned()))?;
+    let host = match base.port() {
+        Some(p) => format!("{}:{p}", base.host_str().unwrap_or_default()),
+        None => base.host_str().unwrap_or_default().to_owned(),
+    };
+    let name = if let Some(acct) = resource.strip_prefix("acct:") {
+        let acct = acct.trim_start_matches('@');
+        let (name, at) = acct.rsplit_once('@').ok_or((
+            StatusCode::BAD_REQUEST,
+            format!("{resource} is not acct:name@host"),
+        ))?;
+        if !at.eq_ignore_ascii_case(&host) {
+            return Err((
+                StatusCode::NOT_FOUND,
+                format!("{at} is not this server ({host})"),
+            ));
+        }
+        name.to_owned()
+    } else if resource.starts_with("http://") || resource.starts_with("https://") {
+        match state.pods.layout.split(resource) {
+            Some((name, "")) => name.to_owned(),
+            _ => {
+                return Err((
+                    StatusCode::NOT_FOUND,
+                    format!("{resource} is not a WebID of this server"),
+                ));
+            }
+        }
+    } else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "resource must be acct:name@host or a WebID".to_owned(),
+        ));
+    };
+    match state.pods.accounts.exists(&name) {
+        Ok(true) => Ok(name),
+        Ok(false) => Err((
+            StatusCode::NOT_FOUND,
+            format!("there is no pod named {name}"),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "reading accounts");
+            Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store failed".to_owned(),
+            ))
+        }
+    }
+}
+
+/// `GET /.well-known/webfinger?resource=…`: the JRD of a pod's actor, so that fediverse servers
+/// find `@name@host` (the `self` link is the WebID, whose `preferredUsername` is the name, so
+/// Mastodon's reverse check holds).
+pub async fn webfinger(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<WebFingerQuery>,
+) -> Response {
+    let Some(resource) = q.resource.filter(|r| !r.is_empty() && r.len() <= 2048) else {
+        return crate::app::plain(axum::http::StatusCode::BAD_REQUEST, "resource is missing");
+    };
+    let name = match webfinger_pod(&state, &resource) {
+        Ok(n) => n,
+        Err((status, message)) => return crate::app::plain(status, &message),
+    };
+    let webid = state.pods.layout.webid(&name);
+    let base = url::Url::parse(state.pods.layout.base()).ok();
+    let host = base
+        .as_ref()
+        .map(|b| match b.port() {
+            Some(p) => format!("{}:{p}", b.host_str().unwrap_or_default()),
+            None => b.host_str().unwrap_or_default().to_owned(),
+        })
+        .unwrap_or_default();
+    let body = serde_json::json!({
+        "subject": format!("acct:{name}@{host}"),
+        "aliases": [webid],
+        "links": [
+            {"rel": "self", "type": "application/activity+json", "href": webid},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": webid},
+            {"rel": "http://openid.net/specs/connect/1.0/issuer", "href": state.oidc.issuer},
+        ],
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/jrd+json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }

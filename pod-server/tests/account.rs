@@ -483,3 +483,57 @@ async fn deleting_the_pod_erases_it_and_keeps_the_name() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT, "the name stays reserved");
 }
+
+#[tokio::test]
+async fn saving_the_profile_notifies_its_watchers() {
+    let s = Server::start(&["alice"]);
+    let got = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+    let store = std::sync::Arc::clone(&got);
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let store = std::sync::Arc::clone(&store);
+            async move {
+                if let Ok(v) = serde_json::from_str(&body) {
+                    store.lock().await.push(v);
+                }
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    let profile = s.url("/alice/data/profile");
+    let r = client()
+        .post(s.url("/.notifications/WebhookChannel2023"))
+        .header(DEV, s.webid("alice"))
+        .header("content-type", "application/ld+json")
+        .body(serde_json::json!({"type": "WebhookChannel2023", "topic": profile, "sendTo": format!("http://127.0.0.1:{port}/hook")}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = login(&s, "alice", "correct horse battery").await.unwrap();
+    let form = reqwest::multipart::Form::new().text("name", "Alice M.");
+    let r = client()
+        .post(s.url("/.account/profile"))
+        .header("cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for _ in 0..100 {
+        if !got.lock().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let got = got.lock().await.clone();
+    assert_eq!(
+        got.first().map(|m| m["type"].clone()),
+        Some("Update".into())
+    );
+    assert_eq!(got[0]["object"], profile.as_str());
+}

@@ -904,3 +904,68 @@ async fn logout_ends_the_session_and_returns_to_the_app() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("déconnecté"));
 }
+
+fn wf(s: &Server, resource: &str) -> String {
+    format!(
+        "{}?resource={}",
+        s.url("/.well-known/webfinger"),
+        form_urlencoded::byte_serialize(resource.as_bytes()).collect::<String>()
+    )
+}
+
+#[tokio::test]
+async fn webfinger_finds_residents_by_account_and_by_webid() {
+    let s = Server::start(&["alice"]);
+    let host = format!("localhost:{}", s.port);
+    for resource in [format!("acct:alice@{host}"), s.webid("alice")] {
+        let r = client().get(wf(&s, &resource)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{resource}");
+        assert_eq!(r.headers()["content-type"], "application/jrd+json");
+        let jrd: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(jrd["subject"], format!("acct:alice@{host}"));
+        let this = jrd["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "self")
+            .expect("a self link");
+        assert_eq!(this["href"], s.webid("alice"));
+        assert_eq!(this["type"], "application/activity+json");
+    }
+    // Mastodon's reverse check: the actor's preferredUsername and host give back the same account.
+    let actor: serde_json::Value = client()
+        .get(s.webid("alice"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["preferredUsername"], "alice");
+    for (resource, status) in [
+        (format!("acct:bob@{host}"), StatusCode::NOT_FOUND),
+        (
+            "acct:alice@elsewhere.example".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+        ("acct:alice".to_owned(), StatusCode::BAD_REQUEST),
+        (
+            "mailto:alice@example.org".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (s.url("/alice/data/profile"), StatusCode::NOT_FOUND),
+    ] {
+        let r = client().get(wf(&s, &resource)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{resource}");
+    }
+    assert_eq!(
+        client()
+            .get(s.url("/.well-known/webfinger"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}
