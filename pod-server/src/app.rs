@@ -469,6 +469,12 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         {
             tracing::error!(error = %e, pod = %name, "making the actor key");
         }
+        if tail.is_empty()
+            && (parts.method == Method::GET || parts.method == Method::HEAD)
+            && let Err(e) = st.pods.upgrade(&name)
+        {
+            tracing::error!(error = %e, pod = %name, "upgrading the pod's layout");
+        }
         let resources = &st.pods.resources;
         // `/x` where `/x/` is a container (ActivityPods writes `/alice/data`): redirect.
         if !is_container(&url)

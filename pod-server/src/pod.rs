@@ -13,7 +13,7 @@ use kommon_rdf::model::vocab::{rdf, xsd};
 use kommon_rdf::model::{BlankNode, Graph, Literal, NamedNode, Triple};
 use kommon_solid::resource::acl_url;
 use kommon_solid::storage::{
-    Conditions, Content, Placement, ResourceStore, StorageError, xsd_datetime,
+    Conditions, Content, Placement, ResourceStore, StorageError, StoredResource, xsd_datetime,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -203,6 +203,8 @@ pub struct Pods {
     /// Serialises key generation (once per actor), so two first requests make one key.
     key_lock: Arc<std::sync::Mutex<()>>,
     published: Arc<std::sync::Mutex<HashSet<String>>>,
+    /// Pods already brought up to the current layout in this process.
+    upgraded: Arc<std::sync::Mutex<HashSet<String>>>,
 }
 
 impl Pods {
@@ -215,6 +217,7 @@ impl Pods {
             layout,
             key_lock: Arc::new(std::sync::Mutex::new(())),
             published: Arc::new(std::sync::Mutex::new(HashSet::new())),
+            upgraded: Arc::new(std::sync::Mutex::new(HashSet::new())),
         }
     }
 
@@ -334,27 +337,7 @@ impl Pods {
             n(&l.data(name, "private-type-index")),
         ));
         rs.put(&prefs, Content::Rdf(g), &any, Placement::default())?;
-        // The authorization agent ActivityPods apps look for (public, like the WebID).
-        let agent = l.data(name, "auth-agent");
-        let a = n(&agent);
-        let mut g = Graph::new();
-        g.insert(&t(
-            &a,
-            rdf::TYPE.as_str(),
-            n(&format!("{INTEROP}AuthorizationAgent")),
-        ));
-        g.insert(&t(
-            &a,
-            &format!("{INTEROP}hasAuthorizationRedirectEndpoint"),
-            n(&format!("{}/.account/authorize", l.base())),
-        ));
-        rs.put(&agent, Content::Rdf(g), &any, Placement::default())?;
-        rs.put(
-            &acl_url(&agent),
-            Content::Rdf(acl_graph(&acl_url(&agent), &agent, &webid, false, true)),
-            &any,
-            unlisted,
-        )?;
+        self.write_auth_agent(name)?;
         // The actor's collections (filled by federation).
         for (endpoint, public) in [
             ("inbox", false),
@@ -392,6 +375,107 @@ impl Pods {
             &any,
             unlisted,
         )?;
+        Ok(())
+    }
+
+    /// The authorization agent ActivityPods apps look for (public, like the WebID).
+    fn write_auth_agent(&self, name: &str) -> Result<(), PodError> {
+        let l = &self.layout;
+        let webid = l.webid(name);
+        let rs = &self.resources;
+        let any = Conditions::default();
+        let agent = l.data(name, "auth-agent");
+        let a = n(&agent);
+        let mut g = Graph::new();
+        g.insert(&t(
+            &a,
+            rdf::TYPE.as_str(),
+            n(&format!("{INTEROP}AuthorizationAgent")),
+        ));
+        g.insert(&t(
+            &a,
+            &format!("{INTEROP}hasAuthorizationRedirectEndpoint"),
+            n(&format!("{}/.account/authorize", l.base())),
+        ));
+        rs.put(&agent, Content::Rdf(g), &any, Placement::default())?;
+        rs.put(
+            &acl_url(&agent),
+            Content::Rdf(acl_graph(&acl_url(&agent), &agent, &webid, false, true)),
+            &any,
+            Placement {
+                create_parents: false,
+                listed: false,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Brings a pod made by an older version up to the current layout (the authorization agent,
+    /// `endpoints.proxyUrl`); cheap after the first call for a pod.
+    pub fn upgrade(&self, name: &str) -> Result<(), PodError> {
+        if self
+            .upgraded
+            .lock()
+            .map(|u| u.contains(name))
+            .unwrap_or(false)
+        {
+            return Ok(());
+        }
+        let l = &self.layout;
+        let webid = l.webid(name);
+        if !self
+            .resources
+            .meta(&l.data(name, "auth-agent"))?
+            .is_some_and(|m| m.exists())
+        {
+            self.write_auth_agent(name)?;
+        }
+        let current = match self.resources.read(&webid)? {
+            Some(StoredResource {
+                content: Content::Rdf(g),
+                ..
+            }) => g,
+            _ => return Ok(()),
+        };
+        let up_to_date = [
+            format!("{INTEROP}hasAuthorizationAgent"),
+            format!("{AS}proxyUrl"),
+        ]
+        .iter()
+        .all(|p| current.iter().any(|tr| tr.predicate.as_str() == p));
+        if up_to_date {
+            if let Ok(mut u) = self.upgraded.lock() {
+                u.insert(name.to_owned());
+            }
+            return Ok(());
+        }
+        let agent = n(&l.data(name, "auth-agent"));
+        let proxy = n(&l.endpoint(name, "proxy"));
+        let w = n(&webid);
+        self.resources
+            .patch(&webid, &Conditions::default(), |mut g, exists| {
+                if !exists {
+                    return Err(StorageError::NotFound(webid.clone()));
+                }
+                let has_agent = format!("{INTEROP}hasAuthorizationAgent");
+                if !g.iter().any(|tr| tr.predicate.as_str() == has_agent) {
+                    g.insert(&t(&w, &has_agent, agent.clone()));
+                }
+                let proxy_url = format!("{AS}proxyUrl");
+                let endpoints = g
+                    .iter()
+                    .find(|tr| tr.predicate.as_str() == format!("{AS}endpoints"))
+                    .map(|tr| tr.object.into_owned());
+                if let Some(kommon_rdf::model::Term::BlankNode(e)) = endpoints
+                    && !g.iter().any(|tr| tr.predicate.as_str() == proxy_url)
+                {
+                    g.insert(&Triple::new(e, n(&proxy_url), proxy.clone()));
+                }
+                Ok(g)
+            })?;
+        if let Ok(mut u) = self.upgraded.lock() {
+            u.insert(name.to_owned());
+        }
         Ok(())
     }
 
@@ -740,5 +824,62 @@ mod http_put_acl {
             .get_document(oxrdf::NamedNodeRef::new_unchecked(url))
             .unwrap();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn pods_of_an_older_layout_are_brought_up_to_date() {
+        let store = QuadStore::temporary().unwrap();
+        let layout = PodLayout::new("http://localhost:3905");
+        let pods = Pods::new(
+            &store,
+            ResourceStore::new(store.clone(), 100),
+            layout.clone(),
+        );
+        pods.create("old", "Old", "old-secret", None).unwrap();
+        let webid = layout.webid("old");
+        let agent = layout.data("old", "auth-agent");
+        // What a pod of the previous version looked like: no agent, no proxy.
+        pods.resources
+            .patch(&webid, &Conditions::default(), |g, _| {
+                Ok(g.iter()
+                    .filter(|tr| {
+                        !tr.predicate.as_str().ends_with("#hasAuthorizationAgent")
+                            && !tr.predicate.as_str().ends_with("#proxyUrl")
+                    })
+                    .collect())
+            })
+            .unwrap();
+        pods.resources
+            .delete(&agent, &Conditions::default())
+            .unwrap();
+        let fresh = Pods::new(
+            &store,
+            ResourceStore::new(store.clone(), 100),
+            layout.clone(),
+        );
+        fresh.upgrade("old").unwrap();
+        let Some(StoredResource {
+            content: Content::Rdf(g),
+            ..
+        }) = fresh.resources.read(&webid).unwrap()
+        else {
+            panic!("the WebID");
+        };
+        for p in ["#hasAuthorizationAgent", "#proxyUrl"] {
+            assert!(g.iter().any(|tr| tr.predicate.as_str().ends_with(p)), "{p}");
+        }
+        assert!(
+            fresh
+                .resources
+                .meta(&agent)
+                .unwrap()
+                .is_some_and(|m| m.exists())
+        );
+        // Twice is harmless and writes nothing.
+        let etag = fresh.resources.meta(&webid).unwrap().unwrap().etag();
+        Pods::new(&store, ResourceStore::new(store.clone(), 100), layout)
+            .upgrade("old")
+            .unwrap();
+        assert_eq!(fresh.resources.meta(&webid).unwrap().unwrap().etag(), etag);
     }
 }
