@@ -27,7 +27,6 @@ const KOMMON: &str = "https://w3id.org/kommon/ns#";
 const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
 const AS: &str = "https://www.w3.org/ns/activitystreams#";
 const FOAF: &str = "http://xmlns.com/foaf/0.1/";
-const ACL: &str = "http://www.w3.org/ns/auth/acl#";
 
 /// The largest photo accepted.
 const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
@@ -208,7 +207,9 @@ fn field(fields: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn check_password(state: &AppState, name: &str, password: &str) -> Option<String> {
+/// The pod name whose password this is (argon2id, checked on the blocking pool); `None` when the
+/// name or the password is wrong.
+pub async fn check_password(state: &AppState, name: &str, password: &str) -> Option<String> {
     let pods = state.pods.clone();
     let name = name.trim().to_owned();
     let password = password.to_owned();
@@ -733,49 +734,15 @@ fn save_profile(state: &AppState, pod: &str, form: ProfileForm) -> Result<(), St
     // Who may read it: the owner, and everyone when public (the photo follows the profile).
     for doc in std::iter::once(url.clone()).chain(photo_url.clone()) {
         let acl = acl_url(&doc);
-        let mut g = Graph::new();
-        let o = nn(&format!("{acl}#owner"))?;
-        let a = nn(&format!("{ACL}Authorization"))?;
-        g.insert(&Triple::new(o.clone(), rdf::TYPE, a.clone()));
-        g.insert(&Triple::new(
-            o.clone(),
-            nn(&format!("{ACL}agent"))?,
-            nn(&webid)?,
-        ));
-        g.insert(&Triple::new(
-            o.clone(),
-            nn(&format!("{ACL}accessTo"))?,
-            nn(&doc)?,
-        ));
-        for m in ["Read", "Write", "Control"] {
-            g.insert(&Triple::new(
-                o.clone(),
-                nn(&format!("{ACL}mode"))?,
-                nn(&format!("{ACL}{m}"))?,
-            ));
-        }
-        if form.public {
-            let p = nn(&format!("{acl}#public"))?;
-            g.insert(&Triple::new(p.clone(), rdf::TYPE, a.clone()));
-            g.insert(&Triple::new(
-                p.clone(),
-                nn(&format!("{ACL}agentClass"))?,
-                nn(&format!("{FOAF}Agent"))?,
-            ));
-            g.insert(&Triple::new(
-                p.clone(),
-                nn(&format!("{ACL}accessTo"))?,
-                nn(&doc)?,
-            ));
-            g.insert(&Triple::new(
-                p,
-                nn(&format!("{ACL}mode"))?,
-                nn(&format!("{ACL}Read"))?,
-            ));
-        }
         rs.put(
             &acl,
-            Content::Rdf(g),
+            Content::Rdf(crate::pod::acl_graph(
+                &acl,
+                &doc,
+                &webid,
+                false,
+                form.public,
+            )),
             &Conditions::default(),
             Placement {
                 create_parents: false,

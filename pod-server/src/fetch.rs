@@ -94,19 +94,7 @@ impl GuardedFetcher {
             .and_then(|v| v.to_str().ok())
             .map(kommon_solid::resource::media_type_essence)
             .unwrap_or_default();
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| FetchError(format!("cannot read {url}: {e}")))?
-        {
-            if body.len() + chunk.len() > max_bytes {
-                return Err(FetchError(format!(
-                    "{url} is larger than {max_bytes} bytes"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_limited(&mut response, url, max_bytes).await?;
         Ok(Fetched {
             content_type,
             body: body.into(),
@@ -230,25 +218,35 @@ impl GuardedFetcher {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| FetchError(format!("cannot read {url}: {e}")))?
-        {
-            if bytes.len() + chunk.len() > max_bytes {
-                return Err(FetchError(format!(
-                    "{url} answered more than {max_bytes} bytes"
-                )));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = read_limited(&mut response, url, max_bytes).await?;
         Ok(SignedResponse {
             status,
             content_type,
             body: bytes,
         })
     }
+}
+
+/// Reads an answer's body, refusing more than `max_bytes` without reading them all.
+async fn read_limited(
+    response: &mut reqwest::Response,
+    url: &str,
+    max_bytes: usize,
+) -> Result<Vec<u8>, FetchError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError(format!("cannot read {url}: {e}")))?
+    {
+        if body.len() + chunk.len() > max_bytes {
+            return Err(FetchError(format!(
+                "{url} is larger than {max_bytes} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The answer to a signed request.

@@ -149,7 +149,15 @@ fn lit(s: &str) -> Literal {
 
 /// An ACL document: the owner has every mode on the resource (and, for containers, on what they
 /// contain); `public_read` adds read for everyone.
-fn acl_graph(acl: &str, resource: &str, owner: &str, container: bool, public_read: bool) -> Graph {
+/// The ACL document `acl` of `resource`: full control for `owner` (inherited by members when
+/// `container`), and read for everyone when `public_read`.
+pub fn acl_graph(
+    acl: &str,
+    resource: &str,
+    owner: &str,
+    container: bool,
+    public_read: bool,
+) -> Graph {
     let mut g = Graph::new();
     let owner_auth = n(&format!("{acl}#owner"));
     g.insert(&t(

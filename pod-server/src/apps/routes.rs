@@ -540,20 +540,12 @@ pub async fn authorize(
             .map(|(_, v)| v.clone())
     };
     if field("action").as_deref() == Some("login") {
-        let name = field("username").unwrap_or_default().trim().to_owned();
-        let password = field("password").unwrap_or_default();
-        let pods = state.pods.clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            pods.accounts
-                .get(&name)
-                .ok()
-                .flatten()
-                .filter(|a| crate::accounts::AccountStore::verify_password(a, &password))
-                .map(|a| a.name)
-        })
-        .await
-        .ok()
-        .flatten();
+        let ok = crate::account::check_password(
+            &state,
+            &field("username").unwrap_or_default(),
+            &field("password").unwrap_or_default(),
+        )
+        .await;
         let Some(pod) = ok else {
             return authorize_page(
                 &app,

@@ -9,7 +9,6 @@
 use super::pages;
 use super::records::{Client, ClientKind, Consent, RefreshGrant, secret_hash};
 use super::{CodeGrant, Interaction, Provider, ProviderError};
-use crate::accounts::AccountStore;
 use crate::app::AppState;
 use axum::Form;
 use axum::body::Bytes;
@@ -374,20 +373,7 @@ pub async fn interact(
         );
     };
     if form.action.as_deref() == Some("login") {
-        let name = form.username.trim().to_owned();
-        let pods = state.pods.clone();
-        let password = form.password.clone();
-        let checked = tokio::task::spawn_blocking(move || {
-            pods.accounts
-                .get(&name)
-                .ok()
-                .flatten()
-                .filter(|a| AccountStore::verify_password(a, &password))
-                .map(|a| a.name)
-        })
-        .await
-        .ok()
-        .flatten();
+        let checked = crate::account::check_password(&state, &form.username, &form.password).await;
         let Some(pod) = checked else {
             return pages::login_page(
                 &id,
