@@ -76,42 +76,46 @@ fn concepts_of(ttl: &str, class: &str) -> Vec<Concept> {
             _ => None,
         })
         .collect();
-    let broader = |s: &str| {
-        triples.iter().find_map(|t| match (&t.subject, &t.object) {
-            (NamedOrBlankNode::NamedNode(x), Term::NamedNode(o))
-                if x.as_str() == s && t.predicate.as_str() == format!("{SKOS}broader") =>
-            {
-                Some(o.as_str().to_owned())
-            }
-            _ => None,
-        })
-    };
     let mut out: Vec<Concept> = subjects
         .iter()
-        .map(|s| {
-            let mut top = s.clone();
-            for _ in 0..10 {
-                match broader(&top) {
-                    Some(b) => top = b,
-                    None => break,
-                }
-            }
-            Concept {
-                iri: s.clone(),
-                fr: labels(&triples, s, "fr").unwrap_or_else(|| s.clone()),
-                en: labels(&triples, s, "en").unwrap_or_default(),
-                group: labels(&triples, &top, "fr").unwrap_or_default(),
-            }
+        .map(|s| Concept {
+            iri: s.clone(),
+            fr: labels(&triples, s, "fr").unwrap_or_else(|| s.clone()),
+            en: labels(&triples, s, "en").unwrap_or_default(),
+            group: String::new(),
         })
         .collect();
-    out.sort_by(|a, b| (&a.group, &a.fr).cmp(&(&b.group, &b.fr)));
+    out.sort_by(|a, b| a.fr.cmp(&b.fr));
     out
 }
 
-/// The skills of Kommon's nomenclature.
+/// The skills of Kommon's nomenclature (read by `kommon_vocab`'s `SkillScheme`), grouped under
+/// their top concept.
 pub fn skills() -> &'static [Concept] {
     static SKILLS: OnceLock<Vec<Concept>> = OnceLock::new();
-    SKILLS.get_or_init(|| concepts_of(kommon_vocab::SKILLS_TTL, &format!("{SKOS}Concept")))
+    SKILLS.get_or_init(|| {
+        let Ok(scheme) = kommon_vocab::SkillScheme::bundled() else {
+            return Vec::new();
+        };
+        let mut out: Vec<Concept> = scheme
+            .iter()
+            .map(|s| {
+                let top = scheme
+                    .ancestors(s.iri.as_ref())
+                    .last()
+                    .map(|t| t.label_fr.clone())
+                    .unwrap_or_else(|| s.label_fr.clone());
+                Concept {
+                    iri: s.iri.as_str().to_owned(),
+                    fr: s.label_fr.clone(),
+                    en: s.label_en.clone(),
+                    group: top,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.group, &a.fr).cmp(&(&b.group, &b.fr)));
+        out
+    })
 }
 
 /// The communes of Kommon's vocabulary.

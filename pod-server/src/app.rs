@@ -113,7 +113,8 @@ impl AppState {
         if config.dev {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
         }
-        let store_for_notifications = store.clone();
+        // The SPARQL endpoint takes the store; the registries keep their keyspaces in it too.
+        let keyspaces_store = store.clone();
         let sparql = SparqlEndpoint::new(store).with_options(EndpointOptions {
             timeout: Some(Duration::from_secs(30)),
             readable: Arc::new(|parts| {
@@ -138,13 +139,13 @@ impl AppState {
             ldp: Arc::new(ldp),
             auth,
             pod_count: crate::nodeinfo::PodCount::default(),
-            apps: crate::apps::AppRegistry::new(&store_for_notifications),
+            apps: crate::apps::AppRegistry::new(&keyspaces_store),
             app_reader: Arc::new(crate::apps::AppReader::new(
                 crate::fetch::GuardedFetcher::new(config.dev),
             )),
             fetcher: crate::fetch::GuardedFetcher::new(config.dev),
             notifications: crate::notifications::NotificationHub::new(
-                &store_for_notifications,
+                &keyspaces_store,
                 layout.base(),
                 config.dev,
             ),
@@ -215,18 +216,12 @@ pub fn router(state: AppState) -> Router {
         .route("/nodeinfo/2.1", get(crate::nodeinfo::v21))
         .route("/nodeinfo/2.0", get(crate::nodeinfo::v20))
         .route(
-            crate::notifications::WEBSOCKET_PATH,
-            get(crate::notifications::websocket_channels)
-                .post(crate::notifications::websocket_channels),
+            "/.notifications/{channel_type}",
+            get(crate::notifications::channels).post(crate::notifications::channels),
         )
         .route(
             "/.notifications/WebSocketChannel2023/socket/{id}",
             get(crate::notifications::websocket),
-        )
-        .route(
-            crate::notifications::WEBHOOK_PATH,
-            get(crate::notifications::webhook_channels)
-                .post(crate::notifications::webhook_channels),
         )
         .route(
             "/.notifications/WebhookChannel2023/{id}",

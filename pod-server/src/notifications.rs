@@ -611,31 +611,24 @@ async fn subscribe(
     }
 }
 
-/// `GET|POST /.notifications/WebSocketChannel2023`.
-pub async fn websocket_channels(
+/// `GET|POST /.notifications/{WebSocketChannel2023|WebhookChannel2023}`: the channel type's
+/// description, or a subscription.
+pub async fn channels(
     State(state): State<AppState>,
+    Path(name): Path<String>,
     method: Method,
     headers: HeaderMap,
     body: bytes::Bytes,
 ) -> Response {
+    let kind = match name.as_str() {
+        "WebSocketChannel2023" => ChannelType::WebSocket,
+        "WebhookChannel2023" => ChannelType::Webhook,
+        _ => return plain(StatusCode::NOT_FOUND, "no such channel type"),
+    };
     if method == Method::POST {
-        subscribe(state, ChannelType::WebSocket, headers, body).await
+        subscribe(state, kind, headers, body).await
     } else {
-        channel_type_description(&state, ChannelType::WebSocket)
-    }
-}
-
-/// `GET|POST /.notifications/WebhookChannel2023`.
-pub async fn webhook_channels(
-    State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-    body: bytes::Bytes,
-) -> Response {
-    if method == Method::POST {
-        subscribe(state, ChannelType::Webhook, headers, body).await
-    } else {
-        channel_type_description(&state, ChannelType::Webhook)
+        channel_type_description(&state, kind)
     }
 }
 

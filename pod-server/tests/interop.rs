@@ -31,6 +31,33 @@ fn python() -> String {
     std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
+/// Whether chromium and playwright-core are there (skipped or failed as `available` says).
+fn browser_available() -> bool {
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    available(
+        "playwright-core and chromium",
+        interop_dir().join("node_modules/playwright-core").exists()
+            && Path::new(&chromium).exists(),
+    )
+}
+
+/// Runs one of `tests/interop`'s Node scripts; its JSON report on success, a panic with its
+/// output otherwise.
+fn run_script(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let out = Command::new("node")
+        .arg(interop_dir().join(script))
+        .args(args)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
 /// Makes the storage root of `pod` public (read, write) so anonymous clients can use it.
 async fn open_storage(s: &Server, pod: &str) {
     let owner = s.webid(pod);
@@ -180,25 +207,14 @@ async fn comunica_queries_a_pod_container() {
 
 #[tokio::test]
 async fn pages_in_a_real_browser_are_french_accessible_and_work() {
-    let dir = interop_dir();
-    let present = dir.join("node_modules/playwright-core").exists()
-        && std::path::Path::new("/usr/bin/chromium").exists();
-    if !available("chromium with playwright-core", present) {
+    if !browser_available() {
         return;
     }
     let s = Server::start(&["alice"]);
     let shots = tempfile::tempdir().unwrap();
-    let out = Command::new("node")
-        .arg(dir.join("browser-pages.mjs"))
-        .arg(&s.base)
-        .arg(shots.path())
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "browser-pages.mjs failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_script(
+        "browser-pages.mjs",
+        &[s.base.as_ref(), shots.path().as_os_str()],
     );
 }
 
@@ -217,20 +233,15 @@ async fn inrupt_solid_client_logs_in_with_client_credentials_and_edits_the_pod()
     let s = Server::start(&["alice"]);
     let creds = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(creds.path(), s.credentials("alice").to_string()).unwrap();
-    let out = Command::new("node")
-        .arg(dir.join("inrupt-crud.mjs"))
-        .arg(format!("{}/", s.base))
-        .arg(creds.path())
-        .arg(s.url("/alice/data/"))
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "inrupt-crud.mjs failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let container = s.url("/alice/data/");
+    let report = run_script(
+        "inrupt-crud.mjs",
+        &[
+            format!("{}/", s.base).as_ref(),
+            creds.path().as_os_str(),
+            container.as_ref(),
+        ],
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
     assert_eq!(report["webId"], s.webid("alice"));
 }
 
@@ -239,32 +250,19 @@ async fn inrupt_solid_client_logs_in_with_client_credentials_and_edits_the_pod()
 /// refusal comes back as access_denied; an unregistered redirect URI gets an error page.
 #[tokio::test]
 async fn a_browser_app_logs_in_with_the_authorization_code_flow() {
-    let dir = interop_dir();
-    if !available(
-        "playwright-core and chromium",
-        dir.join("node_modules/playwright-core").exists()
-            && Path::new(
-                &std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            )
-            .exists(),
-    ) {
+    if !browser_available() {
         return;
     }
     let s = Server::start(&["alice"]);
     let shots = tempfile::tempdir().unwrap();
-    let out = Command::new("node")
-        .arg(dir.join("oidc-browser-flow.mjs"))
-        .arg(&s.base)
-        .arg("alice")
-        .arg("correct horse battery")
-        .arg(shots.path())
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "oidc-browser-flow.mjs failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_script(
+        "oidc-browser-flow.mjs",
+        &[
+            s.base.as_ref(),
+            "alice".as_ref(),
+            "correct horse battery".as_ref(),
+            shots.path().as_os_str(),
+        ],
     );
 }
 
@@ -273,31 +271,18 @@ async fn a_browser_app_logs_in_with_the_authorization_code_flow() {
 /// password, log out; axe-core finds no serious or critical violation on any of its pages.
 #[tokio::test]
 async fn the_pod_page_works_in_a_real_browser() {
-    let dir = interop_dir();
-    if !available(
-        "playwright-core and chromium",
-        dir.join("node_modules/playwright-core").exists()
-            && Path::new(
-                &std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            )
-            .exists(),
-    ) {
+    if !browser_available() {
         return;
     }
     let s = Server::start(&["alice"]);
     let shots = tempfile::tempdir().unwrap();
-    let out = Command::new("node")
-        .arg(dir.join("pod-page.mjs"))
-        .arg(&s.base)
-        .arg("alice")
-        .arg("correct horse battery")
-        .arg(shots.path())
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "pod-page.mjs failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_script(
+        "pod-page.mjs",
+        &[
+            s.base.as_ref(),
+            "alice".as_ref(),
+            "correct horse battery".as_ref(),
+            shots.path().as_os_str(),
+        ],
     );
 }
