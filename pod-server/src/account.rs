@@ -748,10 +748,7 @@ fn save_profile(state: &AppState, pod: &str, form: ProfileForm) -> Result<(), St
                 form.public,
             )),
             &Conditions::default(),
-            Placement {
-                create_parents: false,
-                listed: false,
-            },
+            Placement::UNLISTED,
         )?;
     }
     // The WebID carries the name and the picture others see first.

@@ -252,10 +252,7 @@ impl Pods {
         let l = &self.layout;
         let webid = l.webid(name);
         let storage = l.storage(name);
-        let unlisted = Placement {
-            create_parents: false,
-            listed: false,
-        };
+        let unlisted = Placement::UNLISTED;
         let any = Conditions::default();
         let rs = &self.resources;
 
@@ -410,10 +407,7 @@ impl Pods {
             &acl_url(&agent),
             Content::Rdf(acl_graph(&acl_url(&agent), &agent, &webid, false, true)),
             &any,
-            Placement {
-                create_parents: false,
-                listed: false,
-            },
+            Placement::UNLISTED,
         )?;
         Ok(())
     }
@@ -762,10 +756,7 @@ mod reopen {
             "http://localhost:3904/zed/data/.acl",
             Content::Rdf((*before).clone()),
             &Conditions::default(),
-            Placement {
-                create_parents: false,
-                listed: false,
-            },
+            Placement::UNLISTED,
         )
         .unwrap();
         assert_eq!(store.check_consistency().unwrap(), n0);

@@ -135,6 +135,15 @@ pub struct Placement {
     pub listed: bool,
 }
 
+impl Placement {
+    /// Where the server puts what it manages itself (ACL documents, a WebID): the parent exists,
+    /// and the resource is not listed in it.
+    pub const UNLISTED: Placement = Placement {
+        create_parents: false,
+        listed: false,
+    };
+}
+
 impl Default for Placement {
     fn default() -> Self {
         Self {
@@ -831,15 +840,8 @@ mod tests {
 
     fn store() -> ResourceStore {
         let rs = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
-        rs.ensure_container(
-            "http://h/alice/data/",
-            None,
-            Placement {
-                create_parents: false,
-                listed: false,
-            },
-        )
-        .unwrap();
+        rs.ensure_container("http://h/alice/data/", None, Placement::UNLISTED)
+            .unwrap();
         rs
     }
 
@@ -1005,10 +1007,7 @@ mod acl_replacement {
     #[test]
     fn replacing_an_acl_keeps_it_readable() {
         let rs = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
-        let p = Placement {
-            create_parents: false,
-            listed: false,
-        };
+        let p = Placement::UNLISTED;
         rs.ensure_container("http://h/a/data/", None, p).unwrap();
         let g1: Graph = oxttl::TurtleParser::new()
             .with_base_iri("http://h/a/data/.acl")
@@ -1065,10 +1064,7 @@ mod reopen {
     fn writes_after_reopening_keep_documents() {
         let dir = std::env::temp_dir().join(format!("kommon-reopen-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let p = Placement {
-            create_parents: false,
-            listed: false,
-        };
+        let p = Placement::UNLISTED;
         {
             let rs = ResourceStore::new(QuadStore::open(&dir, &Default::default()).unwrap(), 100);
             rs.ensure_container("http://h/a/data/", None, p).unwrap();

@@ -507,10 +507,6 @@ impl AppRegistry {
         let l = &pods.layout;
         let webid = l.webid(pod);
         let rs = &pods.resources;
-        let unlisted = Placement {
-            create_parents: false,
-            listed: false,
-        };
         let any = Conditions::default();
         let mut containers = Vec::new();
         for need in app.needs.iter().filter(|n| accepted.contains(&n.uri)) {
@@ -657,7 +653,6 @@ impl AppRegistry {
             n(&format!("{INTEROP}AllFromRegistry"))?,
         )?;
         rs.put(&grant, Content::Rdf(g), &any, Placement::default())?;
-        let _ = unlisted;
         let record = AppRegistration {
             pod: pod.to_owned(),
             app: app.uri.clone(),
@@ -738,23 +733,8 @@ fn grant_app(
             Content::Rdf(g) => g,
             Content::Binary { .. } => Graph::new(),
         },
-        _ => {
-            let mut g = Graph::new();
-            let o = n(&format!("{acl}#owner"))?;
-            add(
-                &mut g,
-                &o,
-                rdf::TYPE.as_str(),
-                n(&format!("{ACL}Authorization"))?,
-            )?;
-            add(&mut g, &o, &format!("{ACL}agent"), n(owner)?)?;
-            add(&mut g, &o, &format!("{ACL}accessTo"), n(container)?)?;
-            add(&mut g, &o, &format!("{ACL}default"), n(container)?)?;
-            for m in ["Read", "Write", "Control"] {
-                add(&mut g, &o, &format!("{ACL}mode"), n(&format!("{ACL}{m}"))?)?;
-            }
-            g
-        }
+        // The container inherited its rights: its own ACL starts from the owner's full control.
+        _ => crate::pod::acl_graph(&acl, container, owner, true, false),
     };
     let a = n(&app_authorization(&acl, app))?;
     add(
@@ -775,10 +755,7 @@ fn grant_app(
         &acl,
         Content::Rdf(g),
         &Conditions::default(),
-        Placement {
-            create_parents: false,
-            listed: false,
-        },
+        Placement::UNLISTED,
     )?;
     Ok(())
 }
@@ -802,10 +779,7 @@ fn revoke_app(pods: &Pods, container: &str, app: &str) -> Result<(), AppError> {
         &acl,
         Content::Rdf(kept),
         &Conditions::default(),
-        Placement {
-            create_parents: false,
-            listed: false,
-        },
+        Placement::UNLISTED,
     )?;
     Ok(())
 }
