@@ -1053,7 +1053,17 @@ impl<'s> Transaction<'s> {
             write_id(&mut k, gid);
             entries.push((k, created.then(Vec::new)));
         }
-        entries.extend(self.keyspace_writes);
+        // A key written twice in one transaction keeps its last value: one write per key, since a
+        // batch gives all its entries the same sequence number and could apply either.
+        let mut written = HashSet::new();
+        let mut last_writes: Vec<_> = self
+            .keyspace_writes
+            .into_iter()
+            .rev()
+            .filter(|(k, _)| written.insert(k.clone()))
+            .collect();
+        last_writes.reverse();
+        entries.extend(last_writes);
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (k, v) in entries {
             match v {
@@ -1135,6 +1145,24 @@ impl Keyspace {
         let existed = self.ks.contains_key(&k)?;
         self.ks.remove(k)?;
         Ok(existed)
+    }
+
+    /// The entries with `start <= key < end`, in key order, keys without the keyspace prefix
+    /// (reverse the iterator for the newest first when keys are sequence numbers).
+    pub fn scan_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+    ) -> impl DoubleEndedIterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
+        let mut a = self.prefix.clone();
+        a.extend_from_slice(start);
+        let mut b = self.prefix.clone();
+        b.extend_from_slice(end);
+        let skip = self.prefix.len();
+        self.ks.range(a..b).map(move |entry| {
+            let (k, v) = entry.into_inner()?;
+            Ok((k[skip..].to_vec(), v.to_vec()))
+        })
     }
 
     /// The entries whose key starts with `prefix`, in key order, keys without the keyspace prefix.

@@ -409,3 +409,23 @@ fn bulk_load_gives_what_put_document_gives() {
     );
     bulk.check_consistency().unwrap();
 }
+
+/// A key written several times in one transaction keeps the last value (a counter updated per
+/// item, as collections do), and a removal after an insert wins.
+#[test]
+fn keyspace_key_written_twice_in_one_transaction_keeps_the_last_write() {
+    let store = QuadStore::temporary().unwrap();
+    store
+        .transaction(|tx| -> Result<(), StoreError> {
+            for i in 0u64..50 {
+                tx.keyspace_insert("counts", b"c", &i.to_be_bytes());
+            }
+            tx.keyspace_insert("counts", b"gone", b"x");
+            tx.keyspace_remove("counts", b"gone");
+            Ok(())
+        })
+        .unwrap();
+    let ks = store.keyspace("counts");
+    assert_eq!(ks.get(b"c").unwrap().unwrap(), 49u64.to_be_bytes());
+    assert!(ks.get(b"gone").unwrap().is_none());
+}
