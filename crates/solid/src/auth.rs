@@ -9,7 +9,7 @@
 use crate::wac::Requester;
 use futures::future::BoxFuture;
 use http::{HeaderMap, Method};
-use kommon_http_signatures::{SignedRequest, VerificationKey, verify_digest};
+use kommon_http_signatures::{SignedRequest, VerificationKey};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -242,7 +242,8 @@ pub trait PublicKeyResolver: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<PublicKey>, AuthError>>;
 }
 
-/// HTTP signatures (draft-cavage, Mastodon's rules), as ActivityPods accepts them on every route.
+/// HTTP signatures (draft-cavage with Mastodon's rules, and RFC 9421), as ActivityPods accepts
+/// them on every route.
 pub struct HttpSignatureVerifier {
     resolver: Arc<dyn PublicKeyResolver>,
     /// Keys parsed once, by their PEM text: parsing costs more than verifying.
@@ -269,23 +270,29 @@ impl HttpSignatureVerifier {
     }
 
     async fn check(&self, head: &RequestHead<'_>) -> Result<Credentials, AuthError> {
-        let signed = SignedRequest::parse(
+        // The full target URI, query included (RFC 9421 covers it): the URL's origin and the
+        // path and query as sent.
+        let origin_end = head
+            .url
+            .find("://")
+            .map(|i| {
+                i + 3
+                    + head.url[i + 3..]
+                        .find('/')
+                        .unwrap_or(head.url.len() - i - 3)
+            })
+            .unwrap_or(0);
+        let target_uri = format!("{}{}", &head.url[..origin_end], head.path_and_query);
+        let signed = SignedRequest::parse_request(
             head.method.as_str(),
-            head.path_and_query,
+            &target_uri,
             head.headers,
             !head.body.is_empty(),
         )
         .map_err(|e| AuthError::new(e.to_string()))?;
-        if signed.covers_digest() {
-            let digest = head
-                .headers
-                .get("digest")
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| {
-                    AuthError::new("the signature covers a Digest header that is missing")
-                })?;
-            verify_digest(digest, head.body).map_err(|e| AuthError::new(e.to_string()))?;
-        }
+        signed
+            .check_body(head.headers, head.body)
+            .map_err(|e| AuthError::new(e.to_string()))?;
         // One refetch of the key on failure: the actor may have rotated it.
         for refresh in [false, true] {
             let Some(key) = self.resolver.public_key(signed.key_id(), refresh).await? else {
