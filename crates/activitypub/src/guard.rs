@@ -1,10 +1,36 @@
-//! Fetching documents from other servers (actors' keys, Client ID Documents, issuers' keys,
-//! WebIDs) with bounds: a timeout, no redirects, a size limit, and never on a private or
-//! loopback address unless the server runs in development mode.
+//! The guard on every request a server makes to others (actors' keys, Client ID Documents,
+//! issuers' keys, WebIDs, deliveries): a timeout, a size limit on answers, no redirect that is
+//! not checked again, and never an address in a private, loopback or link-local range unless
+//! the server runs in development mode.
+//!
+//! The address check happens where the connection is made: reqwest asks our resolver, which
+//! drops private addresses, so a name that resolves to a public address when checked and a
+//! private one when connecting (DNS rebinding) is still refused. URLs naming an IP address
+//! directly never reach a resolver and are checked before the request.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
+
+/// Resolves names for reqwest and keeps only public addresses.
+struct PublicOnlyResolver;
+
+impl reqwest::dns::Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| !is_private(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} has no public address: it is not fetched").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
 
 /// Why a fetch failed; the message is for the client whose request caused it.
 #[derive(Debug, Error)]
@@ -20,6 +46,8 @@ pub struct GuardedFetcher {
 
 /// A fetched document.
 pub struct Fetched {
+    /// The URL it was finally fetched from (after redirects).
+    pub url: String,
     /// Its media type, without parameters.
     pub content_type: String,
     /// Its bytes.
@@ -30,12 +58,16 @@ impl GuardedFetcher {
     /// A fetcher; `allow_private` (development only) lets it reach loopback and private
     /// addresses.
     pub fn new(allow_private: bool) -> Self {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Kommon pod-server")
-            .build()
-            .unwrap_or_default();
+            .pool_max_idle_per_host(16)
+            .user_agent(concat!("Kommon/", env!("CARGO_PKG_VERSION")));
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+        }
+        let client = builder.build().unwrap_or_default();
         Self {
             client,
             allow_private,
@@ -50,38 +82,69 @@ impl GuardedFetcher {
         if self.allow_private {
             return Ok(());
         }
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let port = url.port_or_known_default().unwrap_or(443);
-        let addrs = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| FetchError(format!("cannot resolve {host}: {e}")))?;
-        for addr in addrs {
-            if is_private(addr.ip()) {
-                return Err(FetchError(format!(
-                    "{host} is on a private address: it is not fetched"
-                )));
+        // Names are checked by the resolver when connecting; addresses written in the URL
+        // never reach it.
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+                Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
             }
+            Some(url::Host::Domain(_)) => None,
+            None => return Err(FetchError(format!("{url} has no host"))),
+        };
+        if let Some(ip) = ip
+            && is_private(ip)
+        {
+            return Err(FetchError(format!(
+                "{url} is on a private address: it is not fetched"
+            )));
         }
         Ok(())
     }
 
-    /// GETs `url` with these headers; a 2xx answer of at most `max_bytes`.
+    /// Whether this fetcher may reach private addresses (development mode).
+    pub fn allows_private(&self) -> bool {
+        self.allow_private
+    }
+
+    /// GETs `url` with these headers, following at most three redirects (each checked like
+    /// the first URL); a 2xx answer of at most `max_bytes`.
     pub async fn get(
         &self,
         url: &str,
         headers: &[(&str, &str)],
         max_bytes: usize,
     ) -> Result<Fetched, FetchError> {
-        let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
-        self.check(&parsed).await?;
-        let mut request = self.client.get(parsed.as_str());
-        for (k, v) in headers {
-            request = request.header(*k, *v);
-        }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| FetchError(format!("cannot fetch {url}: {e}")))?;
+        let mut parsed =
+            url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
+        let mut hops = 0;
+        let mut response = loop {
+            self.check(&parsed).await?;
+            let mut request = self.client.get(parsed.as_str());
+            for (k, v) in headers {
+                request = request.header(*k, *v);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| FetchError(format!("cannot fetch {url}: {e}")))?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            hops += 1;
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| FetchError(format!("{parsed} redirects without a Location")))?;
+            if hops > 3 {
+                return Err(FetchError(format!("{url} redirects more than three times")));
+            }
+            parsed = parsed
+                .join(location)
+                .map_err(|_| FetchError(format!("{parsed} redirects to a bad URL")))?;
+        };
         if !response.status().is_success() {
             return Err(FetchError(format!(
                 "fetching {url} gave {}",
@@ -92,10 +155,17 @@ impl GuardedFetcher {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(kommon_solid::resource::media_type_essence)
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default();
         let body = read_limited(&mut response, url, max_bytes).await?;
         Ok(Fetched {
+            url: parsed.to_string(),
             content_type,
             body: body.into(),
         })
@@ -157,6 +227,24 @@ impl GuardedFetcher {
         private_pem: &str,
         max_bytes: usize,
     ) -> Result<SignedResponse, FetchError> {
+        let key = kommon_http_signatures::SigningKey::from_pem(private_pem)
+            .map_err(|e| FetchError(format!("cannot sign: {e}")))?;
+        self.send_signed_with(method, url, extra_headers, body, key_id, &key, max_bytes)
+            .await
+    }
+
+    /// [`GuardedFetcher::send_signed`] with an already parsed key (deliveries keep keys parsed).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_signed_with(
+        &self,
+        method: &str,
+        url: &str,
+        extra_headers: &[(String, String)],
+        body: Option<&[u8]>,
+        key_id: &str,
+        key: &kommon_http_signatures::SigningKey,
+        max_bytes: usize,
+    ) -> Result<SignedResponse, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
         self.check(&parsed).await?;
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
@@ -191,14 +279,14 @@ impl GuardedFetcher {
                 .map_err(|_| FetchError(format!("the value of {k} is not a header value")))?;
             headers.insert(name, value);
         }
-        kommon_http_signatures::sign_request(
+        kommon_http_signatures::sign_request_with(
             method.as_str(),
             &path_and_query,
             &host,
             &mut headers,
             body,
             key_id,
-            private_pem,
+            key,
         )
         .map_err(|e| FetchError(format!("cannot sign: {e}")))?;
         let mut request = self
