@@ -8,6 +8,9 @@
 #   tests/interop/crud/node_modules  solid-crud-tests 5.2.0 + jest 26 toolchain (crud/package.json)
 #   tests/interop/css/node_modules   @solid/community-server 7.2.0, the reference server (css/package.json; a tree
 #                                    of its own: Components.js cannot start next to Comunica 4, see start-css.sh)
+#   tests/interop/fediverse/node_modules  @fedify/fedify 2.3.6 (fedify-peer.mjs) and activitypub-testing 0.16.1, the
+#                                    ActivityPub peers (fediverse/package.json; Fedify declares Node >= 22, so npm
+#                                    warns EBADENGINE on Node 20: harmless, fedify-peer.mjs carries the shim it needs)
 #   tests/interop/crud/suite/        the suite's test/, jest.config.js, tsconfig.json copied out of
 #                                    node_modules (jest 26 never collects tests under node_modules/)
 #
@@ -42,6 +45,7 @@ install_tree() {   # $1 = folder holding package.json + package-lock.json
 install_tree "$HERE"
 install_tree "$HERE/crud"
 install_tree "$HERE/css"
+install_tree "$HERE/fediverse"
 
 # solid-crud-tests runs from a copy of its package folder (tests and fixtures are read relative to the cwd).
 SRC="$HERE/crud/node_modules/solid-crud-tests"
@@ -61,4 +65,4 @@ if [ "$FORCE" = 1 ] || [ ! -f "$DST/.stamp" ] || [ "$(cat "$DST/.stamp")" != "$S
 fi
 
 v() { node -p "require('$1/package.json').version"; }
-echo "install.sh: ok: solid-crud-tests $(v "$SRC") (jest $(v "$HERE/crud/node_modules/jest"), jest-runner $(v "$HERE/crud/node_modules/jest-runner")), @comunica/query-sparql $(v "$HERE/node_modules/@comunica/query-sparql"), @solid/community-server $(v "$HERE/css/node_modules/@solid/community-server"), autocannon $(v "$HERE/node_modules/autocannon"), rdflib $(v "$HERE/node_modules/rdflib")"
+echo "install.sh: ok: solid-crud-tests $(v "$SRC") (jest $(v "$HERE/crud/node_modules/jest"), jest-runner $(v "$HERE/crud/node_modules/jest-runner")), @comunica/query-sparql $(v "$HERE/node_modules/@comunica/query-sparql"), @solid/community-server $(v "$HERE/css/node_modules/@solid/community-server"), autocannon $(v "$HERE/node_modules/autocannon"), rdflib $(v "$HERE/node_modules/rdflib"), @fedify/fedify $(v "$HERE/fediverse/node_modules/@fedify/fedify"), activitypub-testing $(v "$HERE/fediverse/node_modules/activitypub-testing")"
