@@ -23,6 +23,8 @@ pub const RESERVED_NAMES: &[&str] = &[
     "api",
     "inbox",
     "outbox",
+    "actor",
+    "activities",
     "proxy",
     "static",
     "assets",

@@ -1,7 +1,6 @@
 //! The HTTP side of pod-server: routes, authentication, and the hand-off to the LDP layer.
 
 use crate::config::ServerConfig;
-use crate::keys::KeyResolver;
 use crate::pages;
 use crate::pod::{PodLayout, Pods};
 use axum::Router;
@@ -53,6 +52,8 @@ pub struct AppState {
     pub app_reader: Arc<crate::apps::AppReader>,
     /// Fetches and posts to other servers, with the private-address guard.
     pub fetcher: crate::fetch::GuardedFetcher,
+    /// ActivityPub federation: inboxes, outboxes, collections, delivery.
+    pub federation: crate::federation::Federation,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -105,10 +106,17 @@ impl AppState {
             config.dev,
         )?);
         let directory = crate::oidc::Directory::new(Arc::clone(&oidc), pods.clone(), config.dev);
+        let federation = crate::federation::Federation::new(
+            &store,
+            pods.clone(),
+            &ldp.contexts,
+            config.dev,
+            Duration::from_micros(config.delivery_backoff_unit_us.max(1)),
+        )?;
         let mut auth = Authenticator::new()
-            .with(Arc::new(HttpSignatureVerifier::new(Arc::new(
-                KeyResolver::new(pods.clone(), config.dev),
-            ))))
+            .with(Arc::new(HttpSignatureVerifier::new(
+                federation.keys.clone(),
+            )))
             .with(Arc::new(SolidOidcVerifier::new(Arc::new(directory))));
         if config.dev {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
@@ -152,6 +160,7 @@ impl AppState {
             oidc,
             config: Arc::new(config),
             sparql,
+            federation,
         })
     }
 }
@@ -212,6 +221,24 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/.account/authorize",
             get(crate::apps::routes::authorize).post(crate::apps::routes::authorize),
+        )
+        .route("/inbox", post(crate::federation::routes::shared_inbox))
+        .route("/actor", get(crate::federation::routes::instance_actor))
+        .route(
+            "/actor/inbox",
+            post(crate::federation::routes::shared_inbox),
+        )
+        .route(
+            "/actor/{which}",
+            get(crate::federation::routes::instance_collection),
+        )
+        .route(
+            "/.well-known/host-meta",
+            get(crate::federation::routes::host_meta),
+        )
+        .route(
+            "/.well-known/host-meta.json",
+            get(crate::federation::routes::host_meta_json),
         )
         .route("/nodeinfo/2.1", get(crate::nodeinfo::v21))
         .route("/nodeinfo/2.0", get(crate::nodeinfo::v20))
@@ -400,6 +427,13 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
         }
     }
+    if tail == "/inbox" && parts.method == Method::POST {
+        let body = match crate::federation::routes::read_inbox_body(&state, &parts, body).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        return crate::federation::routes::receive(&state, &parts, &body, Some(&name)).await;
+    }
     let limit = state
         .config
         .max_binary_bytes
@@ -450,13 +484,59 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     if tail == "/proxy" {
         return crate::proxy::proxy(state, parts, bytes, credentials, &name).await;
     }
+    if let Some(which) = tail.strip_prefix('/')
+        && matches!(
+            which,
+            "inbox" | "outbox" | "followers" | "following" | "liked"
+        )
+    {
+        return match parts.method {
+            Method::GET | Method::HEAD => {
+                crate::federation::routes::collection_get(
+                    &state,
+                    &name,
+                    which,
+                    parts.uri.query(),
+                    credentials.as_ref(),
+                )
+                .await
+            }
+            Method::POST if which == "outbox" => {
+                crate::federation::outbox::post(&state, &name, &bytes, credentials.as_ref()).await
+            }
+            _ => {
+                let mut r = plain(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "collections are read with GET; activities are posted to the outbox",
+                );
+                r.headers_mut().insert(
+                    header::ALLOW,
+                    HeaderValue::from_static(if which == "outbox" {
+                        "GET, HEAD, POST"
+                    } else {
+                        "GET, HEAD"
+                    }),
+                );
+                r
+            }
+        };
+    }
+    if tail.starts_with("/activities/") {
+        return match parts.method {
+            Method::GET | Method::HEAD => {
+                crate::federation::routes::activity_get(&state, &url, credentials.as_ref()).await
+            }
+            _ => plain(StatusCode::METHOD_NOT_ALLOWED, "activities are read-only"),
+        };
+    }
     let bytes_len = bytes.len();
     let method = parts.method.clone();
     let is_read = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     // The first read of a WebID may generate the actor's RSA key (tens of milliseconds).
     let is_webid_read = tail.is_empty();
     let st = state.clone();
-    let work = move || {
+    let pod_name = name.clone();
+    let work = move || -> (Response, Vec<crate::notifications::Change>) {
         // The WebID carries the actor's key: make it on first read.
         if tail.is_empty()
             && (parts.method == Method::GET || parts.method == Method::HEAD)
@@ -486,7 +566,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             if let Ok(v) = HeaderValue::from_str(&slash_twin(&url)) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
-            return r;
+            return (r, Vec::new());
         }
         let request = LdpRequest {
             method: &parts.method,
@@ -496,6 +576,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             credentials: credentials.as_ref(),
         };
         let response = handle(resources, &st.ldp, &request);
+        let mut changes = Vec::new();
         if !is_read {
             let header_text = |name| {
                 response
@@ -503,7 +584,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                     .get(name)
                     .and_then(|v: &HeaderValue| v.to_str().ok())
             };
-            let changes = crate::notifications::changes_of(
+            changes = crate::notifications::changes_of(
                 &parts.method,
                 &url,
                 response.status(),
@@ -529,7 +610,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             }
         }
         let (p, b) = response.into_parts();
-        Response::from_parts(p, Body::from(b))
+        (Response::from_parts(p, Body::from(b)), changes)
     };
     // Small requests take microseconds in the store: handing them to another thread would cost
     // more than doing them here. Large bodies (parsing megabytes) go to the blocking pool, a few
@@ -537,14 +618,23 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     // Writes wait for the store's writer lock: they go to the blocking pool, so a waiting write
     // never holds an async worker that could be answering reads.
     if is_read && bytes_len <= INLINE_BODY_BYTES && !is_webid_read {
-        return work();
+        return work().0;
     }
     // The semaphore is never closed, so acquiring only waits.
-    let _slot = state.store_slots.clone().acquire_owned().await.ok();
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+    let slot = state.store_slots.clone().acquire_owned().await.ok();
+    let (response, changes) = tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "request handler failed");
-        plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
-    })
+        (
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"),
+            Vec::new(),
+        )
+    });
+    drop(slot);
+    // ActivityPods apps learn of a pod's changes from its outbox.
+    if !changes.is_empty() {
+        crate::federation::outbox::record_ldp_changes(&state, &pod_name, &changes).await;
+    }
+    response
 }
 
 /// The 401 for refused credentials, with the challenges that tell the client what to do. The

@@ -31,6 +31,10 @@ pub struct ServerConfig {
     /// this bounds the server's resident memory).
     #[arg(long, env = "KOMMON_POD_CACHE_MIB", default_value_t = 48)]
     pub cache_mib: u64,
+    /// The unit of the delivery retry schedule, in microseconds: one second in production (16
+    /// attempts over about a week); tests shrink it to see a week pass in seconds.
+    #[arg(long, env = "KOMMON_POD_DELIVERY_UNIT_US", default_value_t = 1_000_000)]
+    pub delivery_backoff_unit_us: u64,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,

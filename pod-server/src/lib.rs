@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod app;
 pub mod apps;
 pub mod config;
+pub mod federation;
 pub use kommon_activitypub::guard as fetch;
 pub mod keys;
 pub mod nodeinfo;

@@ -97,6 +97,7 @@ fn main() -> Result<()> {
                     .await
                     .with_context(|| format!("listening on {listen}"))?;
                 eprintln!("pod-server : {base} (écoute sur {listen})");
+                state.federation.start(state.clone());
                 axum::serve(listener, router(state))
                     .with_graceful_shutdown(async {
                         let mut term = tokio::signal::unix::signal(

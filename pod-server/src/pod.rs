@@ -128,7 +128,7 @@ impl PodLayout {
         match self.split(url) {
             Some((_, tail)) => matches!(
                 tail,
-                "" | "/inbox" | "/outbox" | "/followers" | "/following"
+                "" | "/inbox" | "/outbox" | "/followers" | "/following" | "/liked"
             ),
             None => false,
         }
@@ -442,6 +442,7 @@ impl Pods {
         let up_to_date = [
             format!("{INTEROP}hasAuthorizationAgent"),
             format!("{AS}proxyUrl"),
+            format!("{AS}sharedInbox"),
         ]
         .iter()
         .all(|p| current.iter().any(|tr| tr.predicate.as_str() == p));
@@ -453,6 +454,8 @@ impl Pods {
         }
         let agent = n(&l.data(name, "auth-agent"));
         let proxy = n(&l.endpoint(name, "proxy"));
+        let shared_inbox = n(&format!("{}/inbox", l.base()));
+        let liked_url = n(&l.endpoint(name, "liked"));
         let w = n(&webid);
         self.resources
             .patch(&webid, &Conditions::default(), |mut g, exists| {
@@ -468,10 +471,18 @@ impl Pods {
                     .iter()
                     .find(|tr| tr.predicate.as_str() == format!("{AS}endpoints"))
                     .map(|tr| tr.object.into_owned());
-                if let Some(kommon_rdf::model::Term::BlankNode(e)) = endpoints
-                    && !g.iter().any(|tr| tr.predicate.as_str() == proxy_url)
-                {
-                    g.insert(&Triple::new(e, n(&proxy_url), proxy.clone()));
+                if let Some(kommon_rdf::model::Term::BlankNode(e)) = endpoints {
+                    if !g.iter().any(|tr| tr.predicate.as_str() == proxy_url) {
+                        g.insert(&Triple::new(e.clone(), n(&proxy_url), proxy.clone()));
+                    }
+                    let shared = format!("{AS}sharedInbox");
+                    if !g.iter().any(|tr| tr.predicate.as_str() == shared) {
+                        g.insert(&Triple::new(e, n(&shared), shared_inbox.clone()));
+                    }
+                }
+                let liked = format!("{AS}liked");
+                if !g.iter().any(|tr| tr.predicate.as_str() == liked) {
+                    g.insert(&t(&w, &liked, liked_url.clone()));
                 }
                 Ok(g)
             })?;
@@ -575,10 +586,16 @@ impl Pods {
             n(&l.endpoint(name, "sparql")),
         ));
         g.insert(&Triple::new(
-            endpoints,
+            endpoints.clone(),
             n(&format!("{AS}proxyUrl")),
             n(&l.endpoint(name, "proxy")),
         ));
+        g.insert(&Triple::new(
+            endpoints,
+            n(&format!("{AS}sharedInbox")),
+            n(&format!("{}/inbox", l.base())),
+        ));
+        g.insert(&t(&w, &format!("{AS}liked"), n(&l.endpoint(name, "liked"))));
         g
     }
 
@@ -787,6 +804,7 @@ mod http_put_acl {
             max_rdf_bytes: 1 << 20,
             max_binary_bytes: 1 << 20,
             cache_mib: 16,
+            delivery_backoff_unit_us: 1_000_000,
             base_url: String::new(),
         }
         .resolve();

@@ -65,12 +65,25 @@ pub struct DeliveryEntry {
     pub inbox: String,
     /// The local actor whose key signs the post.
     pub signer: String,
+    /// Whether `inbox` is still an actor id whose inbox is found when posting (it could not be
+    /// fetched when the activity was queued; the post must not be lost for that).
+    #[serde(default)]
+    pub resolve: bool,
     /// Attempts made so far.
     pub attempts: u32,
     /// When the next attempt may be made (ms since the epoch).
     pub next_attempt_ms: u64,
     /// When the entry was queued.
     pub queued_ms: u64,
+}
+
+/// Where an activity goes: a known inbox, or an actor whose inbox is found when posting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryTarget {
+    /// An inbox URL.
+    Inbox(String),
+    /// An actor id whose document could not be fetched yet.
+    Actor(String),
 }
 
 /// What the server knows of a remote host's health.
@@ -151,30 +164,35 @@ impl DeliveryQueue {
         }
     }
 
-    /// Queues `activity` (its JSON as posted, `bto`/`bcc` already removed) for each inbox,
-    /// signed by `signer`, inside the caller's transaction. Inboxes are deduplicated; the hosts
+    /// Queues `activity` (its JSON as posted, `bto`/`bcc` already removed) for each target,
+    /// signed by `signer`, inside the caller's transaction. Targets are deduplicated; the hosts
     /// to wake once the transaction commits are returned.
     pub fn enqueue(
         tx: &mut Transaction<'_>,
         activity_id: &str,
         activity_json: &[u8],
         signer: &str,
-        inboxes: &[String],
+        targets: &[DeliveryTarget],
     ) -> Vec<String> {
         tx.keyspace_insert(ACTIVITIES, activity_id.as_bytes(), activity_json);
         let now = now_ms();
         let mut seen = std::collections::HashSet::new();
         let mut hosts = Vec::new();
-        for inbox in inboxes {
-            if !seen.insert(inbox.as_str()) {
+        for target in targets {
+            let (url, resolve) = match target {
+                DeliveryTarget::Inbox(i) => (i, false),
+                DeliveryTarget::Actor(a) => (a, true),
+            };
+            if !seen.insert(url.as_str()) {
                 continue;
             }
-            let Some(host) = crate::json::authority(inbox) else {
+            let Some(host) = crate::json::authority(url) else {
                 continue;
             };
             let entry = DeliveryEntry {
                 activity: activity_id.to_owned(),
-                inbox: inbox.clone(),
+                inbox: url.clone(),
+                resolve,
                 signer: signer.to_owned(),
                 attempts: 0,
                 next_attempt_ms: now,
@@ -189,6 +207,11 @@ impl DeliveryQueue {
             }
         }
         hosts
+    }
+
+    /// Keeps the JSON of an activity (received, or sent to nobody) in the caller's transaction.
+    pub fn store_activity(tx: &mut Transaction<'_>, activity_id: &str, activity_json: &[u8]) {
+        tx.keyspace_insert(ACTIVITIES, activity_id.as_bytes(), activity_json);
     }
 
     /// The JSON of a queued or sent activity.
@@ -324,6 +347,7 @@ pub struct DeliveryStats {
 struct Inner {
     queue: DeliveryQueue,
     fetcher: GuardedFetcher,
+    actors: Option<crate::remote::RemoteActors>,
     keys: Arc<dyn SigningKeys>,
     options: DeliveryOptions,
     workers: Mutex<HashMap<String, Arc<Notify>>>,
@@ -344,33 +368,40 @@ enum Outcome {
 }
 
 impl Deliverer {
-    /// Starts the workers for every host with entries left from before (needs a tokio runtime).
-    pub fn start(
+    /// The workers' owner; nothing runs until [`Deliverer::resume`] or [`Deliverer::wake`].
+    /// `actors` finds the inboxes of targets queued as actor ids.
+    pub fn new(
         queue: DeliveryQueue,
         fetcher: GuardedFetcher,
+        actors: Option<crate::remote::RemoteActors>,
         keys: Arc<dyn SigningKeys>,
         options: DeliveryOptions,
     ) -> Self {
-        let d = Self {
+        Self {
             inner: Arc::new(Inner {
                 queue,
                 fetcher,
+                actors,
                 keys,
                 options,
                 workers: Mutex::new(HashMap::new()),
                 stats: DeliveryStats::default(),
             }),
-        };
-        match d.inner.queue.hosts_with_entries() {
+        }
+    }
+
+    /// Starts the workers of every host with entries left from before (needs a tokio runtime):
+    /// call once when the server starts.
+    pub fn resume(&self) {
+        match self.inner.queue.hosts_with_entries() {
             Ok(hosts) => {
                 if !hosts.is_empty() {
                     tracing::info!(hosts = hosts.len(), "resuming deliveries left from before");
                 }
-                d.wake(&hosts);
+                self.wake(&hosts);
             }
             Err(e) => tracing::error!(error = %e, "reading the delivery queue"),
         }
-        d
     }
 
     /// The queue.
@@ -562,6 +593,17 @@ async fn post(inner: &Inner, entry: &DeliveryEntry) -> Outcome {
         Ok(None) => return Outcome::Refused(0),
         Err(e) => return Outcome::Failed(e),
     };
+    let inbox = if entry.resolve {
+        let Some(actors) = &inner.actors else {
+            return Outcome::Refused(0);
+        };
+        match actors.actor(&entry.inbox, false).await {
+            Ok(a) => a.delivery_inbox().to_owned(),
+            Err(e) => return Outcome::Failed(e),
+        }
+    } else {
+        entry.inbox.clone()
+    };
     let headers = [(
         "content-type".to_owned(),
         "application/activity+json".to_owned(),
@@ -570,7 +612,7 @@ async fn post(inner: &Inner, entry: &DeliveryEntry) -> Outcome {
         .fetcher
         .send_signed_with(
             "POST",
-            &entry.inbox,
+            &inbox,
             &headers,
             Some(&body),
             &key_id,
@@ -615,10 +657,10 @@ mod tests {
                     b"{}",
                     "https://a/alice",
                     &[
-                        "https://b.example/inbox".into(),
-                        "https://b.example/inbox".into(),
-                        "https://c.example:8443/u/x/inbox".into(),
-                        "not a url".into(),
+                        DeliveryTarget::Inbox("https://b.example/inbox".into()),
+                        DeliveryTarget::Inbox("https://b.example/inbox".into()),
+                        DeliveryTarget::Actor("https://c.example:8443/u/x".into()),
+                        DeliveryTarget::Inbox("not a url".into()),
                     ],
                 ))
             })
@@ -635,7 +677,7 @@ mod tests {
                 "https://a/act/2",
                 b"{}",
                 "https://a/alice",
-                &["https://d/inbox".into()],
+                &[DeliveryTarget::Inbox("https://d/inbox".into())],
             );
             Err(StoreError::Corrupted("no".into()))
         });

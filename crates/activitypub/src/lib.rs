@@ -22,6 +22,7 @@ pub mod delivery;
 pub mod guard;
 pub mod inbox;
 pub mod json;
+pub mod remote;
 pub mod webfinger;
 
 /// The ActivityStreams context IRI.

@@ -227,7 +227,8 @@ pub(crate) fn parse(
     if !covers("@method") {
         return Err(SignatureError::Unsigned("@method".into()));
     }
-    if !covers("@target-uri") && !(covers("@authority") && covers("@path")) {
+    let target_covered = covers("@target-uri") || (covers("@authority") && covers("@path"));
+    if !target_covered {
         return Err(SignatureError::Unsigned("@target-uri".into()));
     }
     let digest = if covers("content-digest") {

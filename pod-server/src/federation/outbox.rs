@@ -1,0 +1,620 @@
+//! The outbox: client-to-server posts of residents (and of apps acting for them), and the
+//! activities LDP writes leave there, as ActivityPods does (apps watch the outbox to learn what
+//! changed in a pod).
+//!
+//! A post is answered once the activity, its place in the outbox and one delivery entry per
+//! remote inbox are committed in one transaction; local recipients get it in their inbox
+//! queue. Side effects on the pod (the object a Create stores, the Tombstone a Delete leaves,
+//! the liked and following collections) are made before that commit, through the same LDP
+//! layer clients use, so access rules and type containers apply.
+
+use super::Federation;
+use crate::app::{AppState, plain};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use kommon_activitypub::addressing;
+use kommon_activitypub::collection;
+use kommon_activitypub::delivery::{DeliveryQueue, DeliveryTarget, next_seq, now_ms};
+use kommon_activitypub::inbox::ReceivedActivity;
+use kommon_activitypub::json::{self, Limits};
+use kommon_rdf::StoreError;
+use kommon_solid::auth::Credentials;
+use kommon_solid::http::{LdpRequest, handle};
+use serde_json::{Value, json};
+
+/// A change an activity makes to one of the actor's collections, committed with it.
+pub struct CollectionChange {
+    /// The collection.
+    pub collection: String,
+    /// The item added or removed.
+    pub item: String,
+    /// Added (`true`) or removed.
+    pub add: bool,
+}
+
+fn change(collection: String, item: String, add: bool) -> CollectionChange {
+    CollectionChange {
+        collection,
+        item,
+        add,
+    }
+}
+
+/// Why an outbox post was refused.
+struct Refusal(StatusCode, String);
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal(status, message.into())
+}
+
+/// An RFC 3339 timestamp of now.
+fn now_rfc3339() -> String {
+    kommon_solid::storage::xsd_datetime(now_ms())
+}
+
+/// The type container of an object type (`Note` → `/{name}/data/as/note/`), as ActivityPods
+/// names them.
+fn type_container(fed: &Federation, name: &str, ty: &str) -> String {
+    let local = ty.rsplit(['#', '/', ':']).next().unwrap_or(ty);
+    let mut dashed = String::new();
+    for (i, c) in local.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                dashed.push('-');
+            }
+            dashed.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            dashed.push(c);
+        }
+    }
+    if dashed.is_empty() {
+        dashed.push_str("object");
+    }
+    fed.layout.data(name, &format!("as/{dashed}/"))
+}
+
+/// Runs an LDP request inside the server as the pod's owner.
+fn ldp(
+    state: &AppState,
+    method: Method,
+    url: &str,
+    body: &[u8],
+    content_type: Option<&str>,
+    credentials: &Credentials,
+) -> kommon_solid::http::LdpResponse {
+    let mut headers = HeaderMap::new();
+    if let Some(ct) = content_type
+        && let Ok(v) = HeaderValue::from_str(ct)
+    {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    handle(
+        &state.pods.resources,
+        &state.ldp,
+        &LdpRequest {
+            method: &method,
+            url,
+            headers: &headers,
+            body,
+            credentials: Some(credentials),
+        },
+    )
+}
+
+fn with_context(mut object: Value, context: &Value) -> Value {
+    if let Some(o) = object.as_object_mut() {
+        o.insert("@context".into(), context.clone());
+    }
+    object
+}
+
+/// Applies an activity's effects on the pod before it is committed; returns the activity as it
+/// will be stored and sent.
+fn apply(
+    state: &AppState,
+    name: &str,
+    webid: &str,
+    mut activity: Value,
+    credentials: &Credentials,
+) -> Result<(Value, Vec<CollectionChange>), Refusal> {
+    let fed = &state.federation;
+    let context = activity
+        .get("@context")
+        .cloned()
+        .unwrap_or_else(|| json!(kommon_activitypub::AS_CONTEXT));
+    let mut changes: Vec<CollectionChange> = Vec::new();
+    let object_id = activity
+        .get("object")
+        .and_then(json::id_of)
+        .map(str::to_owned);
+    let own = |id: &str| fed.layout.split(id).is_some_and(|(n, _)| n == name);
+    if json::has_type(&activity, "Create") {
+        let Some(object) = activity.get("object").filter(|o| o.is_object()).cloned() else {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "Create needs an embedded object",
+            ));
+        };
+        let ty = json::types(&object)
+            .first()
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "Object".into());
+        let container = type_container(fed, name, &ty);
+        state
+            .pods
+            .resources
+            .ensure_container(
+                &container,
+                None,
+                kommon_solid::storage::Placement::default(),
+            )
+            .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let mut object = object;
+        if let Some(o) = object.as_object_mut() {
+            o.insert("id".into(), json!(""));
+            o.insert("attributedTo".into(), json!(webid));
+            o.entry("published").or_insert_with(|| json!(now_rfc3339()));
+            for key in ["to", "cc", "audience"] {
+                if let Some(v) = activity.get(key)
+                    && !o.contains_key(key)
+                {
+                    o.insert(key.into(), v.clone());
+                }
+            }
+        }
+        let body = with_context(object.clone(), &context).to_string();
+        let r = ldp(
+            state,
+            Method::POST,
+            &container,
+            body.as_bytes(),
+            Some("application/ld+json"),
+            credentials,
+        );
+        if r.status() != StatusCode::CREATED {
+            return Err(refuse(
+                if r.status().is_client_error() {
+                    r.status()
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                format!(
+                    "the object could not be stored: {}",
+                    String::from_utf8_lossy(r.body()).trim()
+                ),
+            ));
+        }
+        let location = r
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(o) = object.as_object_mut() {
+            o.insert("id".into(), json!(location));
+        }
+        activity["object"] = object;
+    } else if json::has_type(&activity, "Update") {
+        let Some(object) = activity.get("object").filter(|o| o.is_object()).cloned() else {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "Update needs an embedded object with its id",
+            ));
+        };
+        let id = json::id_of(&object).unwrap_or_default().to_owned();
+        if !own(&id) {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                format!("{id} is not in this pod"),
+            ));
+        }
+        let body = with_context(object, &context).to_string();
+        let r = ldp(
+            state,
+            Method::PUT,
+            &id,
+            body.as_bytes(),
+            Some("application/ld+json"),
+            credentials,
+        );
+        if !r.status().is_success() {
+            return Err(refuse(
+                if r.status().is_client_error() {
+                    r.status()
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                format!(
+                    "the object could not be updated: {}",
+                    String::from_utf8_lossy(r.body()).trim()
+                ),
+            ));
+        }
+    } else if json::has_type(&activity, "Delete") {
+        let id = object_id.clone().unwrap_or_default();
+        if !own(&id) {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                format!("{id} is not in this pod"),
+            ));
+        }
+        let former = match state.pods.resources.read(&id) {
+            Ok(Some(kommon_solid::storage::StoredResource {
+                content: kommon_solid::storage::Content::Rdf(g),
+                ..
+            })) => g
+                .iter()
+                .filter(|t| {
+                    t.subject.to_string() == format!("<{id}>")
+                        && t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+                })
+                .map(|t| t.object.to_string().trim_matches(['<', '>']).to_owned())
+                .collect::<Vec<_>>(),
+            Ok(Some(_)) => Vec::new(),
+            _ => {
+                return Err(refuse(
+                    StatusCode::NOT_FOUND,
+                    format!("{id} does not exist"),
+                ));
+            }
+        };
+        let tombstone = json!({
+            "@context": kommon_activitypub::AS_CONTEXT,
+            "id": id,
+            "type": "Tombstone",
+            "formerType": former,
+            "deleted": now_rfc3339(),
+        });
+        let r = ldp(
+            state,
+            Method::PUT,
+            &id,
+            tombstone.to_string().as_bytes(),
+            Some("application/ld+json"),
+            credentials,
+        );
+        if !r.status().is_success() {
+            return Err(refuse(r.status(), "the object could not be deleted"));
+        }
+        activity["object"] = without_context(tombstone);
+    } else if json::has_type(&activity, "Like") {
+        let id = object_id
+            .clone()
+            .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "Like needs an object"))?;
+        changes.push(change(fed.collection(name, "liked"), id, true));
+    } else if json::has_type(&activity, "Undo") {
+        let id = object_id
+            .clone()
+            .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "Undo needs an object"))?;
+        let inner = fed
+            .activity(&id)
+            .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .ok_or_else(|| {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("{id} is not an activity of this pod"),
+                )
+            })?;
+        if inner.get("actor").and_then(json::id_of) != Some(webid) {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "only the actor of an activity may undo it",
+            ));
+        }
+        let target = inner
+            .get("object")
+            .and_then(json::id_of)
+            .unwrap_or_default()
+            .to_owned();
+        if json::has_type(&inner, "Follow") {
+            changes.push(change(fed.collection(name, "following"), target.clone(), false));
+            changes.push(change(super::followed_by(&target), webid.to_owned(), false));
+        } else if json::has_type(&inner, "Like") {
+            changes.push(change(fed.collection(name, "liked"), target, false));
+        }
+        // The object sent is the whole activity undone, as peers expect.
+        activity["object"] = without_context(inner);
+    } else if json::has_type(&activity, "Accept") || json::has_type(&activity, "Reject") {
+        if let Some(inner) = activity.get("object").cloned().and_then(|o| {
+            if o.is_object() {
+                Some(o)
+            } else {
+                json::id_of(&o).and_then(|id| fed.activity(id).ok().flatten())
+            }
+        }) && json::has_type(&inner, "Follow")
+            && inner.get("object").and_then(json::id_of) == Some(webid)
+            && let Some(follower) = inner.get("actor").and_then(json::id_of)
+        {
+            let add = json::has_type(&activity, "Accept");
+            changes.push(change(fed.collection(name, "followers"), follower.to_owned(), add));
+            activity["object"] = without_context(inner.clone());
+        }
+    } else if json::has_type(&activity, "Add") || json::has_type(&activity, "Remove") {
+        let target = activity
+            .get("target")
+            .and_then(json::id_of)
+            .unwrap_or_default()
+            .to_owned();
+        let object = object_id.clone().unwrap_or_default();
+        let tail = fed
+            .layout
+            .split(&target)
+            .filter(|(n, _)| *n == name)
+            .map(|(_, t)| t.to_owned());
+        if let Some(t) = tail
+            && matches!(t.as_str(), "/liked")
+            && !object.is_empty()
+        {
+            changes.push(change(target.clone(), object, json::has_type(&activity, "Add")));
+        }
+    }
+    Ok((activity, changes))
+}
+
+fn without_context(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("@context");
+    }
+    v
+}
+
+/// Where an activity goes: remote inboxes (shared ones when known) and local actors.
+async fn targets(
+    fed: &Federation,
+    name: &str,
+    activity: &Value,
+) -> (Vec<DeliveryTarget>, Vec<String>) {
+    let webid = fed.layout.webid(name);
+    let followers = fed.collection(name, "followers");
+    let mut remote: Vec<DeliveryTarget> = Vec::new();
+    let mut local: Vec<String> = Vec::new();
+    let mut actors: Vec<String> = Vec::new();
+    for id in addressing::addressees(activity) {
+        if id == followers {
+            actors.extend(fed.collections.all(&followers).flatten());
+        } else {
+            actors.push(id);
+        }
+    }
+    for id in actors {
+        if id == webid {
+            continue;
+        }
+        if let Some(n) = fed.local_actor(&id) {
+            if !local.iter().any(|l| l == n) {
+                local.push(n.to_owned());
+            }
+            continue;
+        }
+        if fed.layout.split(&id).is_some() || !json::is_http_url(&id) {
+            // A local collection or a non-URL addressee: nothing to deliver to.
+            continue;
+        }
+        let target = match tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            fed.actors.actor(&id, false),
+        )
+        .await
+        {
+            Ok(Ok(a)) => DeliveryTarget::Inbox(a.delivery_inbox().to_owned()),
+            // Down or slow now: resolved again when delivering, so nothing is lost.
+            _ => DeliveryTarget::Actor(id),
+        };
+        if !remote.contains(&target) {
+            remote.push(target);
+        }
+    }
+    (remote, local)
+}
+
+/// Commits an activity of a pod's actor: stored, in the outbox, queued for every target, in
+/// one transaction; then woken workers and local inboxes.
+pub async fn publish(
+    state: &AppState,
+    name: &str,
+    activity: Value,
+    changes: Vec<CollectionChange>,
+) -> Result<String, StoreError> {
+    let fed = state.federation.clone();
+    let id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let (remote, local) = targets(&fed, name, &activity).await;
+    let mut sent = activity.clone();
+    addressing::strip_hidden(&mut sent);
+    let bytes = serde_json::to_vec(&sent).unwrap_or_default();
+    let webid = fed.layout.webid(name);
+    let outbox = fed.collection(name, "outbox");
+    let fed2 = fed.clone();
+    let id2 = id.clone();
+    let hosts = tokio::task::spawn_blocking(move || {
+        fed2.store
+            .transaction(|tx| -> Result<Vec<String>, StoreError> {
+                for c in &changes {
+                    if c.add {
+                        collection::add(tx, &c.collection, &c.item, next_seq())?;
+                    } else {
+                        collection::remove(tx, &c.collection, &c.item)?;
+                    }
+                }
+                collection::add(tx, &outbox, &id2, next_seq())?;
+                Ok(DeliveryQueue::enqueue(tx, &id2, &bytes, &webid, &remote))
+            })
+    })
+    .await
+    .map_err(|e| StoreError::Corrupted(format!("publishing failed: {e}")))??;
+    fed.deliverer.wake(&hosts);
+    for n in local {
+        fed.inbox_queue.accept(&ReceivedActivity {
+            id: id.clone(),
+            signer: fed.layout.webid(name),
+            inbox: fed.collection(&n, "inbox"),
+            activity: sent.clone(),
+            received_ms: now_ms(),
+        })?;
+    }
+    Ok(id)
+}
+
+/// `POST /{name}/outbox`: a resident (or an app acting for them) posts an activity or a bare
+/// object; `201 Created` with the activity's id in `Location`.
+pub async fn post(
+    state: &AppState,
+    name: &str,
+    body: &[u8],
+    credentials: Option<&Credentials>,
+) -> Response {
+    let webid = state.pods.layout.webid(name);
+    let Some(credentials) = credentials else {
+        let mut r = plain(
+            StatusCode::UNAUTHORIZED,
+            "posting to an outbox needs the owner's credentials",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("DPoP scope=\"openid webid\""),
+        );
+        return r;
+    };
+    if credentials.agent != webid {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "only the pod's owner may post to its outbox",
+        );
+    }
+    let mut activity = match json::parse_object(body, &Limits::default()) {
+        Ok(v) => v,
+        Err(e) => {
+            return plain(
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                &e.to_string(),
+            );
+        }
+    };
+    if json::types(&activity).is_empty() {
+        return plain(StatusCode::BAD_REQUEST, "the activity has no type");
+    }
+    if let Some(actor) = activity.get("actor").and_then(json::id_of)
+        && actor != webid
+    {
+        return plain(
+            StatusCode::FORBIDDEN,
+            &format!("the actor must be {webid}, not {actor}"),
+        );
+    }
+    if !json::is_activity(&activity) {
+        // A bare object is wrapped in a Create addressed as the object is.
+        let mut create = json!({
+            "@context": activity.get("@context").cloned().unwrap_or_else(|| json!(kommon_activitypub::AS_CONTEXT)),
+            "type": "Create",
+        });
+        for key in ["to", "cc", "bto", "bcc", "audience"] {
+            if let Some(v) = activity.get(key) {
+                create[key] = v.clone();
+            }
+        }
+        if let Some(o) = activity.as_object_mut() {
+            o.remove("@context");
+        }
+        create["object"] = activity;
+        activity = create;
+    }
+    let id = state.federation.new_activity_id(name);
+    activity["id"] = json!(id);
+    activity["actor"] = json!(webid);
+    activity["published"] = json!(now_rfc3339());
+    if activity.get("@context").is_none() {
+        activity["@context"] = json!(kommon_activitypub::AS_CONTEXT);
+    }
+    let st = state.clone();
+    let n = name.to_owned();
+    let w = webid.clone();
+    let c = credentials.clone();
+    let applied = tokio::task::spawn_blocking(move || apply(&st, &n, &w, activity, &c)).await;
+    let (activity, changes) = match applied {
+        Ok(Ok(v)) => v,
+        Ok(Err(Refusal(status, message))) => return plain(status, &message),
+        Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"),
+    };
+    match publish(state, name, activity, changes).await {
+        Ok(id) => {
+            let mut r = plain(StatusCode::CREATED, "created");
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "publishing an activity");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
+        }
+    }
+}
+
+/// The activities LDP changes leave in the owner's outbox (`Create`, `Update`, `Delete` of a
+/// resource of the storage), addressed to the owner's followers when the resource is public.
+pub async fn record_ldp_changes(
+    state: &AppState,
+    name: &str,
+    changes: &[crate::notifications::Change],
+) {
+    let fed = &state.federation;
+    let webid = fed.layout.webid(name);
+    for change in changes {
+        if !matches!(change.kind, "Create" | "Update" | "Delete") {
+            continue;
+        }
+        let url = &change.object;
+        if !fed
+            .layout
+            .split(url)
+            .is_some_and(|(_, t)| t.starts_with("/data/"))
+            || url.ends_with(".acl")
+        {
+            continue;
+        }
+        let public = kommon_solid::wac::allows(
+            url.trim_end_matches('/'),
+            kommon_solid::wac::Requester::Anonymous,
+            kommon_solid::wac::AccessMode::Read,
+            &state.pods.resources,
+        );
+        let mut object = json!({"id": url});
+        if change.kind == "Delete" {
+            object = json!({"id": url, "type": "Tombstone", "deleted": now_rfc3339()});
+        } else if let Ok(Some(kommon_solid::storage::StoredResource {
+            content: kommon_solid::storage::Content::Rdf(g),
+            ..
+        })) = state.pods.resources.read(url)
+        {
+            let types: Vec<String> = g
+                .iter()
+                .filter(|t| {
+                    t.subject.to_string() == format!("<{url}>")
+                        && t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+                })
+                .map(|t| t.object.to_string().trim_matches(['<', '>']).to_owned())
+                .collect();
+            if !types.is_empty() {
+                object["type"] = json!(types);
+            }
+        }
+        let mut activity = json!({
+            "@context": kommon_activitypub::AS_CONTEXT,
+            "id": fed.new_activity_id(name),
+            "type": change.kind,
+            "actor": webid,
+            "object": object,
+            "published": now_rfc3339(),
+        });
+        if public {
+            activity["to"] = json!([addressing::PUBLIC[0]]);
+            activity["cc"] = json!([fed.collection(name, "followers")]);
+        }
+        if let Err(e) = publish(state, name, activity, Vec::new()).await {
+            tracing::error!(error = %e, "recording an LDP change in the outbox");
+        }
+    }
+}
