@@ -468,15 +468,11 @@ pub async fn post(
 ) -> Response {
     let webid = state.pods.layout.webid(name);
     let Some(credentials) = credentials else {
-        let mut r = plain(
+        let r = plain(
             StatusCode::UNAUTHORIZED,
             "posting to an outbox needs the owner's credentials",
         );
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("DPoP scope=\"openid webid\""),
-        );
-        return r;
+        return super::routes::with_challenges(r);
     };
     if credentials.agent != webid {
         return plain(

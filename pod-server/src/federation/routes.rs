@@ -143,6 +143,16 @@ pub async fn shared_inbox(State(state): State<AppState>, request: Request) -> Re
     receive(&state, &parts, &body, None).await
 }
 
+/// A 401 that says how to authenticate, as the LDP layer's do (Solid-OIDC, ActivityPods'
+/// bearer token).
+pub fn with_challenges(mut r: Response) -> Response {
+    for c in ["DPoP algs=\"ES256 RS256\"", "Bearer scope=\"openid webid\""] {
+        r.headers_mut()
+            .append(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+    }
+    r
+}
+
 /// Whether the requester is the pod's owner (or an app acting for the owner).
 fn is_owner(credentials: Option<&Credentials>, webid: &str) -> bool {
     credentials.is_some_and(|c| c.agent == webid)
@@ -180,10 +190,10 @@ pub async fn collection_get(
     let webid = fed.layout.webid(name);
     if which == "inbox" && !is_owner(credentials, &webid) {
         return match credentials {
-            None => plain(
+            None => with_challenges(plain(
                 StatusCode::UNAUTHORIZED,
                 "the inbox is for its owner: authenticate",
-            ),
+            )),
             Some(_) => plain(StatusCode::FORBIDDEN, "the inbox is for its owner only"),
         };
     }
@@ -236,10 +246,10 @@ pub async fn activity_get(
 ) -> Response {
     match state.federation.activity(url) {
         Ok(Some(a)) if may_read(&a, credentials) => activity_json(StatusCode::OK, &a),
-        Ok(Some(_)) if credentials.is_none() => plain(
+        Ok(Some(_)) if credentials.is_none() => with_challenges(plain(
             StatusCode::UNAUTHORIZED,
             "this activity is not public: authenticate",
-        ),
+        )),
         Ok(Some(_)) => plain(
             StatusCode::FORBIDDEN,
             "this activity is not addressed to you",
