@@ -168,6 +168,33 @@ pub async fn webfinger(
     let Some(resource) = q.resource.filter(|r| !r.is_empty() && r.len() <= 2048) else {
         return crate::app::plain(axum::http::StatusCode::BAD_REQUEST, "resource is missing");
     };
+    let instance = &state.federation.instance.id;
+    let is_instance = resource == *instance
+        || resource
+            .strip_prefix("acct:")
+            .and_then(|a| a.split_once('@'))
+            .is_some_and(|(n, h)| {
+                n == crate::federation::routes::INSTANCE_NAME
+                    && Some(h.to_ascii_lowercase())
+                        == kommon_activitypub::json::authority(state.pods.layout.base())
+            });
+    if is_instance {
+        let host =
+            kommon_activitypub::json::authority(state.pods.layout.base()).unwrap_or_default();
+        let body = kommon_activitypub::webfinger::actor_jrd(
+            &format!("acct:{}@{host}", crate::federation::routes::INSTANCE_NAME),
+            instance,
+            Some(&format!("{}/", state.pods.layout.base())),
+        );
+        return (
+            [
+                (header::CONTENT_TYPE, "application/jrd+json"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            body.to_string(),
+        )
+            .into_response();
+    }
     let name = match webfinger_pod(&state, &resource) {
         Ok(n) => n,
         Err((status, message)) => return crate::app::plain(status, &message),

@@ -5,31 +5,9 @@
 
 mod common;
 
-use common::{DEV, Server, client};
+use common::{DEV, Server, available, client, interop_dir, python};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop")
-}
-
-/// Whether a tool is there; when it is not, the test is skipped, or fails if interop is required.
-fn available(what: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    if std::env::var("KOMMON_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
-        panic!(
-            "{what} is not installed; run tests/interop/install.sh and pip install -r tests/requirements.txt"
-        );
-    }
-    eprintln!("skipped: {what} is not installed (tests/interop/install.sh)");
-    false
-}
-
-fn python() -> String {
-    std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
 
 /// Whether chromium and playwright-core are there (skipped or failed as `available` says).
 fn browser_available() -> bool {

@@ -101,6 +101,58 @@ fn ldp(
     )
 }
 
+/// Addressing drives access, as in ActivityPods: a public object is readable by everyone, and
+/// each actor it is addressed to may read it (collections such as followers cannot be named in
+/// an ACL; their members read it when it is public).
+fn grant_reads(state: &AppState, url: &str, webid: &str, activity: &Value) -> Result<(), Refusal> {
+    use kommon_rdf::model::{NamedNode, Triple};
+    let acl = kommon_solid::resource::acl_url(url);
+    let public = addressing::is_addressed_publicly(activity);
+    let mut g = crate::pod::acl_graph(&acl, url, webid, false, public);
+    let readers: Vec<String> = addressing::addressees(activity)
+        .into_iter()
+        .filter(|a| json::is_http_url(a) && !a.ends_with("/followers") && a != webid)
+        .collect();
+    if !readers.is_empty() {
+        let auth = NamedNode::new_unchecked(format!("{acl}#addressees"));
+        let n = |s: &str| NamedNode::new_unchecked(s);
+        let acl_ns = "http://www.w3.org/ns/auth/acl#";
+        g.insert(&Triple::new(
+            auth.clone(),
+            n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            n(&format!("{acl_ns}Authorization")),
+        ));
+        g.insert(&Triple::new(
+            auth.clone(),
+            n(&format!("{acl_ns}accessTo")),
+            n(url),
+        ));
+        g.insert(&Triple::new(
+            auth.clone(),
+            n(&format!("{acl_ns}mode")),
+            n(&format!("{acl_ns}Read")),
+        ));
+        for r in readers {
+            g.insert(&Triple::new(
+                auth.clone(),
+                n(&format!("{acl_ns}agent")),
+                n(&r),
+            ));
+        }
+    }
+    state
+        .pods
+        .resources
+        .put(
+            &acl,
+            kommon_solid::storage::Content::Rdf(g),
+            &kommon_solid::storage::Conditions::default(),
+            kommon_solid::storage::Placement::UNLISTED,
+        )
+        .map(|_| ())
+        .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
 fn with_context(mut object: Value, context: &Value) -> Value {
     if let Some(o) = object.as_object_mut() {
         o.insert("@context".into(), context.clone());
@@ -193,6 +245,7 @@ fn apply(
         if let Some(o) = object.as_object_mut() {
             o.insert("id".into(), json!(location));
         }
+        grant_reads(state, &location, webid, &activity)?;
         activity["object"] = object;
     } else if json::has_type(&activity, "Update") {
         let Some(object) = activity.get("object").filter(|o| o.is_object()).cloned() else {
@@ -307,7 +360,11 @@ fn apply(
             .unwrap_or_default()
             .to_owned();
         if json::has_type(&inner, "Follow") {
-            changes.push(change(fed.collection(name, "following"), target.clone(), false));
+            changes.push(change(
+                fed.collection(name, "following"),
+                target.clone(),
+                false,
+            ));
             changes.push(change(super::followed_by(&target), webid.to_owned(), false));
         } else if json::has_type(&inner, "Like") {
             changes.push(change(fed.collection(name, "liked"), target, false));
@@ -326,7 +383,11 @@ fn apply(
             && let Some(follower) = inner.get("actor").and_then(json::id_of)
         {
             let add = json::has_type(&activity, "Accept");
-            changes.push(change(fed.collection(name, "followers"), follower.to_owned(), add));
+            changes.push(change(
+                fed.collection(name, "followers"),
+                follower.to_owned(),
+                add,
+            ));
             activity["object"] = without_context(inner.clone());
         }
     } else if json::has_type(&activity, "Add") || json::has_type(&activity, "Remove") {
@@ -345,7 +406,11 @@ fn apply(
             && matches!(t.as_str(), "/liked")
             && !object.is_empty()
         {
-            changes.push(change(target.clone(), object, json::has_type(&activity, "Add")));
+            changes.push(change(
+                target.clone(),
+                object,
+                json::has_type(&activity, "Add"),
+            ));
         }
     }
     Ok((activity, changes))

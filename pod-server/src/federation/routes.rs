@@ -262,9 +262,8 @@ pub async fn activity_get(
     }
 }
 
-fn host_of(base: &str) -> String {
-    apjson::authority(base).unwrap_or_default()
-}
+/// The instance actor's WebFinger name (reserved for pods): `acct:actor@host`.
+pub const INSTANCE_NAME: &str = "actor";
 
 /// The instance actor's document.
 pub fn instance_document(state: &AppState) -> Value {
@@ -273,7 +272,7 @@ pub fn instance_document(state: &AppState) -> Value {
     ActorDocument {
         id: fed.instance.id.clone(),
         kind: ActorKind::Application,
-        preferred_username: host_of(base),
+        preferred_username: INSTANCE_NAME.into(),
         name: "Kommon".into(),
         summary: Some("Le serveur de pods Kommon / the Kommon pod server".into()),
         icon: None,

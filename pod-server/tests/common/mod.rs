@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ pub struct Server {
     pub credentials: Vec<(String, serde_json::Value)>,
     /// Where the server's log goes when captured.
     pub log: Option<PathBuf>,
+    /// Extra environment of the server process (kept for restarts).
+    env: Vec<(String, String)>,
 }
 
 pub fn free_port() -> u16 {
@@ -42,10 +44,27 @@ impl Server {
         Self::start_with(pods, true)
     }
 
+    /// Like [`Server::start`], with extra environment variables for the server process (such
+    /// as `KOMMON_POD_DELIVERY_UNIT_US`), its log captured.
+    pub fn start_env(pods: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::start_full(pods, true, env, free_port())
+    }
+
+    /// Creates the pods but does not serve yet (a peer that is down): [`Server::restart`]
+    /// brings it up on its port.
+    pub fn prepare(pods: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut s = Self::start_full(pods, true, env, free_port());
+        s.kill9();
+        s
+    }
+
     fn start_with(pods: &[&str], capture_log: bool) -> Server {
+        Self::start_full(pods, capture_log, &[], free_port())
+    }
+
+    fn start_full(pods: &[&str], capture_log: bool, env: &[(&str, &str)], port: u16) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
-        let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         for name in pods {
             let out = Command::new(bin())
@@ -78,37 +97,32 @@ impl Server {
             credentials.push((name.to_string(), json));
         }
         let log = capture_log.then(|| dir.path().join("server.log"));
-        let stderr = match &log {
-            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
-            None => Stdio::inherit(),
-        };
-        let child = Command::new(bin())
-            .args(["serve", "--dev", "--data"])
-            .arg(&data)
-            .args(["--listen", &listen])
-            .env("KOMMON_LOG", if capture_log { "debug" } else { "warn" })
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("serve starts");
-        let base = format!("http://localhost:{port}");
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "the server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = spawn_serve(&data, port, log.as_deref(), &env);
         Server {
-            base,
+            base: format!("http://localhost:{port}"),
             port,
             child,
             _dir: dir,
             data,
             credentials,
             log,
+            env,
         }
+    }
+
+    /// Kills the server with SIGKILL (no clean shutdown) and waits for it to be gone.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same data and port (after [`Server::kill9`]).
+    pub fn restart(&mut self) {
+        self.child = spawn_serve(&self.data, self.port, self.log.as_deref(), &self.env);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -136,6 +150,66 @@ impl Server {
             .map(|p| std::fs::read_to_string(p).unwrap_or_default())
             .unwrap_or_default()
     }
+}
+
+/// Starts `serve --dev` on `data` and waits until it listens; its log (appended) in `log`.
+fn spawn_serve(data: &Path, port: u16, log: Option<&Path>, env: &[(String, String)]) -> Child {
+    let listen = format!("127.0.0.1:{port}");
+    let stderr = match log {
+        Some(path) => Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("log file"),
+        ),
+        None => Stdio::inherit(),
+    };
+    let mut command = Command::new(bin());
+    command
+        .args(["serve", "--dev", "--data"])
+        .arg(data)
+        .args(["--listen", &listen])
+        .env("KOMMON_LOG", if log.is_some() { "debug" } else { "warn" })
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let child = command.spawn().expect("serve starts");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// The folder of the interop harness (`tests/interop`).
+pub fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop")
+}
+
+/// Whether a tool is there; when it is not, the test is skipped, or fails if interop is required.
+pub fn available(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var("KOMMON_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
+        panic!(
+            "{what} is not installed; run tests/interop/install.sh and pip install -r tests/requirements.txt"
+        );
+    }
+    eprintln!("skipped: {what} is not installed (tests/interop/install.sh)");
+    false
+}
+
+/// The Python with the test requirements.
+pub fn python() -> String {
+    std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
 impl Drop for Server {

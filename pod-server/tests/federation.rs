@@ -1,0 +1,389 @@
+//! Federation across real processes: pod-servers and real third-party peers on loopback.
+//! Fedify 2.3.6 (npm) and fediverse-pasture (PyPI) are installed by `tests/interop/install.sh`
+//! and `tests/requirements.txt`; without them these tests are skipped, or fail when
+//! `KOMMON_REQUIRE_INTEROP=1` (as in `.ci/run`).
+
+mod common;
+
+use common::{DEV, Server, available, client, free_port, interop_dir, python};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A scripted Fedify peer (`tests/interop/fedify-peer.mjs`), killed when dropped.
+struct FedifyPeer {
+    child: Child,
+    port: u16,
+}
+
+impl FedifyPeer {
+    fn start() -> Option<Self> {
+        let script = interop_dir().join("fedify-peer.mjs");
+        if !available(
+            "@fedify/fedify (tests/interop/fediverse)",
+            interop_dir()
+                .join("fediverse/node_modules/@fedify/fedify")
+                .exists(),
+        ) {
+            return None;
+        }
+        let port = free_port();
+        let mut child = Command::new("node")
+            .arg(script)
+            .arg(port.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs the Fedify peer");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(l)) if l.starts_with("READY") => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("the Fedify peer did not start"),
+            }
+        }
+        Some(Self { child, port })
+    }
+
+    fn actor(&self) -> String {
+        format!("http://localhost:{}/users/tester", self.port)
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let r = client()
+            .post(format!("http://localhost:{}/control/{path}", self.port))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "control {path}: {status} {v}");
+        v
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        client()
+            .get(format!("http://localhost:{}/control/{path}", self.port))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The types and ids of the verified activities received so far.
+    async fn received(&self) -> Vec<Value> {
+        self.get("received")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for FedifyPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` until it returns `Some`, for at most `secs` seconds.
+async fn eventually<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Posts to a pod's outbox as its owner; the new activity's id.
+async fn c2s(s: &Server, name: &str, activity: Value) -> String {
+    let r = client()
+        .post(s.url(&format!("/{name}/outbox")))
+        .header(DEV, s.webid(name))
+        .header("content-type", "application/activity+json")
+        .body(activity.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
+    location.expect("Location")
+}
+
+/// A collection of a pod as its owner sees it: `totalItems` and the first page's items.
+async fn collection(s: &Server, name: &str, which: &str) -> (u64, Vec<Value>) {
+    let c = client();
+    let summary: Value = c
+        .get(s.url(&format!("/{name}/{which}")))
+        .header(DEV, s.webid(name))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page: Value = c
+        .get(s.url(&format!("/{name}/{which}?page=true")))
+        .header(DEV, s.webid(name))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        summary["totalItems"].as_u64().unwrap_or(0),
+        page["orderedItems"].as_array().cloned().unwrap_or_default(),
+    )
+}
+
+fn has(items: &[Value], f: impl Fn(&Value) -> bool) -> bool {
+    items.iter().any(f)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fedify_follow_accept_create_undo_both_ways() {
+    let Some(peer) = FedifyPeer::start() else {
+        return;
+    };
+    let s = Server::start(&["alice"]);
+    let alice = s.webid("alice");
+    let tester = peer.actor();
+
+    // Fedify follows alice (RFC 9421 first knock): alice accepts, Fedify verifies the Accept.
+    let follow = peer.control("follow", json!({"target": alice})).await;
+    let follow_id = follow["id"].as_str().unwrap().to_owned();
+    eventually("Fedify to receive alice's Accept", 20, || async {
+        has(&peer.received().await, |a| {
+            a["type"] == "Accept" && a["objectId"] == follow_id.as_str()
+        })
+        .then_some(())
+    })
+    .await;
+    let (n, items) = collection(&s, "alice", "followers").await;
+    assert_eq!(n, 1);
+    assert_eq!(items[0], tester.as_str());
+
+    // Fedify sends a Create{Note} to alice: it lands in her inbox.
+    let created = peer
+        .control(
+            "create",
+            json!({"target": alice, "content": "Bonjour Alice"}),
+        )
+        .await;
+    let create_id = created["activityId"].as_str().unwrap().to_owned();
+    eventually("the Create in alice's inbox", 20, || async {
+        let (_, items) = collection(&s, "alice", "inbox").await;
+        has(&items, |a| a["id"] == create_id.as_str()).then_some(())
+    })
+    .await;
+
+    // alice follows Fedify through her outbox (C2S): Fedify accepts, alice's following has it.
+    let alice_follow = c2s(
+        &s,
+        "alice",
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
+               "object": tester, "to": [tester]}),
+    )
+    .await;
+    eventually("alice's Follow verified by Fedify", 20, || async {
+        has(&peer.received().await, |a| {
+            a["type"] == "Follow" && a["id"] == alice_follow.as_str()
+        })
+        .then_some(())
+    })
+    .await;
+    eventually("Fedify in alice's following", 20, || async {
+        let (n, items) = collection(&s, "alice", "following").await;
+        (n == 1 && items[0] == tester.as_str()).then_some(())
+    })
+    .await;
+
+    // alice posts a bare Note to her followers: wrapped in a Create, stored in her pod,
+    // delivered to Fedify (who follows her) and verified there.
+    let create = c2s(
+        &s,
+        "alice",
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Note",
+               "content": "Salut Fedify", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+               "cc": [format!("{alice}/followers")]}),
+    )
+    .await;
+    let received = eventually("alice's Create at Fedify", 20, || async {
+        peer.received()
+            .await
+            .into_iter()
+            .find(|a| a["type"] == "Create" && a["id"] == create.as_str())
+    })
+    .await;
+    let note_url = received["objectId"].as_str().unwrap().to_owned();
+    assert!(
+        note_url.starts_with(&format!("{alice}/data/as/note/"))
+            || note_url.starts_with(&format!("{alice}/data/")),
+        "{note_url}"
+    );
+    let note: Value = client()
+        .get(&note_url)
+        .header("accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(note.to_string().contains("Salut Fedify"), "{note}");
+
+    // Fedify undoes its Follow: alice has no follower left.
+    peer.control("undo-follow", json!({"target": alice})).await;
+    eventually("the Undo to remove the follower", 20, || async {
+        (collection(&s, "alice", "followers").await.0 == 0).then_some(())
+    })
+    .await;
+
+    // alice undoes hers: Fedify verifies the Undo and drops her from its followers.
+    c2s(
+        &s,
+        "alice",
+        json!({"type": "Undo", "object": alice_follow, "to": [tester]}),
+    )
+    .await;
+    eventually("alice gone from Fedify's followers", 20, || async {
+        let f = peer.get("followers").await;
+        (!f.to_string().contains(&alice)).then_some(())
+    })
+    .await;
+    assert_eq!(collection(&s, "alice", "following").await.0, 0);
+}
+
+/// Runs `tests/interop/pasture.sh` with these arguments; its stdout.
+fn pasture(args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .arg(interop_dir().join("pasture.sh"))
+        .args(args)
+        .env("KOMMON_PYTHON", python())
+        .output()
+        .expect("pasture.sh runs");
+    assert!(
+        out.status.success(),
+        "pasture.sh {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pasture_available() -> bool {
+    let ok = Command::new(python())
+        .args(["-c", "import fediverse_pasture"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    available(
+        "fediverse-pasture (pip install -r tests/requirements.txt)",
+        ok,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fediverse_pasture_verifies_a_resident_and_the_instance_actor_and_sends_a_note() {
+    if !pasture_available() {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    for actor in [s.webid("alice"), s.url("/actor")] {
+        let port = free_port().to_string();
+        let out = pasture(&["verify", &actor, &port]);
+        let v: Value = serde_json::from_str(&out).expect("verify_actor answers JSON");
+        let r = &v["result"];
+        // alice and dean post unsigned: refused. The others sign (claire and frank also want
+        // our fetch of their actor signed): accepted. WebFinger round-trips.
+        for (who, post) in [
+            ("alice", false),
+            ("bob", true),
+            ("claire", true),
+            ("dean", false),
+            ("emily", true),
+            ("frank", true),
+        ] {
+            assert_eq!(r[who]["get_actor"], true, "{actor} {who}: {v}");
+            assert_eq!(r[who]["post_inbox"], post, "{actor} {who}: {v}");
+        }
+        assert_eq!(r["webfinger"], true, "{actor}: {v}");
+    }
+    // pasture's `send` delivers a signed Create{Note} to alice.
+    let port = free_port().to_string();
+    pasture(&["send", &s.webid("alice"), &port, "Bonjour de la pâture"]);
+    eventually("pasture's note in alice's inbox", 20, || async {
+        let (_, items) = collection(&s, "alice", "inbox").await;
+        has(&items, |a| {
+            a["type"] == "Create" && a.to_string().contains("Bonjour de la p")
+        })
+        .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activitypub_testing_actor_checks_pass() {
+    let bin = interop_dir().join("fediverse/node_modules/.bin/activitypub-testing");
+    if !available(
+        "activitypub-testing (tests/interop/fediverse)",
+        bin.exists(),
+    ) {
+        return;
+    }
+    let s = Server::start(&["alice"]);
+    for actor in [s.webid("alice"), s.url("/actor")] {
+        let out = Command::new(&bin)
+            .args(["test", "actor", &actor])
+            .output()
+            .expect("activitypub-testing runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut passed = Vec::new();
+        for line in text.lines().filter(|l| l.starts_with('{')) {
+            let a: Value = serde_json::from_str(line).expect("an assertion");
+            let slug = a["test"]["slug"].as_str().unwrap_or_default().to_owned();
+            let outcome = a["result"]["outcome"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert_ne!(outcome, "failed", "{actor}: {slug} failed: {a}");
+            if outcome == "passed" {
+                passed.push(slug);
+            }
+        }
+        for slug in [
+            "actor-must-serve-as2-object-to-get",
+            "actor-objects-must-have-inbox-outbox-properties",
+            "outbox-must-be-an-orderedcollection",
+            "followers-collection-must-be-a-collection",
+            "following-collection-must-be-a-collection",
+        ] {
+            assert!(
+                passed.iter().any(|p| p == slug),
+                "{actor}: {slug} did not pass: {text}"
+            );
+        }
+    }
+}
