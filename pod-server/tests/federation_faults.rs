@@ -124,9 +124,7 @@ async fn a_sender_killed_mid_delivery_delivers_all_after_restart_and_none_twice(
     let mut alice = Server::start_env(&["alice"], &[("KOMMON_POD_DELIVERY_UNIT_US", "200")]);
     let to: Vec<String> = names.iter().map(|n| receivers.webid(n)).collect();
     let mut sent = Vec::new();
-    let announce = |i: usize| {
-        json!({"type": "Announce", "object": format!("https://example.org/things/{i}"), "to": to})
-    };
+    let announce = |i: usize| json!({"type": "Announce", "object": format!("https://example.org/things/{i}"), "to": to});
     for i in 0..500 {
         sent.push(post_outbox(&alice, "alice", announce(i)).await);
     }
@@ -144,9 +142,11 @@ async fn a_sender_killed_mid_delivery_delivers_all_after_restart_and_none_twice(
         sent.push(post_outbox(&alice, "alice", announce(i)).await);
     }
     for n in &names {
-        wait_until(&format!("1000 activities in {n}'s inbox"), 240, async || {
-            inbox_total(&receivers, n).await >= 1000
-        })
+        wait_until(
+            &format!("1000 activities in {n}'s inbox"),
+            240,
+            async || inbox_total(&receivers, n).await >= 1000,
+        )
         .await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -160,7 +160,9 @@ async fn a_sender_killed_mid_delivery_delivers_all_after_restart_and_none_twice(
         assert_eq!(inbox_total(&receivers, n).await, 1000, "{n}");
     }
     assert!(
-        alice.log_text().contains("resuming deliveries left from before"),
+        alice
+            .log_text()
+            .contains("resuming deliveries left from before"),
         "the restarted sender should have found its queue"
     );
 }
@@ -212,8 +214,16 @@ async fn a_peer_answering_500_forever_ends_unavailable_without_blocking_others()
     })
     .await;
     let log = alice.log_text();
-    assert!(log.contains("delivery given up after 16 attempts"), "{}", &log[log.len().saturating_sub(3000)..]);
-    assert!(hits.load(Ordering::SeqCst) >= 16, "{} attempts", hits.load(Ordering::SeqCst));
+    assert!(
+        log.contains("delivery given up after 16 attempts"),
+        "{}",
+        &log[log.len().saturating_sub(3000)..]
+    );
+    assert!(
+        hits.load(Ordering::SeqCst) >= 16,
+        "{} attempts",
+        hits.load(Ordering::SeqCst)
+    );
     // Once unavailable, it is only probed now and then: a new activity for it does not start
     // another run of sixteen attempts while bob still gets his at once.
     let before = hits.load(Ordering::SeqCst);
@@ -231,5 +241,8 @@ async fn a_peer_answering_500_forever_ends_unavailable_without_blocking_others()
     // production) instead of the 16-attempt run: at most about 2 s / 72 ms of them.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let probes = hits.load(Ordering::SeqCst) - before;
-    assert!(probes <= 2000 / 72 + 4, "the unavailable host was hammered: {probes} requests in 2 s");
+    assert!(
+        probes <= 2000 / 72 + 4,
+        "the unavailable host was hammered: {probes} requests in 2 s"
+    );
 }

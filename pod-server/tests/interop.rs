@@ -6,7 +6,7 @@
 mod common;
 
 use common::{DEV, Server, available, client, interop_dir, python};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// Whether chromium and playwright-core are there (skipped or failed as `available` says).
