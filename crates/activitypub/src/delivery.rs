@@ -507,12 +507,16 @@ async fn host_worker(inner: Arc<Inner>, host: String, notify: Arc<Notify>) {
         let results: Vec<(Vec<u8>, DeliveryEntry, Outcome)> = futures::stream::iter(due)
             .map(|(key, entry)| {
                 let inner = Arc::clone(&inner);
-                async move {
+                // Each post is a task of its own: signing is CPU work, and posts polled inside
+                // this one task would all be signed on one core.
+                let task = tokio::spawn(async move {
                     let outcome = post(&inner, &entry).await;
                     (key, entry, outcome)
-                }
+                });
+                async move { task.await.ok() }
             })
             .buffer_unordered(inner.options.per_host.max(1))
+            .filter_map(futures::future::ready)
             .collect()
             .await;
         let mut any_success = false;
