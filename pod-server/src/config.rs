@@ -35,6 +35,10 @@ pub struct ServerConfig {
     /// attempts over about a week); tests shrink it to see a week pass in seconds.
     #[arg(long, env = "KOMMON_POD_DELIVERY_UNIT_US", default_value_t = 1_000_000)]
     pub delivery_backoff_unit_us: u64,
+    /// A PEM file of certificates to trust beyond the system's roots when fetching from and
+    /// delivering to other servers (a private CA; a test peer's self-signed certificate).
+    #[arg(long, env = "KOMMON_EXTRA_CA_FILE")]
+    pub extra_ca_file: Option<PathBuf>,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,

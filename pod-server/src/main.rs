@@ -87,6 +87,12 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Serve(config) => {
             let config = config.resolve();
+            if let Some(path) = &config.extra_ca_file {
+                let pem =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let n = pod_server::fetch::trust_extra_roots(&pem)?;
+                tracing::info!(certificates = n, file = %path.display(), "extra roots trusted");
+            }
             let store = open(&config)?;
             let listen = config.listen;
             let base = config.base_url.clone();

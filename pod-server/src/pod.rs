@@ -805,6 +805,7 @@ mod http_put_acl {
             max_binary_bytes: 1 << 20,
             cache_mib: 16,
             delivery_backoff_unit_us: 1_000_000,
+            extra_ca_file: None,
             base_url: String::new(),
         }
         .resolve();

@@ -387,3 +387,159 @@ async fn activitypub_testing_actor_checks_pass() {
         }
     }
 }
+
+/// A bovine-herd server over TLS (`tests/interop/bovine-herd.sh`), stopped when dropped.
+struct Herd {
+    dir: tempfile::TempDir,
+    url: String,
+    actor: String,
+    secret: String,
+    cert: String,
+}
+
+fn herd_python() -> String {
+    std::env::var("KOMMON_HERD_PYTHON").unwrap_or_else(|_| {
+        interop_dir()
+            .join("../../.ci/venv-herd/bin/python")
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
+impl Herd {
+    fn start() -> Option<Self> {
+        let ok = Command::new(herd_python())
+            .args(["-c", "import bovine_herd"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !available(
+            "bovine-herd (.ci/venv-herd, tests/requirements-herd.txt)",
+            ok,
+        ) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let out = Command::new("bash")
+            .arg(interop_dir().join("bovine-herd.sh"))
+            .args(["start", &port.to_string()])
+            .arg(dir.path())
+            .env("KOMMON_HERD_PYTHON", herd_python())
+            .output()
+            .expect("bovine-herd.sh runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "bovine-herd.sh: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let field = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k} ")))
+                .unwrap_or_else(|| panic!("no {k} in {text}"))
+                .to_owned()
+        };
+        Some(Self {
+            url: format!("https://localhost:{port}"),
+            actor: field("ACTOR"),
+            secret: field("SECRET"),
+            cert: field("CERT"),
+            dir,
+        })
+    }
+
+    fn c2s(&self, args: &[&str]) -> String {
+        let out = Command::new(herd_python())
+            .arg(interop_dir().join("bovine-c2s.py"))
+            .args([self.url.as_str(), self.secret.as_str()])
+            .args(args)
+            .env("HERD_CERT", &self.cert)
+            .output()
+            .expect("bovine-c2s.py runs");
+        assert!(
+            out.status.success(),
+            "bovine-c2s.py {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The herd actor's inbox (ids and types of the stored activities).
+    fn inbox(&self) -> Vec<Value> {
+        serde_json::from_str(&self.c2s(&["inbox"])).unwrap_or_default()
+    }
+}
+
+impl Drop for Herd {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(interop_dir().join("bovine-herd.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bovine_herd_follows_and_creates_both_ways() {
+    let Some(herd) = Herd::start() else {
+        return;
+    };
+    let s = Server::start_env(&["alice"], &[("KOMMON_EXTRA_CA_FILE", &herd.cert)]);
+    let alice = s.webid("alice");
+
+    // The herd follows alice (its Follow signed rsa-sha256; its actor needs a signed GET).
+    herd.c2s(&[
+        "send",
+        &json!({"type": "Follow", "object": alice, "to": [alice]}).to_string(),
+    ]);
+    eventually("the herd among alice's followers", 30, || async {
+        let (_, items) = collection(&s, "alice", "followers").await;
+        has(&items, |f| *f == herd.actor.as_str()).then_some(())
+    })
+    .await;
+    eventually(
+        "alice's Accept verified and stored by the herd",
+        30,
+        || async { has(&herd.inbox(), |a| a["type"] == "Accept").then_some(()) },
+    )
+    .await;
+
+    // alice follows the herd through her outbox: the herd verifies and stores the Follow.
+    let follow = c2s(
+        &s,
+        "alice",
+        json!({"type": "Follow", "object": herd.actor, "to": [herd.actor]}),
+    )
+    .await;
+    eventually("alice's Follow at the herd", 30, || async {
+        has(&herd.inbox(), |a| a["id"] == follow.as_str()).then_some(())
+    })
+    .await;
+
+    // A Create each way, verified by the receiver.
+    herd.c2s(&[
+        "send",
+        &json!({"type": "Create", "to": [alice],
+                "object": {"type": "Note", "content": "Bonjour du troupeau", "to": [alice]}})
+        .to_string(),
+    ]);
+    eventually("the herd's Create in alice's inbox", 30, || async {
+        let (_, items) = collection(&s, "alice", "inbox").await;
+        has(&items, |a| {
+            a["type"] == "Create" && a.to_string().contains("Bonjour du troupeau")
+        })
+        .then_some(())
+    })
+    .await;
+    let create = c2s(
+        &s,
+        "alice",
+        json!({"type": "Note", "content": "Salut le troupeau", "to": [herd.actor]}),
+    )
+    .await;
+    eventually("alice's Create at the herd", 30, || async {
+        has(&herd.inbox(), |a| a["id"] == create.as_str()).then_some(())
+    })
+    .await;
+}

@@ -39,9 +39,19 @@ if curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$PORT/"; then
 fi
 
 # The actor ids are https://localhost:PORT/..., so the certificate names localhost; peers verify it.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$DIR/key.pem" -out "$DIR/cert.pem" 2>/dev/null
+# A throwaway CA and a server certificate it signs: rustls (the Rust side) refuses a self-signed CA
+# certificate used as the server's own (CaUsedAsEndEntity), so CERT is the CA to trust.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Kommon test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+    -keyout "$DIR/ca-key.pem" -out "$DIR/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$DIR/key.pem" -out "$DIR/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$DIR/server.ext"
+openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/ca.pem" -CAkey "$DIR/ca-key.pem" -CAcreateserial \
+    -days 2 -extfile "$DIR/server.ext" -out "$DIR/server.pem" 2>/dev/null
+# hypercorn serves the chain; clients trust the CA.
+cat "$DIR/server.pem" "$DIR/ca.pem" > "$DIR/chain.pem"
+cp "$DIR/ca.pem" "$DIR/cert.pem"
 
 # hypercorn needs an importable module; BovineHerd creates the schema on startup (generate_schemas).
 cat > "$DIR/herd_app.py" <<'EOF'
@@ -73,7 +83,7 @@ cd "$DIR"
 export BOVINE_DB_URL="sqlite://bovine.sqlite3"
 # setsid + closed stdio: the server outlives this script without holding the caller's pipes.
 setsid timeout "${HERD_TIMEOUT:-900}" "$PY" -m hypercorn herd_app:app --bind "127.0.0.1:$PORT" \
-    --certfile cert.pem --keyfile key.pem </dev/null >"$DIR/herd.log" 2>&1 &
+    --certfile chain.pem --keyfile key.pem </dev/null >"$DIR/herd.log" 2>&1 &
 PID=$!
 echo "$PID" > "$DIR/herd.pid"
 up=0

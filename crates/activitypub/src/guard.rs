@@ -13,6 +13,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 
+/// Certificates trusted beyond the system's roots (a private CA, or a test peer's self-signed
+/// certificate), set once when the server starts.
+static EXTRA_ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+
+/// Trusts the certificates of this PEM bundle in every fetcher made afterwards (call once, at
+/// start-up, before any fetcher is made).
+pub fn trust_extra_roots(pem: &[u8]) -> Result<usize, FetchError> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| FetchError(format!("cannot read the certificates: {e}")))?;
+    let n = certs.len();
+    EXTRA_ROOTS
+        .set(certs)
+        .map_err(|_| FetchError("extra roots were already set".into()))?;
+    Ok(n)
+}
+
 /// Resolves names for reqwest and keeps only public addresses.
 struct PublicOnlyResolver;
 
@@ -66,6 +82,9 @@ impl GuardedFetcher {
             .user_agent(concat!("Kommon/", env!("CARGO_PKG_VERSION")));
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+        }
+        if let Some(roots) = EXTRA_ROOTS.get() {
+            builder = builder.tls_certs_merge(roots.iter().cloned());
         }
         let client = builder.build().unwrap_or_default();
         Self {
