@@ -543,3 +543,179 @@ async fn bovine_herd_follows_and_creates_both_ways() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ldp_writes_appear_in_the_outbox_as_activitypods_apps_expect() {
+    let s = Server::start(&["alice"]);
+    let c = client();
+    let url = s.url("/alice/data/notes/n1");
+    let put = |body: &'static str| {
+        c.put(&url)
+            .header(DEV, s.webid("alice"))
+            .header("content-type", "text/turtle")
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        put("<> a <https://www.w3.org/ns/activitystreams#Note> .")
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    assert!(put("<> a <https://www.w3.org/ns/activitystreams#Note>; <https://www.w3.org/ns/activitystreams#content> \"v2\" .").await.unwrap().status().is_success());
+    let r = c
+        .delete(&url)
+        .header(DEV, s.webid("alice"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let activities = eventually("three activities in the outbox", 10, || async {
+        let (n, items) = collection(&s, "alice", "outbox").await;
+        (n >= 3).then_some(items)
+    })
+    .await;
+    // Newest first: Delete (a Tombstone), Update, Create (with the object's type).
+    let kinds: Vec<&str> = activities
+        .iter()
+        .take(3)
+        .filter_map(|a| a["type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["Delete", "Update", "Create"], "{activities:?}");
+    assert_eq!(activities[2]["object"]["id"], url.as_str());
+    assert!(
+        activities[2]["object"]["type"]
+            .to_string()
+            .contains("activitystreams#Note")
+    );
+    assert_eq!(activities[0]["object"]["type"], "Tombstone");
+    for a in &activities[..3] {
+        assert_eq!(a["actor"], s.webid("alice").as_str());
+    }
+    // The resource was private: anonymous readers of the outbox do not see these activities.
+    let page: Value = c
+        .get(s.url("/alice/outbox?page=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["orderedItems"].as_array().map(Vec::len),
+        Some(0),
+        "{page}"
+    );
+    // Activities have ids that answer: the owner reads one, an anonymous reader is told to log in.
+    let id = activities[2]["id"].as_str().unwrap();
+    assert_eq!(
+        c.get(id)
+            .header(DEV, s.webid("alice"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = c.get(id).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("www-authenticate"));
+    // Collections page with stable cursors.
+    for i in 0..25 {
+        c2s(
+            &s,
+            "alice",
+            json!({"type": "Like", "object": format!("https://example.org/o/{i}")}),
+        )
+        .await;
+    }
+    let liked: Value = c
+        .get(s.url("/alice/liked"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(liked["totalItems"], 25);
+    let first: Value = c
+        .get(s.url("/alice/liked?page=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["orderedItems"].as_array().unwrap().len(), 20);
+    assert_eq!(first["orderedItems"][0], "https://example.org/o/24");
+    let next: Value = c
+        .get(first["next"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["orderedItems"].as_array().unwrap().len(), 5);
+    assert!(next.get("next").is_none());
+    assert_eq!(
+        c.get(s.url("/alice/liked?max_id=abc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    // Posting to someone else's outbox, or anonymously, is refused.
+    let r = c
+        .post(s.url("/alice/outbox"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .post(s.url("/alice/outbox"))
+        .header(DEV, "http://localhost:1/mallory")
+        .body(json!({"type": "Like", "object": "https://x.example/"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    for (body, status) in [
+        ("not json", 400),
+        ("{}", 400),
+        (r#"{"type":"Create"}"#, 400),
+        (
+            r#"{"type":"Update","object":{"id":"https://elsewhere.example/x","type":"Note"}}"#,
+            403,
+        ),
+        (
+            r#"{"type":"Delete","object":"https://elsewhere.example/x"}"#,
+            403,
+        ),
+        (
+            r#"{"type":"Undo","object":"https://elsewhere.example/act/1"}"#,
+            400,
+        ),
+        (
+            r#"{"type":"Like","actor":"https://elsewhere.example/u","object":"https://x/"}"#,
+            403,
+        ),
+    ] {
+        let r = c
+            .post(s.url("/alice/outbox"))
+            .header(DEV, s.webid("alice"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            status,
+            "{body}: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+}

@@ -540,3 +540,59 @@ async fn hostile_inbox_posts_get_the_right_4xx_and_store_nothing() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Authorized fetch: an activity that is not public is read only with a signature of its actor
+/// or of an addressee.
+#[tokio::test(flavor = "multi_thread")]
+async fn activities_that_are_not_public_need_a_signed_get_of_an_addressee() {
+    let remote = serve_remote().await;
+    let s = Server::start(&["alice"]);
+    let c = client();
+    let mallory = remote.actor("mallory");
+    let r = c
+        .post(s.url("/alice/outbox"))
+        .header(DEV, s.webid("alice"))
+        .body(
+            json!({"type": "Announce", "object": "https://example.org/x", "to": [mallory]})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.headers()["location"].to_str().unwrap().to_owned();
+    let path = id.strip_prefix(&s.base).unwrap().to_owned();
+    let host = format!("localhost:{}", s.port);
+    let get = |key_id: String, key: String| {
+        let mut h = HeaderMap::new();
+        sign_request("GET", &path, &host, &mut h, None, &key_id, &key).unwrap();
+        let mut req = c.get(&id).header("accept", "application/activity+json");
+        for (k, v) in &h {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    assert_eq!(c.get(&id).send().await.unwrap().status(), 401);
+    let r = get(
+        format!("{mallory}#main-key"),
+        remote.mallory.private_pem.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["id"], id.as_str());
+    let eve = remote.actor("eve");
+    let r = get(format!("{eve}#main-key"), remote.eve.private_pem.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A signature by mallory's key under eve's name does not pass for either.
+    let r = get(
+        format!("{eve}#main-key"),
+        remote.mallory.private_pem.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 401);
+}
