@@ -751,22 +751,59 @@ fn save_profile(state: &AppState, pod: &str, form: ProfileForm) -> Result<(), St
             Placement::UNLISTED,
         )?;
     }
-    // The WebID carries the name and the picture others see first.
+    // The WebID is also the actor fediverse servers show: it carries the name, and when the
+    // profile is public the description (`summary`) and the picture (an `Image`, as Mastodon
+    // reads `icon`).
     let name = form.name.clone();
+    let bio = form.bio.clone();
+    let photo_type = photo_url.as_ref().and_then(|u| {
+        rs.meta(u)
+            .ok()
+            .flatten()
+            .and_then(|m| m.content_type.clone())
+    });
     rs.patch(&webid, &Conditions::default(), |g, exists| {
         if !exists {
             return Err(StorageError::NotFound(webid.clone()));
         }
         let w = nn(&webid)?;
-        let replaced = [format!("{AS}name"), format!("{FOAF}name"), format!("{AS}icon")];
+        let replaced = [
+            format!("{AS}name"),
+            format!("{FOAF}name"),
+            format!("{AS}icon"),
+            format!("{AS}summary"),
+        ];
+        let is_webid = |t: &kommon_rdf::model::TripleRef<'_>| {
+            matches!(t.subject, kommon_rdf::model::NamedOrBlankNodeRef::NamedNode(s) if s == w.as_ref())
+        };
+        // The former icon's own triples go with it.
+        let old_icons: Vec<kommon_rdf::model::Term> = g
+            .iter()
+            .filter(|t| is_webid(t) && t.predicate.as_str() == format!("{AS}icon"))
+            .map(|t| t.object.into_owned())
+            .collect();
         let mut out: Graph = g
             .iter()
-            .filter(|t| !(matches!(t.subject, kommon_rdf::model::NamedOrBlankNodeRef::NamedNode(s) if s == w.as_ref()) && replaced.iter().any(|p| p == t.predicate.as_str())))
+            .filter(|t| !(is_webid(t) && replaced.iter().any(|p| p == t.predicate.as_str())))
+            .filter(|t| {
+                !old_icons
+                    .iter()
+                    .any(|o| kommon_rdf::model::Term::from(t.subject.into_owned()) == *o)
+            })
             .collect();
         out.insert(&Triple::new(w.clone(), nn(&format!("{AS}name"))?, Literal::new_simple_literal(&name)));
         out.insert(&Triple::new(w.clone(), nn(&format!("{FOAF}name"))?, Literal::new_simple_literal(&name)));
+        if form.public && !bio.is_empty() {
+            out.insert(&Triple::new(w.clone(), nn(&format!("{AS}summary"))?, Literal::new_simple_literal(&bio)));
+        }
         if form.public && let Some(photo) = &photo_url {
-            out.insert(&Triple::new(w, nn(&format!("{AS}icon"))?, nn(photo)?));
+            let icon = kommon_rdf::model::BlankNode::new_unchecked("icon");
+            out.insert(&Triple::new(w, nn(&format!("{AS}icon"))?, icon.clone()));
+            out.insert(&Triple::new(icon.clone(), nn(rdf::TYPE.as_str())?, nn(&format!("{AS}Image"))?));
+            out.insert(&Triple::new(icon.clone(), nn(&format!("{AS}url"))?, nn(photo)?));
+            if let Some(t) = &photo_type {
+                out.insert(&Triple::new(icon, nn(&format!("{AS}mediaType"))?, Literal::new_simple_literal(t)));
+            }
         }
         Ok(out)
     })?;

@@ -184,6 +184,26 @@ async fn the_profile_is_edited_with_a_photo_skills_and_a_commune() {
         .await
         .unwrap();
     assert_eq!(webid["name"], "Alice Martin");
+    // As an actor, for fediverse servers: the description and the picture as an Image.
+    let actor: serde_json::Value = client()
+        .get(s.webid("alice"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        actor["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("terre et feu"),
+        "{actor}"
+    );
+    assert_eq!(actor["icon"]["type"], "Image", "{actor}");
+    assert_eq!(actor["icon"]["url"], photo.as_str(), "{actor}");
+    assert_eq!(actor["icon"]["mediaType"], "image/png", "{actor}");
     // Bad input: said, nothing written.
     for (field, value, expected) in [
         ("skill", "https://evil.example/skill", "nomenclature"),
