@@ -394,6 +394,86 @@ pub fn is_private(ip: IpAddr) -> bool {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn outside_development_private_addresses_are_never_fetched() {
+        let guard = GuardedFetcher::new(false);
+        for url in [
+            "http://127.0.0.1:9/x",
+            "http://localhost:9/x",
+            "http://[::1]:9/x",
+            "http://10.0.0.1/x",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:127.0.0.1]/x",
+        ] {
+            let e = guard.get(url, &[], 1024).await.err().expect(url);
+            assert!(e.0.contains("private address"), "{url}: {e}");
+            let e = guard.post_json(url, "{}").await.err().expect(url);
+            assert!(e.0.contains("private address"), "{url}: {e}");
+        }
+        for url in ["file:///etc/passwd", "gopher://x/", "not a url"] {
+            assert!(guard.get(url, &[], 1024).await.is_err(), "{url}");
+        }
+        // In development, loopback is reachable (and a closed port is a plain failure).
+        let dev = GuardedFetcher::new(true);
+        let e = dev
+            .get("http://127.0.0.1:9/x", &[], 1024)
+            .await
+            .err()
+            .expect("closed port");
+        assert!(!e.0.contains("private address"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn answers_are_bounded_and_redirects_are_checked_again() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let answer = if req.starts_with("GET /big") {
+                    let body = "x".repeat(10_000);
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                } else if req.starts_with("GET /loop") {
+                    format!(
+                        "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{port}/loop\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    )
+                } else {
+                    "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".to_owned()
+                };
+                let _ = s.write_all(answer.as_bytes()).await;
+            }
+        });
+        let dev = GuardedFetcher::new(true);
+        let e = dev
+            .get(&format!("http://127.0.0.1:{port}/big"), &[], 1000)
+            .await
+            .err()
+            .expect("too big");
+        assert!(e.0.contains("larger than 1000"), "{e}");
+        let e = dev
+            .get(&format!("http://127.0.0.1:{port}/loop"), &[], 1000)
+            .await
+            .err()
+            .expect("loop");
+        assert!(e.0.contains("more than three"), "{e}");
+        assert_eq!(
+            &dev.get(&format!("http://127.0.0.1:{port}/ok"), &[], 1000)
+                .await
+                .unwrap()
+                .body[..],
+            b"ok"
+        );
+    }
+
     #[test]
     fn private_addresses() {
         for a in [
