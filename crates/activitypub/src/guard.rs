@@ -407,7 +407,7 @@ mod tests {
         ] {
             let e = guard.get(url, &[], 1024).await.err().expect(url);
             assert!(e.0.contains("private address"), "{url}: {e}");
-            let e = guard.post_json(url, "{}").await.err().expect(url);
+            let e = guard.post_json(url, "{}").await.expect_err(url);
             assert!(e.0.contains("private address"), "{url}: {e}");
         }
         for url in ["file:///etc/passwd", "gopher://x/", "not a url"] {
