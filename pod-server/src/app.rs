@@ -504,6 +504,19 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             Method::POST if which == "outbox" => {
                 crate::federation::outbox::post(&state, &name, &bytes, credentials.as_ref()).await
             }
+            Method::OPTIONS => {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::NO_CONTENT;
+                r.headers_mut().insert(
+                    header::ALLOW,
+                    HeaderValue::from_static(if which == "outbox" {
+                        "GET, HEAD, OPTIONS, POST"
+                    } else {
+                        "GET, HEAD, OPTIONS"
+                    }),
+                );
+                r
+            }
             _ => {
                 let mut r = plain(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -632,7 +645,10 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     drop(slot);
     // ActivityPods apps learn of a pod's changes from its outbox.
     if !changes.is_empty() {
-        crate::federation::outbox::record_ldp_changes(&state, &pod_name, &changes).await;
+        state
+            .federation
+            .record_ldp_changes_later(&pod_name, changes)
+            .await;
     }
     response
 }

@@ -12,6 +12,8 @@ use http::{HeaderMap, HeaderValue};
 use kommon_http_signatures::{KeyPair, SigningKey, generate_key_pair, sign_request};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Remote actors served by the test itself (pod-server fetches them on loopback in dev mode).
@@ -19,6 +21,7 @@ struct Remote {
     port: u16,
     mallory: KeyPair,
     eve: KeyPair,
+    docs: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl Remote {
@@ -28,44 +31,56 @@ impl Remote {
     fn actor(&self, name: &str) -> String {
         format!("{}/users/{name}", self.base())
     }
+    /// Serves `name`'s actor document with this key from now on (a key rotation).
+    fn publish(&self, name: &str, key: &KeyPair) {
+        let id = self.actor(name);
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id, "type": "Person", "preferredUsername": name,
+            "inbox": format!("{id}/inbox"), "outbox": format!("{id}/outbox"),
+            "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key.public_pem}
+        });
+        self.docs
+            .lock()
+            .unwrap()
+            .insert(format!("/users/{name}"), doc.to_string());
+    }
 }
 
 async fn serve_remote() -> Remote {
     let port = free_port();
-    let mallory = generate_key_pair().unwrap();
-    let eve = generate_key_pair().unwrap();
-    let base = format!("http://localhost:{port}");
-    let docs: Vec<(String, Value)> = [("mallory", &mallory), ("eve", &eve)]
-        .iter()
-        .map(|(name, k)| {
-            let id = format!("{base}/users/{name}");
-            (
-                format!("/users/{name}"),
-                json!({
-                    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-                    "id": id, "type": "Person", "preferredUsername": name,
-                    "inbox": format!("{id}/inbox"), "outbox": format!("{id}/outbox"),
-                    "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": k.public_pem}
-                }),
-            )
-        })
-        .collect();
-    let mut app = axum::Router::new();
-    for (path, doc) in docs {
-        let body = doc.to_string();
-        app = app.route(
-            &path,
-            axum::routing::get(move || {
-                let body = body.clone();
-                async move { ([("content-type", "application/activity+json")], body) }
-            }),
-        );
-    }
+    let docs: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let served = Arc::clone(&docs);
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let doc = served.lock().unwrap().get(uri.path()).cloned();
+        async move {
+            match doc {
+                Some(body) => (
+                    axum::http::StatusCode::OK,
+                    [("content-type", "application/activity+json")],
+                    body,
+                ),
+                None => (
+                    axum::http::StatusCode::NOT_FOUND,
+                    [("content-type", "text/plain")],
+                    "no such actor".to_owned(),
+                ),
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    Remote { port, mallory, eve }
+    let remote = Remote {
+        port,
+        mallory: generate_key_pair().unwrap(),
+        eve: generate_key_pair().unwrap(),
+        docs,
+    };
+    remote.publish("mallory", &remote.mallory);
+    remote.publish("eve", &remote.eve);
+    remote
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -595,4 +610,44 @@ async fn activities_that_are_not_public_need_a_signed_get_of_an_addressee() {
     .await
     .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// A peer that rotated its key is believed after one refetch of its actor document.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_key_is_fetched_again_once() {
+    let remote = serve_remote().await;
+    let s = Server::start(&["alice"]);
+    let host = format!("localhost:{}", s.port);
+    let mallory = remote.actor("mallory");
+    let key_id = format!("{mallory}#main-key");
+    let c = client();
+    let post = |id: &str, key: &KeyPair| {
+        let body = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}/activities/{id}", remote.base()),
+                          "type": "Follow", "actor": mallory, "object": s.webid("alice")})
+        .to_string()
+        .into_bytes();
+        let h = signed(
+            Scheme::Cavage,
+            &host,
+            "/alice/inbox",
+            &body,
+            &key_id,
+            key,
+            key,
+            &Spoil::None,
+        );
+        let mut req = c.post(s.url("/alice/inbox")).body(body);
+        for (k, v) in &h {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    // The first post makes the server fetch and cache mallory's key.
+    assert_eq!(post("r1", &remote.mallory).await.unwrap().status(), 202);
+    // Mallory rotates: the cached key fails, the document is fetched again, the post passes.
+    let rotated = generate_key_pair().unwrap();
+    remote.publish("mallory", &rotated);
+    assert_eq!(post("r2", &rotated).await.unwrap().status(), 202);
+    // The old key no longer passes, even after the refetch.
+    assert_eq!(post("r3", &remote.mallory).await.unwrap().status(), 401);
 }

@@ -95,13 +95,15 @@ pub struct InstanceSigner {
     pub key: Arc<SigningKey>,
 }
 
-/// Fetches and caches remote actors.
+/// Fetches and caches remote actors; where they take deliveries is also kept in the store, so
+/// a restarted server can address its residents' followers without fetching them all again.
 #[derive(Clone)]
 pub struct RemoteActors {
     fetcher: GuardedFetcher,
     signer: Option<InstanceSigner>,
     cache: Arc<quick_cache::sync::Cache<String, (RemoteActor, Instant)>>,
     ttl: Duration,
+    inboxes: Option<kommon_rdf::Keyspace>,
 }
 
 const ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
@@ -114,7 +116,23 @@ impl RemoteActors {
             signer,
             cache: Arc::new(quick_cache::sync::Cache::new(10_000)),
             ttl: Duration::from_secs(3600),
+            inboxes: None,
         }
+    }
+
+    /// Keeps the delivery inboxes of fetched actors in `store`.
+    pub fn with_store(mut self, store: &kommon_rdf::QuadStore) -> Self {
+        self.inboxes = Some(store.keyspace("ap-actor-inboxes"));
+        self
+    }
+
+    /// Where `id` takes deliveries, if it was ever fetched (memory, then the store).
+    pub fn known_delivery_inbox(&self, id: &str) -> Option<String> {
+        if let Some((a, _)) = self.cache.get(id) {
+            return Some(a.delivery_inbox().to_owned());
+        }
+        let v = self.inboxes.as_ref()?.get(id.as_bytes()).ok()??;
+        String::from_utf8(v).ok()
     }
 
     /// The guard this cache fetches through.
@@ -167,6 +185,12 @@ impl RemoteActors {
         }
         let doc = self.fetch_json(id).await?;
         let actor = RemoteActor::from_document(id, doc)?;
+        if let Some(ks) = &self.inboxes
+            && self.known_delivery_inbox(id).as_deref() != Some(actor.delivery_inbox())
+            && let Err(e) = ks.insert(id.as_bytes(), actor.delivery_inbox().as_bytes())
+        {
+            tracing::warn!(error = %e, "keeping an actor's inbox");
+        }
         self.cache
             .insert(id.to_owned(), (actor.clone(), Instant::now()));
         Ok(actor)

@@ -122,7 +122,14 @@ pub struct Federation {
     pub instance: Arc<InstanceActor>,
     /// Finds actors' keys (for the inbox and for every signed request).
     pub keys: Arc<crate::keys::KeyResolver>,
+    /// LDP changes waiting to be recorded in their owners' outboxes, in the order they were
+    /// made (the writer does not wait for it, only for room in the queue).
+    ldp_changes: tokio::sync::mpsc::Sender<LdpChanges>,
+    ldp_changes_rx: Arc<parking_lot::Mutex<Option<tokio::sync::mpsc::Receiver<LdpChanges>>>>,
 }
+
+/// The changes one LDP request made to a pod.
+type LdpChanges = (String, Vec<crate::notifications::Change>);
 
 impl Federation {
     /// Federation for the pods of `pods`; nothing runs until [`Federation::start`].
@@ -142,7 +149,8 @@ impl Federation {
                 key_id: instance.key_id(),
                 key: Arc::clone(&instance.signing),
             }),
-        );
+        )
+        .with_store(store);
         let keys = Arc::new(crate::keys::KeyResolver::new(
             pods.clone(),
             actors.clone(),
@@ -171,7 +179,10 @@ impl Federation {
                 ..DeliveryOptions::default()
             },
         );
+        let (ldp_changes, rx) = tokio::sync::mpsc::channel(4096);
         Ok(Self {
+            ldp_changes,
+            ldp_changes_rx: Arc::new(parking_lot::Mutex::new(Some(rx))),
             store: store.clone(),
             layout,
             collections: Collections::new(store),
@@ -187,7 +198,32 @@ impl Federation {
     /// Starts the inbox worker and resumes deliveries left from before (in the runtime).
     pub fn start(&self, state: crate::app::AppState) {
         self.deliverer.resume();
+        if let Some(mut rx) = self.ldp_changes_rx.lock().take() {
+            let state = state.clone();
+            tokio::spawn(async move {
+                while let Some((name, changes)) = rx.recv().await {
+                    outbox::record_ldp_changes(&state, &name, &changes).await;
+                }
+            });
+        }
         process::spawn(state);
+    }
+
+    /// Queues the changes an LDP request made to pod `name` for its outbox (see
+    /// [`outbox::record_ldp_changes`]); waits only when thousands are already waiting.
+    pub async fn record_ldp_changes_later(
+        &self,
+        name: &str,
+        changes: Vec<crate::notifications::Change>,
+    ) {
+        if self
+            .ldp_changes
+            .send((name.to_owned(), changes))
+            .await
+            .is_err()
+        {
+            tracing::error!("the outbox recorder has stopped");
+        }
     }
 
     /// The shared inbox.

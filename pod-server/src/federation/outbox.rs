@@ -441,6 +441,7 @@ async fn targets(
             actors.push(id);
         }
     }
+    let mut unknown: Vec<String> = Vec::new();
     for id in actors {
         if id == webid {
             continue;
@@ -455,21 +456,41 @@ async fn targets(
             // A local collection or a non-URL addressee: nothing to deliver to.
             continue;
         }
-        let target = match tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            fed.actors.actor(&id, false),
-        )
-        .await
-        {
-            Ok(Ok(a)) => DeliveryTarget::Inbox(a.delivery_inbox().to_owned()),
-            // Down or slow now: resolved again when delivering, so nothing is lost.
-            _ => DeliveryTarget::Actor(id),
-        };
-        if !remote.contains(&target) {
-            remote.push(target);
+        match fed.actors.known_delivery_inbox(&id) {
+            Some(inbox) => push_target(&mut remote, DeliveryTarget::Inbox(inbox)),
+            None if !unknown.contains(&id) => unknown.push(id),
+            None => {}
         }
     }
+    // Actors not seen before are looked up together, a few at a time and briefly: one that is
+    // down or slow is queued by its id and looked up again when delivering, so nothing waits
+    // on it and nothing is lost.
+    use futures::StreamExt;
+    let looked_up: Vec<DeliveryTarget> = futures::stream::iter(unknown)
+        .map(|id| async move {
+            match tokio::time::timeout(
+                std::time::Duration::from_secs(3),
+                fed.actors.actor(&id, false),
+            )
+            .await
+            {
+                Ok(Ok(a)) => DeliveryTarget::Inbox(a.delivery_inbox().to_owned()),
+                _ => DeliveryTarget::Actor(id),
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for t in looked_up {
+        push_target(&mut remote, t);
+    }
     (remote, local)
+}
+
+fn push_target(targets: &mut Vec<DeliveryTarget>, t: DeliveryTarget) {
+    if !targets.contains(&t) {
+        targets.push(t);
+    }
 }
 
 /// Commits an activity of a pod's actor: stored, in the outbox, queued for every target, in
