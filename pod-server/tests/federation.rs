@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{DEV, Server, available, client, free_port, interop_dir, python};
+use common::{
+    DEV, Server, available, client, free_port, get_json, interop_dir, post_outbox, python,
+};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -112,47 +114,11 @@ where
     }
 }
 
-/// Posts to a pod's outbox as its owner; the new activity's id.
-async fn c2s(s: &Server, name: &str, activity: Value) -> String {
-    let r = client()
-        .post(s.url(&format!("/{name}/outbox")))
-        .header(DEV, s.webid(name))
-        .header("content-type", "application/activity+json")
-        .body(activity.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
-    location.expect("Location")
-}
-
 /// A collection of a pod as its owner sees it: `totalItems` and the first page's items.
 async fn collection(s: &Server, name: &str, which: &str) -> (u64, Vec<Value>) {
-    let c = client();
-    let summary: Value = c
-        .get(s.url(&format!("/{name}/{which}")))
-        .header(DEV, s.webid(name))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let page: Value = c
-        .get(s.url(&format!("/{name}/{which}?page=true")))
-        .header(DEV, s.webid(name))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let owner = s.webid(name);
+    let summary = get_json(&s.url(&format!("/{name}/{which}")), Some(&owner)).await;
+    let page = get_json(&s.url(&format!("/{name}/{which}?page=true")), Some(&owner)).await;
     (
         summary["totalItems"].as_u64().unwrap_or(0),
         page["orderedItems"].as_array().cloned().unwrap_or_default(),
@@ -201,7 +167,7 @@ async fn fedify_follow_accept_create_undo_both_ways() {
     .await;
 
     // alice follows Fedify through her outbox (C2S): Fedify accepts, alice's following has it.
-    let alice_follow = c2s(
+    let alice_follow = post_outbox(
         &s,
         "alice",
         json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
@@ -223,7 +189,7 @@ async fn fedify_follow_accept_create_undo_both_ways() {
 
     // alice posts a bare Note to her followers: wrapped in a Create, stored in her pod,
     // delivered to Fedify (who follows her) and verified there.
-    let create = c2s(
+    let create = post_outbox(
         &s,
         "alice",
         json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Note",
@@ -263,7 +229,7 @@ async fn fedify_follow_accept_create_undo_both_ways() {
     .await;
 
     // alice undoes hers: Fedify verifies the Undo and drops her from its followers.
-    c2s(
+    post_outbox(
         &s,
         "alice",
         json!({"type": "Undo", "object": alice_follow, "to": [tester]}),
@@ -506,7 +472,7 @@ async fn bovine_herd_follows_and_creates_both_ways() {
     .await;
 
     // alice follows the herd through her outbox: the herd verifies and stores the Follow.
-    let follow = c2s(
+    let follow = post_outbox(
         &s,
         "alice",
         json!({"type": "Follow", "object": herd.actor, "to": [herd.actor]}),
@@ -532,7 +498,7 @@ async fn bovine_herd_follows_and_creates_both_ways() {
         .then_some(())
     })
     .await;
-    let create = c2s(
+    let create = post_outbox(
         &s,
         "alice",
         json!({"type": "Note", "content": "Salut le troupeau", "to": [herd.actor]}),
@@ -623,7 +589,7 @@ async fn ldp_writes_appear_in_the_outbox_as_activitypods_apps_expect() {
     assert!(r.headers().contains_key("www-authenticate"));
     // Collections page with stable cursors.
     for i in 0..25 {
-        c2s(
+        post_outbox(
             &s,
             "alice",
             json!({"type": "Like", "object": format!("https://example.org/o/{i}")}),

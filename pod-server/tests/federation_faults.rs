@@ -5,58 +5,25 @@
 
 mod common;
 
-use common::{DEV, Server, client};
-use serde_json::{Value, json};
+use common::{Server, get_json, post_outbox};
+use serde_json::json;
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-async fn post_outbox(s: &Server, name: &str, activity: Value) -> String {
-    let r = client()
-        .post(s.url(&format!("/{name}/outbox")))
-        .header(DEV, s.webid(name))
-        .header("content-type", "application/activity+json")
-        .body(activity.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
-    r.headers()["location"].to_str().unwrap().to_owned()
-}
-
 async fn inbox_total(s: &Server, name: &str) -> u64 {
-    let r = client()
-        .get(s.url(&format!("/{name}/inbox")))
-        .header(DEV, s.webid(name))
-        .send()
-        .await;
-    match r {
-        Ok(r) => r
-            .json::<Value>()
-            .await
-            .ok()
-            .and_then(|v| v["totalItems"].as_u64())
-            .unwrap_or(0),
-        Err(_) => 0,
-    }
+    get_json(&s.url(&format!("/{name}/inbox")), Some(&s.webid(name))).await["totalItems"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 /// Every item of a pod's inbox, following the pages.
 async fn inbox_ids(s: &Server, name: &str) -> Vec<String> {
-    let c = client();
     let mut url = s.url(&format!("/{name}/inbox?page=true"));
     let mut ids = Vec::new();
     loop {
-        let page: Value = c
-            .get(&url)
-            .header(DEV, s.webid(name))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(&url, Some(&s.webid(name))).await;
         for a in page["orderedItems"].as_array().into_iter().flatten() {
             ids.push(a["id"].as_str().unwrap_or_default().to_owned());
         }

@@ -227,3 +227,39 @@ pub fn client() -> reqwest::Client {
 }
 
 pub const DEV: &str = "x-kommon-dev-agent";
+
+/// GETs `url` as JSON, as `agent` (development header) when given.
+pub async fn get_json(url: &str, agent: Option<&str>) -> serde_json::Value {
+    let mut req = client()
+        .get(url)
+        .header("accept", "application/activity+json, application/ld+json");
+    if let Some(a) = agent {
+        req = req.header(DEV, a);
+    }
+    req.send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Posts an activity (or a bare object) to a pod's outbox as its owner; the new activity's id.
+pub async fn post_outbox(s: &Server, name: &str, activity: serde_json::Value) -> String {
+    let r = client()
+        .post(s.url(&format!("/{name}/outbox")))
+        .header(DEV, s.webid(name))
+        .header("content-type", "application/activity+json")
+        .body(activity.to_string())
+        .send()
+        .await
+        .expect("the server answers");
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
+    location.expect("Location")
+}
