@@ -357,6 +357,87 @@ impl InboxQueue {
     }
 }
 
+/// The answer to a post to an inbox: `202`, or a refusal and its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboxAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// What to tell the sender.
+    pub message: String,
+}
+
+/// The inbox side of a server: the checks, the durable queue, and the news that a sender's
+/// host is alive (its deliveries resume if it was marked unavailable).
+#[derive(Clone)]
+pub struct InboxService {
+    /// The checks.
+    pub verifier: InboxVerifier,
+    /// The durable queue.
+    pub queue: InboxQueue,
+    /// The delivery workers, told when a host is heard from.
+    pub deliverer: Option<crate::delivery::Deliverer>,
+}
+
+impl InboxService {
+    /// Checks a post to `inbox` and queues it durably; the answer to give.
+    pub async fn receive(&self, post: &InboxPost<'_>, inbox: &str) -> InboxAnswer {
+        let (activity, signer) = match self.verifier.verify(post).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::debug!(status = e.status(), reason = %e, "inbox post refused");
+                if e.status() >= 500 {
+                    tracing::error!(reason = %e, "inbox");
+                    return InboxAnswer {
+                        status: 500,
+                        message: "the store failed".into(),
+                    };
+                }
+                return InboxAnswer {
+                    status: e.status(),
+                    message: e.to_string(),
+                };
+            }
+        };
+        let received = ReceivedActivity {
+            id: activity
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            signer: signer.clone(),
+            inbox: inbox.to_owned(),
+            activity,
+            received_ms: crate::delivery::now_ms(),
+        };
+        let queue = self.queue.clone();
+        match tokio::task::spawn_blocking(move || queue.accept(&received)).await {
+            Ok(Ok(_)) => {
+                if let (Some(d), Some(host)) = (&self.deliverer, json::authority(&signer)) {
+                    d.host_seen(&host);
+                }
+                InboxAnswer {
+                    status: 202,
+                    message: "accepted".into(),
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "queueing an activity");
+                InboxAnswer {
+                    status: 500,
+                    message: "the store failed".into(),
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "queueing an activity");
+                InboxAnswer {
+                    status: 500,
+                    message: "the request failed".into(),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub mod collection;
 pub mod delivery;
 pub mod guard;
 pub mod inbox;
+pub mod instance;
 pub mod json;
 pub mod remote;
 pub mod webfinger;

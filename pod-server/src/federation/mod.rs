@@ -19,56 +19,15 @@ use kommon_activitypub::delivery::{
     Backoff, Deliverer, DeliveryOptions, DeliveryQueue, SigningKeys,
 };
 use kommon_activitypub::guard::GuardedFetcher;
-use kommon_activitypub::inbox::{InboxQueue, InboxVerifier};
-use kommon_activitypub::remote::{InstanceSigner, RemoteActors};
-use kommon_http_signatures::{KeyPair, SigningKey, generate_key_pair};
+use kommon_activitypub::inbox::{InboxQueue, InboxService, InboxVerifier};
+use kommon_activitypub::remote::RemoteActors;
+use kommon_http_signatures::SigningKey;
 use kommon_rdf::jsonld::ContextLoader;
 use kommon_rdf::{QuadStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The server's own actor, which signs fetches (authorized-fetch peers answer nothing else).
-pub struct InstanceActor {
-    /// Its id (`{base}/actor`).
-    pub id: String,
-    /// Its key pair.
-    pub keys: KeyPair,
-    /// Its parsed signing key.
-    pub signing: Arc<SigningKey>,
-}
-
-impl InstanceActor {
-    /// The instance actor of `base`, its key made on first start and kept in the store.
-    pub fn load(store: &QuadStore, base: &str) -> anyhow::Result<Self> {
-        let ks = store.keyspace("instance-actor");
-        let keys = match ks.get(b"key")? {
-            Some(v) => {
-                let j: serde_json::Value = serde_json::from_slice(&v)?;
-                KeyPair {
-                    private_pem: j["private"].as_str().unwrap_or_default().to_owned(),
-                    public_pem: j["public"].as_str().unwrap_or_default().to_owned(),
-                }
-            }
-            None => {
-                let k = generate_key_pair()?;
-                let j = serde_json::json!({"private": k.private_pem, "public": k.public_pem});
-                ks.insert(b"key", j.to_string().as_bytes())?;
-                k
-            }
-        };
-        let signing = Arc::new(SigningKey::from_pem(&keys.private_pem)?);
-        Ok(Self {
-            id: format!("{base}/actor"),
-            keys,
-            signing,
-        })
-    }
-
-    /// The `keyId` of its key.
-    pub fn key_id(&self) -> String {
-        format!("{}#main-key", self.id)
-    }
-}
+pub use kommon_activitypub::instance::InstanceActor;
 
 /// Finds the signing keys of the pods' actors and of the instance actor, parsed once.
 pub struct PodSigningKeys {
@@ -112,8 +71,8 @@ pub struct Federation {
     pub collections: Collections,
     /// Received activities waiting to be processed.
     pub inbox_queue: InboxQueue,
-    /// The inbox's checks.
-    pub verifier: InboxVerifier,
+    /// The inbox's checks and queue.
+    pub inbox: InboxService,
     /// The delivery workers.
     pub deliverer: Deliverer,
     /// Remote actors, fetched with signed GETs.
@@ -143,14 +102,7 @@ impl Federation {
         let layout = pods.layout.clone();
         let instance = Arc::new(InstanceActor::load(store, layout.base())?);
         let fetcher = GuardedFetcher::new(dev);
-        let actors = RemoteActors::new(
-            fetcher.clone(),
-            Some(InstanceSigner {
-                key_id: instance.key_id(),
-                key: Arc::clone(&instance.signing),
-            }),
-        )
-        .with_store(store);
+        let actors = RemoteActors::new(fetcher.clone(), Some(instance.signer())).with_store(store);
         let keys = Arc::new(crate::keys::KeyResolver::new(
             pods.clone(),
             actors.clone(),
@@ -180,14 +132,20 @@ impl Federation {
             },
         );
         let (ldp_changes, rx) = tokio::sync::mpsc::channel(4096);
+        let inbox_queue = InboxQueue::new(store);
+        let inbox = InboxService {
+            verifier,
+            queue: inbox_queue.clone(),
+            deliverer: Some(deliverer.clone()),
+        };
         Ok(Self {
+            inbox,
+            inbox_queue,
             ldp_changes,
             ldp_changes_rx: Arc::new(parking_lot::Mutex::new(Some(rx))),
             store: store.clone(),
             layout,
             collections: Collections::new(store),
-            inbox_queue: InboxQueue::new(store),
-            verifier,
             deliverer,
             actors,
             instance,

@@ -7,10 +7,9 @@ use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kommon_activitypub::actor::{ActorDocument, ActorKind};
 use kommon_activitypub::addressing;
 use kommon_activitypub::collection::{self, PAGE_SIZE, PageCursor};
-use kommon_activitypub::inbox::{Accepted, InboxPost, ReceivedActivity};
+use kommon_activitypub::inbox::{InboxAnswer, InboxPost};
 use kommon_activitypub::{ACTIVITY_JSON, json as apjson};
 use kommon_solid::auth::Credentials;
 use serde_json::Value;
@@ -49,60 +48,27 @@ pub async fn receive(
         headers: &parts.headers,
         body,
     };
-    let (activity, signer) = match fed.verifier.verify(&post).await {
-        Ok(v) => v,
-        Err(e) => {
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            tracing::debug!(status = %status, reason = %e, "inbox post refused");
-            if status.is_server_error() {
-                tracing::error!(reason = %e, "inbox");
-                return plain(status, "the store failed");
-            }
-            let mut r = plain(status, &e.to_string());
-            if status == StatusCode::UNAUTHORIZED {
-                r.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(
-                        "Signature realm=\"kommon\",headers=\"(request-target) host date digest\"",
-                    ),
-                );
-            }
-            return r;
-        }
-    };
     let inbox = match owner {
         Some(name) => fed.collection(name, "inbox"),
         None => fed.shared_inbox(),
     };
-    let received = ReceivedActivity {
-        id: activity
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        signer: signer.clone(),
-        inbox,
-        activity,
-        received_ms: kommon_activitypub::delivery::now_ms(),
-    };
-    let queue = fed.inbox_queue.clone();
-    let accepted = tokio::task::spawn_blocking(move || queue.accept(&received)).await;
-    match accepted {
-        Ok(Ok(Accepted::Queued | Accepted::Duplicate)) => {
-            if let Some(host) = apjson::authority(&signer) {
-                fed.deliverer.host_seen(&host);
-            }
-            plain(StatusCode::ACCEPTED, "accepted")
-        }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "queueing an activity");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "queueing an activity");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
-        }
+    answer(fed.inbox.receive(&post, &inbox).await)
+}
+
+/// The HTTP answer of an inbox post: `202`, or the refusal with its message (and, for a 401,
+/// how to sign).
+pub fn answer(a: InboxAnswer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = plain(status, &a.message);
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                "Signature realm=\"kommon\",headers=\"(request-target) host date digest\"",
+            ),
+        );
     }
+    r
 }
 
 /// Reads an inbox body: at most the inbox's limit (413 beyond it, without reading it all).
@@ -111,7 +77,7 @@ pub async fn read_inbox_body(
     parts: &Parts,
     body: Body,
 ) -> Result<bytes::Bytes, Response> {
-    let limit = state.federation.verifier.limits().max_bytes;
+    let limit = state.federation.inbox.verifier.limits().max_bytes;
     let too_large = || {
         plain(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -262,31 +228,17 @@ pub async fn activity_get(
     }
 }
 
-/// The instance actor's WebFinger name (reserved for pods): `acct:actor@host`.
-pub const INSTANCE_NAME: &str = "actor";
+pub use kommon_activitypub::instance::INSTANCE_NAME;
 
 /// The instance actor's document.
 pub fn instance_document(state: &AppState) -> Value {
     let fed = &state.federation;
-    let base = fed.layout.base();
-    ActorDocument {
-        id: fed.instance.id.clone(),
-        kind: ActorKind::Application,
-        preferred_username: INSTANCE_NAME.into(),
-        name: "Kommon".into(),
-        summary: Some("Le serveur de pods Kommon / the Kommon pod server".into()),
-        icon: None,
-        url: Some(format!("{base}/")),
-        inbox: format!("{base}/actor/inbox"),
-        outbox: format!("{base}/actor/outbox"),
-        followers: format!("{base}/actor/followers"),
-        following: format!("{base}/actor/following"),
-        shared_inbox: fed.shared_inbox(),
-        public_key_pem: fed.instance.keys.public_pem.clone(),
-        manually_approves_followers: true,
-        extra_contexts: vec![],
-    }
-    .to_json()
+    fed.instance.document(
+        fed.layout.base(),
+        "Kommon",
+        "Le serveur de pods Kommon / the Kommon pod server",
+        &fed.shared_inbox(),
+    )
 }
 
 /// `GET /actor`: the instance actor.

@@ -20,6 +20,7 @@ use futures::future::BoxFuture;
 use jsonwebtoken::jwk::JwkSet;
 use kommon_rdf::{QuadStore, StoreError};
 use kommon_solid::auth::AuthError;
+use kommon_solid::oidc::directory::{DocumentFetch, RemoteIssuerDirectory};
 use kommon_solid::oidc::dpop::ReplayCache;
 use kommon_solid::oidc::issuer::{
     ClientMetadata, is_acceptable_client_url, parse_client_id_document,
@@ -264,7 +265,27 @@ fn document_client(metadata: ClientMetadata) -> Client {
 pub struct Directory {
     provider: Arc<Provider>,
     pods: Pods,
-    fetcher: GuardedFetcher,
+    remote: RemoteIssuerDirectory,
+}
+
+/// The guarded HTTP client, as the directory fetches documents.
+pub struct GuardedDocuments(pub GuardedFetcher);
+
+impl DocumentFetch for GuardedDocuments {
+    fn fetch<'a>(
+        &'a self,
+        url: &'a str,
+        accept: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<(String, Vec<u8>), String>> {
+        Box::pin(async move {
+            self.0
+                .get(url, &[("accept", accept)], max_bytes)
+                .await
+                .map(|f| (f.content_type, f.body.to_vec()))
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 impl Directory {
@@ -273,7 +294,9 @@ impl Directory {
         Self {
             provider,
             pods,
-            fetcher: GuardedFetcher::new(allow_private),
+            remote: RemoteIssuerDirectory::new(Arc::new(GuardedDocuments(GuardedFetcher::new(
+                allow_private,
+            )))),
         }
     }
 }
@@ -284,28 +307,7 @@ impl IssuerDirectory for Directory {
             if issuer.trim_end_matches('/') == self.provider.issuer.trim_end_matches('/') {
                 return Ok(self.provider.jwks());
             }
-            let base = issuer.trim_end_matches('/');
-            let config = self
-                .fetcher
-                .get(
-                    &format!("{base}/.well-known/openid-configuration"),
-                    &[("accept", "application/json")],
-                    64 * 1024,
-                )
-                .await
-                .map_err(|e| AuthError::token(format!("the issuer's configuration: {e}")))?;
-            let config: serde_json::Value = serde_json::from_slice(&config.body)
-                .map_err(|_| AuthError::token("the issuer's configuration is not JSON"))?;
-            let jwks_uri = config["jwks_uri"]
-                .as_str()
-                .ok_or_else(|| AuthError::token("the issuer's configuration has no jwks_uri"))?;
-            let jwks = self
-                .fetcher
-                .get(jwks_uri, &[("accept", "application/json")], 64 * 1024)
-                .await
-                .map_err(|e| AuthError::token(format!("the issuer's keys: {e}")))?;
-            serde_json::from_slice(&jwks.body)
-                .map_err(|_| AuthError::token("the issuer's JWKS is not a JWK set"))
+            self.remote.issuer_keys(issuer).await
         })
     }
 
@@ -321,40 +323,7 @@ impl IssuerDirectory for Directory {
                     Vec::new()
                 });
             }
-            let document = webid.split('#').next().unwrap_or(webid);
-            let fetched = self
-                .fetcher
-                .get(
-                    document,
-                    &[("accept", "text/turtle, application/ld+json;q=0.9")],
-                    1024 * 1024,
-                )
-                .await
-                .map_err(|e| AuthError::token(format!("the WebID profile: {e}")))?;
-            let format = if fetched.content_type.contains("json") {
-                kommon_rdf::codec::RdfFormat::JsonLd
-            } else {
-                kommon_rdf::codec::RdfFormat::Turtle
-            };
-            let triples = kommon_rdf::codec::parse_graph(
-                format,
-                &fetched.body,
-                Some(document),
-                &kommon_rdf::codec::ParseLimits::default(),
-                &kommon_rdf::jsonld::ContextLoader::bundled(),
-            )
-            .map_err(|e| AuthError::token(format!("the WebID profile does not parse: {e}")))?;
-            Ok(triples
-                .into_iter()
-                .filter(|t| {
-                    t.subject.to_string() == format!("<{webid}>")
-                        && t.predicate.as_str() == "http://www.w3.org/ns/solid/terms#oidcIssuer"
-                })
-                .filter_map(|t| match t.object {
-                    kommon_rdf::model::Term::NamedNode(n) => Some(n.into_string()),
-                    _ => None,
-                })
-                .collect())
+            self.remote.webid_issuers(webid).await
         })
     }
 }

@@ -7,6 +7,7 @@
 //! [`RequestVerifier`](crate::auth::RequestVerifier) every Kommon server plugs in.
 
 pub mod claims;
+pub mod directory;
 pub mod dpop;
 pub mod issuer;
 pub mod jose;
