@@ -201,6 +201,43 @@ impl RemoteActors {
         self.cache.get(id).map(|(a, _)| a)
     }
 
+    /// Where to deliver to each of these remote actors: their known (shared) inbox, else
+    /// looked up together, a few at a time and briefly; one that is down or slow is queued by
+    /// its id and looked up again when delivering, so nothing waits on it and nothing is lost.
+    /// Deduplicated (followers on one server share its inbox).
+    pub async fn delivery_targets(&self, ids: Vec<String>) -> Vec<crate::delivery::DeliveryTarget> {
+        use crate::delivery::DeliveryTarget;
+        use futures::StreamExt;
+        let mut targets: Vec<DeliveryTarget> = Vec::new();
+        let push = |t: DeliveryTarget, targets: &mut Vec<DeliveryTarget>| {
+            if !targets.contains(&t) {
+                targets.push(t);
+            }
+        };
+        let mut unknown = Vec::new();
+        for id in ids {
+            match self.known_delivery_inbox(&id) {
+                Some(inbox) => push(DeliveryTarget::Inbox(inbox), &mut targets),
+                None if !unknown.contains(&id) => unknown.push(id),
+                None => {}
+            }
+        }
+        let looked_up: Vec<DeliveryTarget> = futures::stream::iter(unknown)
+            .map(|id| async move {
+                match tokio::time::timeout(Duration::from_secs(3), self.actor(&id, false)).await {
+                    Ok(Ok(a)) => DeliveryTarget::Inbox(a.delivery_inbox().to_owned()),
+                    _ => DeliveryTarget::Actor(id),
+                }
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        for t in looked_up {
+            push(t, &mut targets);
+        }
+        targets
+    }
+
     /// Forgets a cached actor.
     pub fn forget(&self, id: &str) {
         self.cache.remove(id);

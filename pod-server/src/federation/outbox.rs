@@ -431,7 +431,6 @@ async fn targets(
 ) -> (Vec<DeliveryTarget>, Vec<String>) {
     let webid = fed.layout.webid(name);
     let followers = fed.collection(name, "followers");
-    let mut remote: Vec<DeliveryTarget> = Vec::new();
     let mut local: Vec<String> = Vec::new();
     let mut actors: Vec<String> = Vec::new();
     for id in addressing::addressees(activity) {
@@ -441,7 +440,7 @@ async fn targets(
             actors.push(id);
         }
     }
-    let mut unknown: Vec<String> = Vec::new();
+    let mut remote_ids = Vec::new();
     for id in actors {
         if id == webid {
             continue;
@@ -452,45 +451,13 @@ async fn targets(
             }
             continue;
         }
-        if fed.layout.split(&id).is_some() || !json::is_http_url(&id) {
-            // A local collection or a non-URL addressee: nothing to deliver to.
-            continue;
-        }
-        match fed.actors.known_delivery_inbox(&id) {
-            Some(inbox) => push_target(&mut remote, DeliveryTarget::Inbox(inbox)),
-            None if !unknown.contains(&id) => unknown.push(id),
-            None => {}
+        // A local collection or a non-URL addressee: nothing to deliver to.
+        if fed.layout.split(&id).is_none() && json::is_http_url(&id) {
+            remote_ids.push(id);
         }
     }
-    // Actors not seen before are looked up together, a few at a time and briefly: one that is
-    // down or slow is queued by its id and looked up again when delivering, so nothing waits
-    // on it and nothing is lost.
-    use futures::StreamExt;
-    let looked_up: Vec<DeliveryTarget> = futures::stream::iter(unknown)
-        .map(|id| async move {
-            match tokio::time::timeout(
-                std::time::Duration::from_secs(3),
-                fed.actors.actor(&id, false),
-            )
-            .await
-            {
-                Ok(Ok(a)) => DeliveryTarget::Inbox(a.delivery_inbox().to_owned()),
-                _ => DeliveryTarget::Actor(id),
-            }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
-    for t in looked_up {
-        push_target(&mut remote, t);
-    }
+    let remote = fed.actors.delivery_targets(remote_ids).await;
     (remote, local)
-}
-
-fn push_target(targets: &mut Vec<DeliveryTarget>, t: DeliveryTarget) {
-    if !targets.contains(&t) {
-        targets.push(t);
-    }
 }
 
 /// Commits an activity of a pod's actor: stored, in the outbox, queued for every target, in
