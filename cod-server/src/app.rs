@@ -1,0 +1,567 @@
+//! The HTTP side of cod-server: routes, authentication, and the hand-off to federation,
+//! moderation and pages.
+
+use crate::config::ServerConfig;
+use crate::federation::Federation;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kommon_activitypub::actor::{ActorDocument, ActorKind};
+use kommon_activitypub::collection::{self, PAGE_SIZE, PageCursor};
+use kommon_activitypub::inbox::InboxPost;
+use kommon_activitypub::{ACTIVITY_JSON, addressing, json as apjson};
+use kommon_rdf::QuadStore;
+use kommon_solid::auth::{
+    Authenticator, Credentials, DevelopmentHeaderVerifier, HttpSignatureVerifier, RequestHead,
+};
+use kommon_solid::oidc::directory::{DocumentFetch, RemoteIssuerDirectory};
+use kommon_solid::oidc::verifier::SolidOidcVerifier;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// Federation and the communities.
+    pub federation: Federation,
+    /// Who sends requests (moderators' Solid-OIDC tokens, HTTP signatures).
+    pub auth: Authenticator,
+    /// The configuration.
+    pub config: Arc<ServerConfig>,
+}
+
+/// The guarded HTTP client, as the OIDC directory fetches documents.
+struct GuardedDocuments(kommon_activitypub::guard::GuardedFetcher);
+
+impl DocumentFetch for GuardedDocuments {
+    fn fetch<'a>(
+        &'a self,
+        url: &'a str,
+        accept: &'a str,
+        max_bytes: usize,
+    ) -> futures::future::BoxFuture<'a, Result<(String, Vec<u8>), String>> {
+        Box::pin(async move {
+            self.0
+                .get(url, &[("accept", accept)], max_bytes)
+                .await
+                .map(|f| (f.content_type, f.body.to_vec()))
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+impl AppState {
+    /// Builds the state of a server over `store`.
+    pub fn new(store: QuadStore, config: ServerConfig) -> anyhow::Result<Self> {
+        let federation = Federation::new(
+            &store,
+            &config.base_url,
+            config.dev,
+            Duration::from_micros(config.delivery_backoff_unit_us.max(1)),
+        )?;
+        let directory = RemoteIssuerDirectory::new(Arc::new(GuardedDocuments(
+            kommon_activitypub::guard::GuardedFetcher::new(config.dev),
+        )));
+        let mut auth = Authenticator::new()
+            .with(Arc::new(HttpSignatureVerifier::new(
+                federation.keys.clone(),
+            )))
+            .with(Arc::new(SolidOidcVerifier::new(Arc::new(directory))));
+        if config.dev {
+            auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
+        }
+        Ok(Self {
+            federation,
+            auth,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// The router of a cod-server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(crate::pages::home))
+        .route("/health", get(|| async { "ok" }))
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/inbox", post(shared_inbox))
+        .route("/actor", get(instance_actor))
+        .route("/actor/inbox", post(shared_inbox))
+        .fallback(dispatch)
+        .with_state(state)
+}
+
+/// A plain-text answer.
+pub fn plain(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}
+
+/// An ActivityStreams answer.
+pub fn activity_json(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, ACTIVITY_JSON),
+            (header::VARY, "Accept, Authorization, Signature"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn with_challenges(mut r: Response) -> Response {
+    for c in ["DPoP algs=\"ES256 RS256\"", "Bearer scope=\"openid webid\""] {
+        r.headers_mut()
+            .append(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+    }
+    r
+}
+
+async fn read_inbox_body(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+) -> Result<bytes::Bytes, Response> {
+    let limit = state.federation.inbox.verifier.limits().max_bytes;
+    let too_large = || {
+        plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than {limit} bytes"),
+        )
+    };
+    if parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return Err(too_large());
+    }
+    match to_bytes(body, limit + 1).await {
+        Ok(b) if b.len() <= limit => Ok(b),
+        _ => Err(too_large()),
+    }
+}
+
+async fn receive(state: &AppState, parts: &Parts, body: Body, inbox: &str) -> Response {
+    let body = match read_inbox_body(state, parts, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let target_uri = format!("{}{path_and_query}", state.federation.base);
+    let post = InboxPost {
+        method: parts.method.as_str(),
+        target_uri: &target_uri,
+        headers: &parts.headers,
+        body: &body,
+    };
+    let a = state.federation.inbox.receive(&post, inbox).await;
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = plain(status, &a.message);
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                "Signature realm=\"kommon\",headers=\"(request-target) host date digest\"",
+            ),
+        );
+    }
+    r
+}
+
+async fn shared_inbox(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let inbox = state.federation.shared_inbox();
+    receive(&state, &parts, body, &inbox).await
+}
+
+async fn instance_actor(State(state): State<AppState>) -> Response {
+    let fed = &state.federation;
+    activity_json(
+        StatusCode::OK,
+        &fed.instance.document(
+            &fed.base,
+            "Kommon",
+            "Le serveur des lieux Kommon / the Kommon places server",
+            &fed.shared_inbox(),
+        ),
+    )
+}
+
+fn host(state: &AppState) -> String {
+    apjson::authority(&state.federation.base).unwrap_or_default()
+}
+
+#[derive(serde::Deserialize)]
+struct WebFingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<WebFingerQuery>,
+) -> Response {
+    use kommon_activitypub::webfinger::{Resource, actor_jrd, parse_resource};
+    let Some(resource) = q.resource else {
+        return plain(StatusCode::BAD_REQUEST, "resource is missing");
+    };
+    let fed = &state.federation;
+    let slug = match parse_resource(&resource) {
+        Ok(Resource::Account { name, host: h }) if h == host(&state) => name,
+        Ok(Resource::Account { host: h, .. }) => {
+            return plain(StatusCode::NOT_FOUND, &format!("{h} is not this server"));
+        }
+        Ok(Resource::Url(u)) if u == fed.instance.id => {
+            kommon_activitypub::instance::INSTANCE_NAME.to_owned()
+        }
+        Ok(Resource::Url(u)) => match fed.slug_of(&u) {
+            Some(s) => s.to_owned(),
+            None => {
+                return plain(
+                    StatusCode::NOT_FOUND,
+                    &format!("{u} is not a community of this server"),
+                );
+            }
+        },
+        Err(e) => return plain(StatusCode::BAD_REQUEST, &e),
+    };
+    let actor = if slug == kommon_activitypub::instance::INSTANCE_NAME {
+        fed.instance.id.clone()
+    } else {
+        match fed.registry.get(&slug) {
+            Ok(Some(_)) => fed.community_id(&slug),
+            Ok(None) => {
+                return plain(
+                    StatusCode::NOT_FOUND,
+                    &format!("there is no community {slug}"),
+                );
+            }
+            Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
+        }
+    };
+    let jrd = actor_jrd(
+        &format!("acct:{slug}@{}", host(&state)),
+        &actor,
+        Some(&actor),
+    );
+    (
+        [(header::CONTENT_TYPE, "application/jrd+json")],
+        jrd.to_string(),
+    )
+        .into_response()
+}
+
+async fn nodeinfo_links(State(state): State<AppState>) -> Response {
+    let body = serde_json::json!({"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{}/nodeinfo/2.1", state.federation.base)}]});
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn nodeinfo(State(state): State<AppState>) -> Response {
+    let communities = state
+        .federation
+        .registry
+        .list()
+        .map(|l| l.len())
+        .unwrap_or(0);
+    let body = serde_json::json!({
+        "version": "2.1",
+        "software": {"name": "kommon-cod", "version": env!("CARGO_PKG_VERSION"), "repository": "https://git.example/kommon"},
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": false,
+        "usage": {"users": {"total": communities}, "localPosts": 0},
+        "metadata": {"nodeName": "Kommon", "kind": "community pods"},
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The Group actor of a community.
+pub fn community_document(
+    state: &AppState,
+    community: &kommon_community::Community,
+) -> Result<Value, kommon_rdf::StoreError> {
+    let fed = &state.federation;
+    let id = fed.community_id(&community.slug);
+    let key = fed.community_keys.key_pair(&community.slug)?;
+    let mut doc = ActorDocument {
+        id: id.clone(),
+        kind: ActorKind::Group,
+        preferred_username: community.slug.clone(),
+        name: community.name.clone(),
+        summary: (!community.summary.is_empty()).then(|| community.summary.clone()),
+        icon: None,
+        url: Some(id.clone()),
+        inbox: fed.collection(&community.slug, "inbox"),
+        outbox: fed.collection(&community.slug, "outbox"),
+        followers: fed.collection(&community.slug, "followers"),
+        following: fed.collection(&community.slug, "following"),
+        shared_inbox: fed.shared_inbox(),
+        public_key_pem: key.public_pem,
+        // Follows are accepted at once (FEP-1b12); membership is what moderators decide.
+        manually_approves_followers: false,
+        extra_contexts: vec![],
+    }
+    .to_json();
+    doc["attributedTo"] = serde_json::json!(
+        community
+            .admins
+            .iter()
+            .chain(&community.moderators)
+            .collect::<Vec<_>>()
+    );
+    Ok(doc)
+}
+
+fn wants_html(parts: &Parts) -> bool {
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("text/html") && !accept.contains("activity+json") && !accept.contains("ld+json")
+}
+
+/// Whether the requester moderates the community.
+fn moderates(community: &kommon_community::Community, credentials: Option<&Credentials>) -> bool {
+    credentials.is_some_and(|c| community.may_moderate(&c.agent))
+}
+
+fn without_context(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("@context");
+    }
+    v
+}
+
+/// Every path under `/{slug}`.
+async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let mut segments = path.trim_start_matches('/').splitn(2, '/');
+    let slug = segments.next().unwrap_or_default().to_owned();
+    let tail = segments.next().unwrap_or_default().to_owned();
+    let fed = state.federation.clone();
+    let community = match fed.registry.get(&slug) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                &format!("there is no community {slug}"),
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading communities");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
+        }
+    };
+    if tail == "inbox" && parts.method == Method::POST {
+        let inbox = fed.collection(&slug, "inbox");
+        return receive(&state, &parts, body, &inbox).await;
+    }
+    let bytes = match to_bytes(body, 1024 * 1024 + 1).await {
+        Ok(b) if b.len() <= 1024 * 1024 => b,
+        _ => {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is larger than 1048576 bytes",
+            );
+        }
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let url = format!("{}{path}", fed.base);
+    let head = RequestHead {
+        method: &parts.method,
+        path_and_query: &path_and_query,
+        url: &url,
+        headers: &parts.headers,
+        body: &bytes,
+    };
+    let credentials = match state.auth.authenticate(&head).await {
+        Ok(c) => c,
+        Err(e) => {
+            let mut r = plain(StatusCode::UNAUTHORIZED, &e.message);
+            for c in e.challenges() {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    r.headers_mut().append(header::WWW_AUTHENTICATE, v);
+                }
+            }
+            return r;
+        }
+    };
+    match (parts.method.clone(), tail.as_str()) {
+        (Method::GET | Method::HEAD, "") => {
+            if wants_html(&parts) {
+                return crate::pages::community(&state, &community).await;
+            }
+            match community_document(&state, &community) {
+                Ok(doc) => activity_json(StatusCode::OK, &doc),
+                Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
+            }
+        }
+        (Method::POST, "outbox") => {
+            match crate::moderation::post(&state, &slug, &bytes, credentials.as_ref()).await {
+                Ok(id) => {
+                    let mut r = plain(StatusCode::CREATED, "created");
+                    if let Ok(v) = HeaderValue::from_str(&id) {
+                        r.headers_mut().insert(header::LOCATION, v);
+                    }
+                    r
+                }
+                Err(crate::moderation::Refusal(status, message)) => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+                    let r = plain(status, &message);
+                    if status == StatusCode::UNAUTHORIZED {
+                        with_challenges(r)
+                    } else {
+                        r
+                    }
+                }
+            }
+        }
+        (
+            Method::GET | Method::HEAD,
+            which @ ("inbox" | "outbox" | "followers" | "following" | "residents" | "pending"
+            | "decisions"),
+        ) => {
+            let private = matches!(which, "inbox" | "pending" | "decisions");
+            if private && !moderates(&community, credentials.as_ref()) {
+                return match credentials {
+                    None => with_challenges(plain(
+                        StatusCode::UNAUTHORIZED,
+                        "for the place's moderators: authenticate",
+                    )),
+                    Some(_) => plain(StatusCode::FORBIDDEN, "for the place's moderators only"),
+                };
+            }
+            collection_page(
+                &state,
+                &slug,
+                which,
+                parts.uri.query(),
+                credentials.as_ref(),
+                private,
+            )
+            .await
+        }
+        (Method::GET | Method::HEAD, t) if t.starts_with("activities/") => match fed.activity(&url)
+        {
+            Ok(Some(a))
+                if addressing::is_addressed_publicly(&a)
+                    || moderates(&community, credentials.as_ref())
+                    || credentials
+                        .as_ref()
+                        .is_some_and(|c| addressing::addressees(&a).contains(&c.agent)) =>
+            {
+                activity_json(StatusCode::OK, &a)
+            }
+            Ok(Some(_)) if credentials.is_none() => with_challenges(plain(
+                StatusCode::UNAUTHORIZED,
+                "this activity is not public: authenticate",
+            )),
+            Ok(Some(_)) => plain(
+                StatusCode::FORBIDDEN,
+                "this activity is not addressed to you",
+            ),
+            Ok(None) => plain(StatusCode::NOT_FOUND, "no such activity"),
+            Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
+        },
+        (
+            _,
+            "inbox" | "outbox" | "followers" | "following" | "residents" | "pending" | "decisions"
+            | "",
+        ) => plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this is read with GET (moderators post to the outbox)",
+        ),
+        _ => plain(StatusCode::NOT_FOUND, "no such resource"),
+    }
+}
+
+async fn collection_page(
+    state: &AppState,
+    slug: &str,
+    which: &str,
+    query: Option<&str>,
+    credentials: Option<&Credentials>,
+    private: bool,
+) -> Response {
+    let fed = state.federation.clone();
+    let cursor = match PageCursor::from_query(query) {
+        Ok(c) => c,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, &e),
+    };
+    let id = fed.collection(slug, which);
+    let owner = fed.community_id(slug);
+    let which = which.to_owned();
+    let agent = credentials.map(|c| c.agent.clone());
+    let work = move || -> Result<Value, kommon_rdf::StoreError> {
+        if cursor == PageCursor::Summary {
+            return Ok(collection::collection_document(
+                &id,
+                fed.collections.len(&id)?,
+                Some(&owner),
+            ));
+        }
+        let page = fed.collections.page(&id, cursor, PAGE_SIZE)?;
+        let mut items = Vec::new();
+        for (_, item) in &page.items {
+            match which.as_str() {
+                "inbox" | "outbox" | "pending" => {
+                    if let Some(a) = fed.activity(item)?
+                        && (private
+                            || addressing::is_addressed_publicly(&a)
+                            || agent
+                                .as_deref()
+                                .is_some_and(|g| addressing::addressees(&a).iter().any(|x| x == g)))
+                    {
+                        items.push(without_context(a));
+                    }
+                }
+                "decisions" => {
+                    if let Some(d) = fed.records.decision(item)? {
+                        items.push(serde_json::to_value(d).unwrap_or(Value::Null));
+                    }
+                }
+                _ => items.push(Value::String(item.clone())),
+            }
+        }
+        Ok(collection::page_document(&id, cursor, &page, items))
+    };
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(doc)) => activity_json(StatusCode::OK, &doc),
+        _ => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
+    }
+}

@@ -1,0 +1,506 @@
+//! The communities as ActivityPub actors: their keys, the inbox worker that turns `Join`,
+//! `Undo`, `Leave` and `Follow` into membership changes, and publishing what a community does.
+
+use crate::app::AppState;
+use futures::future::BoxFuture;
+use kommon_activitypub::addressing;
+use kommon_activitypub::collection::{self, Collections};
+use kommon_activitypub::delivery::{
+    Backoff, Deliverer, DeliveryOptions, DeliveryQueue, SigningKeys, next_seq, now_ms,
+};
+use kommon_activitypub::guard::GuardedFetcher;
+use kommon_activitypub::inbox::{
+    ActorKey, ActorKeys, InboxQueue, InboxService, InboxVerifier, ReceivedActivity,
+};
+use kommon_activitypub::instance::InstanceActor;
+use kommon_activitypub::json;
+use kommon_activitypub::remote::RemoteActors;
+use kommon_community::membership::{self, MembershipRecords, MembershipRequest};
+use kommon_community::{CommunityRegistry, JoinOutcome};
+use kommon_http_signatures::{KeyPair, SigningKey, generate_key_pair};
+use kommon_rdf::jsonld::ContextLoader;
+use kommon_rdf::{Keyspace, QuadStore, StoreError};
+use kommon_solid::auth::{AuthError, PublicKey, PublicKeyResolver};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The communities' RSA keys (made when a community is created) and the instance actor's.
+pub struct CommunityKeys {
+    keys: Keyspace,
+    parsed: quick_cache::sync::Cache<String, Arc<SigningKey>>,
+    instance: Arc<InstanceActor>,
+    base: String,
+}
+
+impl CommunityKeys {
+    /// The key pair of community `slug`, made on first use.
+    pub fn key_pair(&self, slug: &str) -> Result<KeyPair, StoreError> {
+        if let Some(v) = self.keys.get(slug.as_bytes())? {
+            let j: Value = serde_json::from_slice(&v)
+                .map_err(|e| StoreError::Corrupted(format!("a community key: {e}")))?;
+            return Ok(KeyPair {
+                private_pem: j["private"].as_str().unwrap_or_default().to_owned(),
+                public_pem: j["public"].as_str().unwrap_or_default().to_owned(),
+            });
+        }
+        let k = generate_key_pair().map_err(|e| StoreError::Corrupted(e.to_string()))?;
+        let j = json!({"private": k.private_pem, "public": k.public_pem});
+        self.keys
+            .insert(slug.as_bytes(), j.to_string().as_bytes())?;
+        Ok(k)
+    }
+
+    fn slug_of<'a>(&self, actor: &'a str) -> Option<&'a str> {
+        let rest = actor.strip_prefix(&self.base)?.strip_prefix('/')?;
+        (!rest.is_empty() && !rest.contains('/')).then_some(rest)
+    }
+}
+
+impl SigningKeys for CommunityKeys {
+    fn signing_key(&self, actor: &str) -> Result<Option<(String, Arc<SigningKey>)>, String> {
+        if actor == self.instance.id {
+            return Ok(Some((
+                self.instance.key_id(),
+                Arc::clone(&self.instance.signing),
+            )));
+        }
+        let Some(slug) = self.slug_of(actor) else {
+            return Ok(None);
+        };
+        if let Some(k) = self.parsed.get(slug) {
+            return Ok(Some((format!("{actor}#main-key"), k)));
+        }
+        if self
+            .keys
+            .get(slug.as_bytes())
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let pair = self.key_pair(slug).map_err(|e| e.to_string())?;
+        let key = Arc::new(SigningKey::from_pem(&pair.private_pem).map_err(|e| e.to_string())?);
+        self.parsed.insert(slug.to_owned(), Arc::clone(&key));
+        Ok(Some((format!("{actor}#main-key"), key)))
+    }
+}
+
+/// Finds the public keys of signed requests: the communities' and the instance actor's here,
+/// the others fetched.
+pub struct Keys {
+    communities: Arc<CommunityKeys>,
+    actors: RemoteActors,
+}
+
+impl Keys {
+    async fn find(&self, key_id: &str, refresh: bool) -> Result<Option<ActorKey>, String> {
+        let actor = key_id.split('#').next().unwrap_or_default();
+        if actor == self.communities.instance.id {
+            return Ok(Some(ActorKey {
+                owner: actor.to_owned(),
+                pem: self.communities.instance.keys.public_pem.clone(),
+            }));
+        }
+        if let Some(slug) = self.communities.slug_of(actor) {
+            if self
+                .communities
+                .keys
+                .get(slug.as_bytes())
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                return Ok(None);
+            }
+            return self
+                .communities
+                .key_pair(slug)
+                .map(|k| {
+                    Some(ActorKey {
+                        owner: actor.to_owned(),
+                        pem: k.public_pem,
+                    })
+                })
+                .map_err(|e| e.to_string());
+        }
+        self.actors.key(key_id, refresh).await
+    }
+}
+
+impl ActorKeys for Keys {
+    fn actor_key<'a>(
+        &'a self,
+        key_id: &'a str,
+        refresh: bool,
+    ) -> BoxFuture<'a, Result<Option<ActorKey>, String>> {
+        Box::pin(self.find(key_id, refresh))
+    }
+}
+
+impl PublicKeyResolver for Keys {
+    fn public_key<'a>(
+        &'a self,
+        key_id: &'a str,
+        refresh: bool,
+    ) -> BoxFuture<'a, Result<Option<PublicKey>, AuthError>> {
+        Box::pin(async move {
+            self.find(key_id, refresh)
+                .await
+                .map(|k| {
+                    k.map(|k| PublicKey {
+                        owner: k.owner,
+                        pem: k.pem,
+                    })
+                })
+                .map_err(AuthError::new)
+        })
+    }
+}
+
+/// Everything federation needs, shared by the handlers and the workers.
+#[derive(Clone)]
+pub struct Federation {
+    /// The store.
+    pub store: QuadStore,
+    /// The server's base URL.
+    pub base: String,
+    /// The communities.
+    pub registry: CommunityRegistry,
+    /// Membership records.
+    pub records: MembershipRecords,
+    /// Ordered collections.
+    pub collections: Collections,
+    /// The inbox's checks and queue.
+    pub inbox: InboxService,
+    /// Received activities waiting to be processed.
+    pub inbox_queue: InboxQueue,
+    /// The delivery workers.
+    pub deliverer: Deliverer,
+    /// Remote actors.
+    pub actors: RemoteActors,
+    /// The instance actor.
+    pub instance: Arc<InstanceActor>,
+    /// The communities' keys.
+    pub community_keys: Arc<CommunityKeys>,
+    /// Public keys of signed requests.
+    pub keys: Arc<Keys>,
+}
+
+impl Federation {
+    /// Federation for the communities of `store`; nothing runs until [`Federation::start`].
+    pub fn new(
+        store: &QuadStore,
+        base: &str,
+        dev: bool,
+        backoff_unit: Duration,
+    ) -> anyhow::Result<Self> {
+        let instance = Arc::new(InstanceActor::load(store, base)?);
+        let fetcher = GuardedFetcher::new(dev);
+        let actors = RemoteActors::new(fetcher.clone(), Some(instance.signer())).with_store(store);
+        let community_keys = Arc::new(CommunityKeys {
+            keys: store.keyspace("community-keys"),
+            parsed: quick_cache::sync::Cache::new(1000),
+            instance: Arc::clone(&instance),
+            base: base.to_owned(),
+        });
+        let keys = Arc::new(Keys {
+            communities: Arc::clone(&community_keys),
+            actors: actors.clone(),
+        });
+        let contexts = ContextLoader::bundled();
+        let verifier = InboxVerifier::new(
+            keys.clone(),
+            Arc::new(move |iri| contexts.knows(iri) || json::TOLERATED_CONTEXTS.contains(&iri)),
+            json::Limits::default(),
+        );
+        let deliverer = Deliverer::new(
+            DeliveryQueue::new(store),
+            fetcher,
+            Some(actors.clone()),
+            community_keys.clone(),
+            DeliveryOptions {
+                backoff: Backoff { unit: backoff_unit },
+                ..DeliveryOptions::default()
+            },
+        );
+        let inbox_queue = InboxQueue::new(store);
+        Ok(Self {
+            store: store.clone(),
+            base: base.to_owned(),
+            registry: CommunityRegistry::new(store),
+            records: MembershipRecords::new(store),
+            collections: Collections::new(store),
+            inbox: InboxService {
+                verifier,
+                queue: inbox_queue.clone(),
+                deliverer: Some(deliverer.clone()),
+            },
+            inbox_queue,
+            deliverer,
+            actors,
+            instance,
+            community_keys,
+            keys,
+        })
+    }
+
+    /// Starts the inbox worker and resumes deliveries (in the runtime).
+    pub fn start(&self, state: AppState) {
+        self.deliverer.resume();
+        spawn_worker(state);
+    }
+
+    /// The actor id of a community.
+    pub fn community_id(&self, slug: &str) -> String {
+        format!("{}/{slug}", self.base)
+    }
+
+    /// The slug of a local community actor id, if it is one.
+    pub fn slug_of<'a>(&self, id: &'a str) -> Option<&'a str> {
+        self.community_keys.slug_of(id)
+    }
+
+    /// A collection of a community.
+    pub fn collection(&self, slug: &str, which: &str) -> String {
+        format!("{}/{slug}/{which}", self.base)
+    }
+
+    /// The shared inbox.
+    pub fn shared_inbox(&self) -> String {
+        format!("{}/inbox", self.base)
+    }
+
+    /// A new id in a community's space (`activities`, `residencies`, …).
+    pub fn new_id(&self, slug: &str, kind: &str) -> String {
+        format!("{}/{slug}/{kind}/{}", self.base, uuid::Uuid::new_v4())
+    }
+
+    /// The stored JSON of an activity (sent or received).
+    pub fn activity(&self, id: &str) -> Result<Option<Value>, StoreError> {
+        Ok(self
+            .deliverer
+            .queue()
+            .activity(id)?
+            .and_then(|b| serde_json::from_slice(&b).ok()))
+    }
+
+    /// Publishes an activity of community `slug`: stored, in its outbox, queued for its
+    /// addressees (its followers expanded) in one transaction, with `changes` to collections.
+    pub async fn publish(&self, slug: &str, activity: Value) -> Result<String, StoreError> {
+        let community = self.community_id(slug);
+        let followers = self.collection(slug, "followers");
+        let id = activity["id"].as_str().unwrap_or_default().to_owned();
+        let mut remote_ids = Vec::new();
+        let mut local: Vec<String> = Vec::new();
+        for a in addressing::addressees(&activity) {
+            let ids: Vec<String> = if a == followers {
+                self.collections.all(&followers).flatten().collect()
+            } else {
+                vec![a]
+            };
+            for i in ids {
+                if i == community {
+                    continue;
+                }
+                if let Some(s) = self.slug_of(&i) {
+                    local.push(s.to_owned());
+                } else if json::is_http_url(&i) && !i.starts_with(&format!("{}/", self.base)) {
+                    remote_ids.push(i);
+                }
+            }
+        }
+        let targets = self.actors.delivery_targets(remote_ids).await;
+        let mut sent = activity.clone();
+        addressing::strip_hidden(&mut sent);
+        let bytes = serde_json::to_vec(&sent).unwrap_or_default();
+        let fed = self.clone();
+        let id2 = id.clone();
+        let outbox = self.collection(slug, "outbox");
+        let hosts = tokio::task::spawn_blocking(move || {
+            fed.store
+                .transaction(|tx| -> Result<Vec<String>, StoreError> {
+                    collection::add(tx, &outbox, &id2, next_seq())?;
+                    Ok(DeliveryQueue::enqueue(
+                        tx, &id2, &bytes, &community, &targets,
+                    ))
+                })
+        })
+        .await
+        .map_err(|e| StoreError::Corrupted(format!("publishing failed: {e}")))??;
+        self.deliverer.wake(&hosts);
+        for s in local {
+            self.inbox_queue.accept(&ReceivedActivity {
+                id: id.clone(),
+                signer: self.community_id(slug),
+                inbox: self.collection(&s, "inbox"),
+                activity: sent.clone(),
+                received_ms: now_ms(),
+            })?;
+        }
+        Ok(id)
+    }
+}
+
+fn spawn_worker(state: AppState) {
+    tokio::spawn(async move {
+        let fed = state.federation.clone();
+        loop {
+            let q = fed.inbox_queue.clone();
+            let batch = match tokio::task::spawn_blocking(move || q.next_batch(64)).await {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "reading the inbox queue");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            if batch.is_empty() {
+                fed.inbox_queue.wait(Duration::from_secs(1)).await;
+                continue;
+            }
+            for (key, received) in batch {
+                if let Err(e) = process(&state, &received).await {
+                    tracing::error!(error = %e, activity = %received.id, "processing an activity");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    break;
+                }
+                if let Err(e) = fed.inbox_queue.done(&key) {
+                    tracing::error!(error = %e, "removing a processed activity");
+                }
+            }
+        }
+    });
+}
+
+/// The community an activity is for: the inbox's owner, or (shared inbox) the community its
+/// object or addressees name.
+fn community_of(fed: &Federation, r: &ReceivedActivity) -> Option<String> {
+    if r.inbox != fed.shared_inbox() {
+        let rest = r.inbox.strip_prefix(&format!("{}/", fed.base))?;
+        return rest.strip_suffix("/inbox").map(str::to_owned);
+    }
+    let mut candidates: Vec<String> = r
+        .activity
+        .get("object")
+        .and_then(json::id_of)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    candidates.extend(addressing::addressees(&r.activity));
+    candidates
+        .iter()
+        .find_map(|c| fed.slug_of(c).map(str::to_owned))
+}
+
+/// What a received activity changes; the answers to send (published after the commit).
+async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreError> {
+    let fed = state.federation.clone();
+    let Some(slug) = community_of(&fed, r) else {
+        return Ok(());
+    };
+    if fed.registry.get(&slug).ok().flatten().is_none() {
+        return Ok(());
+    }
+    let community = fed.community_id(&slug);
+    let a = r.activity.clone();
+    let object_id = a
+        .get("object")
+        .and_then(json::id_of)
+        .unwrap_or_default()
+        .to_owned();
+    // The inner activity of an Undo: embedded, or one we stored.
+    let inner = match a.get("object") {
+        Some(v @ Value::Object(_)) => Some(v.clone()),
+        Some(Value::String(id)) => fed.activity(id)?,
+        _ => None,
+    };
+    let fed2 = fed.clone();
+    let r2 = r.clone();
+    let slug2 = slug.clone();
+    let answer: Option<Value> = tokio::task::spawn_blocking(move || {
+        let fed = &fed2;
+        let r = &r2;
+        fed.store.transaction(|tx| -> Result<Option<Value>, StoreError> {
+            kommon_activitypub::delivery::DeliveryQueue::store_activity(
+                tx,
+                &r.id,
+                &serde_json::to_vec(&r.activity).unwrap_or_default(),
+            );
+            if !collection::add(tx, &fed.collection(&slug2, "inbox"), &r.id, next_seq())? {
+                return Ok(None);
+            }
+            let a = &r.activity;
+            if json::has_type(a, "Join") && object_id == community {
+                let message = a
+                    .get("content")
+                    .or_else(|| a.get("summary"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(2000)
+                    .collect();
+                let outcome = membership::receive_join(
+                    tx,
+                    &MembershipRequest {
+                        id: r.id.clone(),
+                        actor: r.signer.clone(),
+                        community: community.clone(),
+                        message,
+                        received_ms: r.received_ms,
+                    },
+                )?;
+                tracing::info!(community = %slug2, actor = %r.signer, ?outcome, "join");
+                if outcome == JoinOutcome::AlreadyResident {
+                    // Say so rather than leave the request unanswered.
+                    return Ok(Some(json!({
+                        "type": "Accept", "object": a, "to": [r.signer],
+                        "content": "Vous êtes déjà résident·e de ce lieu. / You are already a resident of this place."
+                    })));
+                }
+            } else if json::has_type(a, "Undo")
+                && let Some(inner) = &inner
+                && json::has_type(inner, "Join")
+            {
+                let join_id = json::id_of(inner).unwrap_or_default();
+                membership::withdraw(tx, &community, join_id, &r.signer)?;
+            } else if json::has_type(a, "Leave") && object_id == community {
+                match membership::leave(tx, &community, &r.signer, now_ms()) {
+                    Ok(residency) => {
+                        tracing::info!(community = %slug2, residency = %residency.id, "left");
+                        // The résidentothèque changed: followers are told.
+                        return Ok(Some(json!({
+                            "type": "Remove", "object": r.signer,
+                            "target": fed.collection(&slug2, "residents"),
+                            "to": [addressing::PUBLIC[0]],
+                            "cc": [fed.collection(&slug2, "followers"), r.signer],
+                        })));
+                    }
+                    Err(kommon_community::MembershipError::NotResident(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            } else if json::has_type(a, "Follow") && object_id == community {
+                collection::add(tx, &fed.collection(&slug2, "followers"), &r.signer, next_seq())?;
+                // FEP-1b12: a group accepts its followers at once.
+                return Ok(Some(json!({"type": "Accept", "object": a, "to": [r.signer]})));
+            } else if json::has_type(a, "Undo")
+                && let Some(inner) = &inner
+                && json::has_type(inner, "Follow")
+                && inner.get("actor").and_then(json::id_of) == Some(r.signer.as_str())
+            {
+                collection::remove(tx, &fed.collection(&slug2, "followers"), &r.signer)?;
+            }
+            Ok(None)
+        })
+    })
+    .await
+    .map_err(|e| StoreError::Corrupted(format!("the inbox worker failed: {e}")))??;
+    if let Some(mut answer) = answer {
+        answer["@context"] = json!(kommon_activitypub::AS_CONTEXT);
+        answer["id"] = json!(fed.new_id(&slug, "activities"));
+        answer["actor"] = json!(fed.community_id(&slug));
+        answer["published"] = json!(kommon_solid::storage::xsd_datetime(now_ms()));
+        fed.publish(&slug, answer).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! Kommon's community pod server: each place (and the network) is a community at `/{slug}`, a
+//! `Group` actor that receives `Join`, keeps its pending requests and its résidentothèque, and
+//! acts through its outbox when a moderator decides.
+//!
+//! The rules of membership are `kommon-community`'s; the federation machinery (inbox checks,
+//! durable queues, delivery, collections) is `kommon-activitypub`'s; this crate is the HTTP
+//! side and the wiring.
+
+#![warn(missing_docs)]
+// Handlers return a ready `Response` as their error (a refusal is an answer).
+#![allow(clippy::result_large_err)]
+
+pub mod app;
+pub mod config;
+pub mod federation;
+pub mod moderation;
+pub mod pages;

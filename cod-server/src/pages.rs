@@ -1,0 +1,98 @@
+//! The public pages, in French first and English second: the list of places and each place's
+//! page with its résidentothèque. (The moderation pages come with the moderators' login.)
+
+use crate::app::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kommon_community::Community;
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d1d1d}}a{{color:#0b5394}}.en{{color:#555;font-size:.95em}}ul.cards{{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:1rem}}ul.cards li{{border:1px solid #ccc;border-radius:.5rem;padding:.75rem}}</style></head>\
+<body><main>{body}</main></body></html>",
+        esc(title)
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+/// `GET /`: the places of this server.
+pub async fn home(State(state): State<AppState>) -> Response {
+    let communities = state.federation.registry.list().unwrap_or_default();
+    let mut body =
+        String::from("<h1>Lieux de Kommon</h1><p class=\"en\" lang=\"en\">Kommon places</p>");
+    if communities.is_empty() {
+        body.push_str(
+            "<p>Aucun lieu pour l’instant. <span class=\"en\" lang=\"en\">No place yet.</span></p>",
+        );
+    } else {
+        body.push_str("<ul>");
+        for c in &communities {
+            body.push_str(&format!(
+                "<li><a href=\"/{}\">{}</a></li>",
+                esc(&c.slug),
+                esc(&c.name)
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    page("Lieux de Kommon", &body)
+}
+
+/// The page of a place, with its résidentothèque.
+pub async fn community(state: &AppState, c: &Community) -> Response {
+    let fed = &state.federation;
+    let community_id = fed.community_id(&c.slug);
+    let residencies = fed.records.residencies(&community_id).unwrap_or_default();
+    let mut body = format!("<h1>{}</h1>", esc(&c.name));
+    if !c.summary.is_empty() {
+        body.push_str(&format!("<p>{}</p>", esc(&c.summary)));
+    }
+    body.push_str(&format!(
+        "<h2>Résidentothèque <span class=\"en\" lang=\"en\">(residents)</span></h2><p>{} résident·e{} <span class=\"en\" lang=\"en\">({} resident{})</span></p>",
+        residencies.len(),
+        if residencies.len() > 1 { "s" } else { "" },
+        residencies.len(),
+        if residencies.len() > 1 { "s" } else { "" },
+    ));
+    if !residencies.is_empty() {
+        body.push_str("<ul class=\"cards\">");
+        for r in &residencies {
+            body.push_str(&format!(
+                "<li><a href=\"{}\">{}</a><br>depuis le {} <span class=\"en\" lang=\"en\">(since)</span></li>",
+                esc(&r.member),
+                esc(r.member.rsplit('/').next().unwrap_or(&r.member)),
+                esc(&kommon_solid::storage::xsd_datetime(r.start_ms)[..10]),
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&format!(
+        "<p>Pour rejoindre ce lieu, envoyez une demande <code>Join</code> depuis votre pod à <code>{}</code>. \
+<span class=\"en\" lang=\"en\">To join this place, send a <code>Join</code> from your pod to it.</span></p>",
+        esc(&community_id)
+    ));
+    page(&c.name, &body)
+}

@@ -1,0 +1,537 @@
+//! Membership across real processes on loopback: residents on a pod-server join a place on a
+//! cod-server through their pods' outboxes; a moderator, authenticated with a Solid-OIDC token
+//! of their own pod (DPoP-bound, from the pod-server's provider), decides through the place's
+//! outbox; the residents' inboxes receive the answers.
+
+use kommon_solid::oidc::jose::SigningKey;
+use kommon_solid::oidc::verifier::now_secs;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DEV: &str = "x-kommon-dev-agent";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// pod-server's binary, beside ours in the target folder (built if this run did not).
+fn pod_server_bin() -> PathBuf {
+    let ours = Path::new(env!("CARGO_BIN_EXE_cod-server"));
+    let bin = ours.with_file_name("pod-server");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "pod-server", "--bin", "pod-server"])
+            .status()
+            .expect("cargo builds pod-server");
+        assert!(status.success(), "building pod-server failed");
+    }
+    bin
+}
+
+fn wait_listening(port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Proc {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+    credentials: Vec<(String, Value)>,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_pods(names: &[&str]) -> Proc {
+    let bin = pod_server_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut credentials = Vec::new();
+    for name in names {
+        let out = Command::new(&bin)
+            .args(["create-pod", name, "--data"])
+            .arg(&data)
+            .args(["--listen", &listen, "--password", "correct horse battery"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new(&bin)
+            .args(["create-client", name, "--data"])
+            .arg(&data)
+            .args(["--listen", &listen])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        credentials.push((
+            name.to_string(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        ));
+    }
+    let child = Command::new(&bin)
+        .args(["serve", "--dev", "--data"])
+        .arg(&data)
+        .args(["--listen", &listen])
+        .env("KOMMON_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    Proc {
+        child,
+        base: format!("http://localhost:{port}"),
+        _dir: dir,
+        credentials,
+    }
+}
+
+/// A cod-server with these communities: (slug, name, admin WebID).
+fn start_cod(communities: &[(&str, &str, &str)]) -> Proc {
+    let bin = env!("CARGO_BIN_EXE_cod-server");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    for (slug, name, admin) in communities {
+        let out = Command::new(bin)
+            .args([
+                "create-community",
+                slug,
+                "--name",
+                name,
+                "--admin",
+                admin,
+                "--data",
+            ])
+            .arg(&data)
+            .args(["--listen", &listen])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let child = Command::new(bin)
+        .args(["serve", "--dev", "--data"])
+        .arg(&data)
+        .args(["--listen", &listen])
+        .env("KOMMON_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    Proc {
+        child,
+        base: format!("http://localhost:{port}"),
+        _dir: dir,
+        credentials: Vec::new(),
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// A moderator's DPoP-bound access token from their own pod's provider.
+struct Token {
+    access: String,
+    key: SigningKey,
+}
+
+async fn token(pods: &Proc, name: &str) -> Token {
+    let cc = &pods.credentials.iter().find(|(n, _)| n == name).unwrap().1;
+    let key = SigningKey::generate().unwrap();
+    let url = format!("{}/.oidc/token", pods.base);
+    let proof = key.dpop_proof("POST", &url, None, now_secs()).unwrap();
+    let r = client()
+        .post(&url)
+        .basic_auth(
+            cc["client_id"].as_str().unwrap(),
+            cc["client_secret"].as_str(),
+        )
+        .header("dpop", proof)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "openid webid"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    Token {
+        access: body["access_token"].as_str().unwrap().to_owned(),
+        key,
+    }
+}
+
+impl Token {
+    fn sign(
+        &self,
+        req: reqwest::RequestBuilder,
+        method: &str,
+        url: &str,
+    ) -> reqwest::RequestBuilder {
+        let proof = self
+            .key
+            .dpop_proof(method, url, Some(&self.access), now_secs())
+            .unwrap();
+        req.header("authorization", format!("DPoP {}", self.access))
+            .header("dpop", proof)
+    }
+    async fn get(&self, url: &str) -> Value {
+        self.sign(client().get(url), "GET", url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+    async fn post(&self, url: &str, body: Value) -> reqwest::Response {
+        self.sign(client().post(url), "POST", url)
+            .header("content-type", "application/activity+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Posts to a resident's outbox (development header of the pod-server); the activity's id.
+async fn resident_posts(pods: &Proc, name: &str, activity: Value) -> String {
+    let r = client()
+        .post(format!("{}/{name}/outbox", pods.base))
+        .header(DEV, format!("{}/{name}", pods.base))
+        .header("content-type", "application/activity+json")
+        .body(activity.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn inbox(pods: &Proc, name: &str) -> Vec<Value> {
+    let v: Value = client()
+        .get(format!("{}/{name}/inbox?page=true", pods.base))
+        .header(DEV, format!("{}/{name}", pods.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["orderedItems"].as_array().cloned().unwrap_or_default()
+}
+
+async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["orderedItems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| json_id(i))
+        .collect()
+}
+
+fn json_id(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_owned)
+        .or_else(|| v["id"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn residents_join_and_moderators_decide_through_the_outbox() {
+    let pods = start_pods(&["ana", "mo", "zoe", "bo", "cam", "dan"]);
+    let webid = |n: &str| format!("{}/{n}", pods.base);
+    let cod = start_cod(&[
+        ("le-6b", "Le 6B", &webid("mo")),
+        ("phares", "PHARES", &webid("zoe")),
+    ]);
+    let place = format!("{}/le-6b", cod.base);
+    let outbox = format!("{place}/outbox");
+    let pending_url = format!("{place}/pending?page=true");
+    let mo = token(&pods, "mo").await;
+    let zoe = token(&pods, "zoe").await;
+
+    // The place is a Group actor with the security context, found by WebFinger.
+    let actor: Value = client()
+        .get(&place)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["type"][0], "Group");
+    assert!(
+        actor["publicKey"]["publicKeyPem"]
+            .as_str()
+            .unwrap()
+            .contains("PUBLIC KEY")
+    );
+    let host = cod.base.trim_start_matches("http://");
+    let jrd: Value = client()
+        .get(format!(
+            "{}/.well-known/webfinger?resource=acct:le-6b@{host}",
+            cod.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jrd["links"][0]["href"], place.as_str());
+
+    // ana asks to join from her pod.
+    let join = |who: &str| json!({"type": "Join", "object": place, "to": [place], "content": format!("Bonjour, je suis {who}")});
+    let ana_join = resident_posts(&pods, "ana", join("ana")).await;
+    let pending = eventually("ana's request pending", || async {
+        let p = mo.get(&pending_url).await;
+        ids(&p).contains(&ana_join).then_some(p)
+    })
+    .await;
+    assert!(pending.to_string().contains("Bonjour, je suis ana"));
+    // The pending list is for moderators: anonymous readers are told to log in, others refused.
+    assert_eq!(
+        client().get(&pending_url).send().await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        zoe.sign(client().get(&pending_url), "GET", &pending_url)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // A moderator of another place has no power here.
+    let r = zoe
+        .post(&outbox, json!({"type": "Accept", "object": ana_join}))
+        .await;
+    assert_eq!(r.status(), 403);
+    // A second Join while pending changes nothing.
+    resident_posts(&pods, "ana", join("ana encore")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(ids(&mo.get(&pending_url).await).len(), 1);
+
+    // mo approves: ana's inbox gets the Accept, the résidentothèque lists her.
+    let r = mo
+        .post(&outbox, json!({"type": "Accept", "object": ana_join}))
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    eventually("the Accept in ana's inbox", || async {
+        inbox(&pods, "ana")
+            .await
+            .iter()
+            .any(|a| a["type"] == "Accept" && a["actor"] == place.as_str())
+            .then_some(())
+    })
+    .await;
+    let residents: Value = client()
+        .get(format!("{place}/residents?page=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&residents), vec![webid("ana")]);
+    let html = client()
+        .get(&place)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Résidentothèque") && html.contains(&webid("ana")),
+        "{html}"
+    );
+    assert!(ids(&mo.get(&pending_url).await).is_empty());
+    // Deciding twice is refused.
+    assert_eq!(
+        mo.post(&outbox, json!({"type": "Accept", "object": ana_join}))
+            .await
+            .status(),
+        404
+    );
+
+    // bo is refused, with a reason he receives; a refusal without a reason is refused.
+    let bo_join = resident_posts(&pods, "bo", join("bo")).await;
+    eventually("bo's request pending", || async {
+        ids(&mo.get(&pending_url).await)
+            .contains(&bo_join)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        mo.post(&outbox, json!({"type": "Reject", "object": bo_join}))
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        mo.post(
+            &outbox,
+            json!({"type": "Reject", "object": bo_join, "content": "Les ateliers sont complets."})
+        )
+        .await
+        .status(),
+        201
+    );
+    eventually("the Reject in bo's inbox", || async {
+        inbox(&pods, "bo")
+            .await
+            .iter()
+            .any(|a| a["type"] == "Reject" && a["content"] == "Les ateliers sont complets.")
+            .then_some(())
+    })
+    .await;
+
+    // cam withdraws her request.
+    let cam_join = resident_posts(&pods, "cam", join("cam")).await;
+    eventually("cam's request pending", || async {
+        ids(&mo.get(&pending_url).await)
+            .contains(&cam_join)
+            .then_some(())
+    })
+    .await;
+    resident_posts(
+        &pods,
+        "cam",
+        json!({"type": "Undo", "object": cam_join, "to": [place]}),
+    )
+    .await;
+    eventually("cam's request withdrawn", || async {
+        (!ids(&mo.get(&pending_url).await).contains(&cam_join)).then_some(())
+    })
+    .await;
+
+    // Nobody decides on their own request.
+    let mo_join = resident_posts(&pods, "mo", join("mo")).await;
+    eventually("mo's request pending", || async {
+        ids(&mo.get(&pending_url).await)
+            .contains(&mo_join)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        mo.post(&outbox, json!({"type": "Accept", "object": mo_join}))
+            .await
+            .status(),
+        403
+    );
+
+    // dan is accepted, then removed with a reason he is told.
+    let dan_join = resident_posts(&pods, "dan", join("dan")).await;
+    eventually("dan's request pending", || async {
+        ids(&mo.get(&pending_url).await)
+            .contains(&dan_join)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        mo.post(&outbox, json!({"type": "Accept", "object": dan_join}))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(mo.post(&outbox, json!({"type": "Remove", "object": webid("dan"), "target": format!("{place}/residents")})).await.status(), 400);
+    let r = mo.post(&outbox, json!({"type": "Remove", "object": webid("dan"), "target": format!("{place}/residents"), "content": "Fin de la convention d'occupation."})).await;
+    assert_eq!(r.status(), 201);
+    eventually("the Remove in dan's inbox", || async {
+        inbox(&pods, "dan")
+            .await
+            .iter()
+            .any(|a| a["type"] == "Remove" && a["content"] == "Fin de la convention d'occupation.")
+            .then_some(())
+    })
+    .await;
+
+    // ana leaves; she may join again later.
+    resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Leave", "object": place, "to": [place]}),
+    )
+    .await;
+    eventually("ana gone from the résidentothèque", || async {
+        let r: Value = client()
+            .get(format!("{place}/residents?page=true"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (!ids(&r).contains(&webid("ana"))).then_some(())
+    })
+    .await;
+    let again = resident_posts(&pods, "ana", join("ana, de retour")).await;
+    eventually("ana's new request pending", || async {
+        ids(&mo.get(&pending_url).await)
+            .contains(&again)
+            .then_some(())
+    })
+    .await;
+
+    // The decisions log, for moderators: accepted ana, refused bo, accepted and removed dan.
+    let decisions = mo.get(&format!("{place}/decisions?page=true")).await;
+    assert_eq!(
+        decisions["orderedItems"].as_array().unwrap().len(),
+        4,
+        "{decisions}"
+    );
+}
