@@ -276,7 +276,7 @@ fn ids(page: &Value) -> Vec<String> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|i| json_id(i))
+        .map(json_id)
         .collect()
 }
 
