@@ -83,6 +83,52 @@ impl AppState {
     }
 }
 
+/// Opens (or creates) the store of a server's data folder.
+pub fn open_store(config: &ServerConfig) -> anyhow::Result<QuadStore> {
+    use anyhow::Context;
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("creating {}", config.data.display()))?;
+    QuadStore::open(&config.data, &config.store_options()).with_context(|| {
+        format!(
+            "opening the store in {} (is a server already running on it?)",
+            config.data.display()
+        )
+    })
+}
+
+/// `cod-server serve`: serves until Ctrl-C or SIGTERM, then writes everything to disk.
+pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
+    use anyhow::Context;
+    if let Some(path) = &config.extra_ca_file {
+        let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        kommon_activitypub::guard::trust_extra_roots(&pem)?;
+    }
+    let store = open_store(&config)?;
+    let listen = config.listen;
+    let base = config.base_url.clone();
+    let state = AppState::new(store.clone(), config)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        eprintln!("cod-server : {base} (écoute sur {listen})");
+        state.federation.start(state.clone());
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+                }
+            })
+            .await
+            .context("serving")
+    })?;
+    store.flush()?;
+    Ok(())
+}
+
 /// The router of a cod-server.
 pub fn router(state: AppState) -> Router {
     Router::new()

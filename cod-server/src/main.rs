@@ -1,10 +1,9 @@
 //! `cod-server`: serve places' community pods, or create one from the command line.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
-use cod_server::app::{AppState, router};
+use cod_server::app::AppState;
 use cod_server::config::ServerConfig;
-use kommon_rdf::QuadStore;
 
 #[derive(Parser)]
 #[command(
@@ -40,17 +39,6 @@ enum Command {
     },
 }
 
-fn open(config: &ServerConfig) -> Result<QuadStore> {
-    std::fs::create_dir_all(&config.data)
-        .with_context(|| format!("creating {}", config.data.display()))?;
-    QuadStore::open(&config.data, &config.store_options()).with_context(|| {
-        format!(
-            "opening the store in {} (is a server already running on it?)",
-            config.data.display()
-        )
-    })
-}
-
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -60,29 +48,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve(config) => {
-            let config = config.resolve();
-            if let Some(path) = &config.extra_ca_file {
-                let pem =
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                kommon_activitypub::guard::trust_extra_roots(&pem)?;
-            }
-            let store = open(&config)?;
-            let listen = config.listen;
-            let base = config.base_url.clone();
-            let state = AppState::new(store, config)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("listening on {listen}"))?;
-                eprintln!("cod-server : {base} (écoute sur {listen})");
-                state.federation.start(state.clone());
-                axum::serve(listener, router(state))
-                    .await
-                    .context("serving")
-            })
-        }
+        Command::Serve(config) => cod_server::app::serve(config.resolve()),
         Command::CreateCommunity {
             slug,
             name,
@@ -91,7 +57,7 @@ fn main() -> Result<()> {
             config,
         } => {
             let config = config.resolve();
-            let store = open(&config)?;
+            let store = cod_server::app::open_store(&config)?;
             let state = AppState::new(store.clone(), config)?;
             let fed = &state.federation;
             let mut c = fed.registry.create(

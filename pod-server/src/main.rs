@@ -1,9 +1,9 @@
 //! `pod-server`: serve residents' pods, or create one from the command line.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 use kommon_rdf::QuadStore;
-use pod_server::app::{AppState, router};
+use pod_server::app::AppState;
 use pod_server::config::ServerConfig;
 use std::io::Read;
 
@@ -66,14 +66,7 @@ enum Command {
 }
 
 fn open(config: &ServerConfig) -> Result<QuadStore> {
-    std::fs::create_dir_all(&config.data)
-        .with_context(|| format!("creating {}", config.data.display()))?;
-    QuadStore::open(&config.data, &config.store_options()).with_context(|| {
-        format!(
-            "opening the store in {} (is a server already running on it?)",
-            config.data.display()
-        )
-    })
+    pod_server::app::open_store(config)
 }
 
 fn main() -> Result<()> {
@@ -85,42 +78,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve(config) => {
-            let config = config.resolve();
-            if let Some(path) = &config.extra_ca_file {
-                let pem =
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let n = pod_server::fetch::trust_extra_roots(&pem)?;
-                tracing::info!(certificates = n, file = %path.display(), "extra roots trusted");
-            }
-            let store = open(&config)?;
-            let listen = config.listen;
-            let base = config.base_url.clone();
-            let state = AppState::new(store.clone(), config)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("listening on {listen}"))?;
-                eprintln!("pod-server : {base} (écoute sur {listen})");
-                state.federation.start(state.clone());
-                axum::serve(listener, router(state))
-                    .with_graceful_shutdown(async {
-                        let mut term = tokio::signal::unix::signal(
-                            tokio::signal::unix::SignalKind::terminate(),
-                        )
-                        .ok();
-                        tokio::select! {
-                            _ = tokio::signal::ctrl_c() => {}
-                            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-                        }
-                    })
-                    .await
-                    .context("serving")
-            })?;
-            store.flush()?;
-            Ok(())
-        }
+        Command::Serve(config) => pod_server::app::serve(config.resolve()),
         Command::CreatePod {
             name,
             display_name,

@@ -1,0 +1,568 @@
+//! `kommon-demo`: the whole ecosystem on one machine, seeded with realistic French data through
+//! the real protocols (sign-in and profile forms, Solid-OIDC tokens, outbox `Join`,
+//! moderators' `Accept`), as the places will show it.
+//!
+//! The servers are separate processes (this binary started again as `serve-pods` or
+//! `serve-cod`), so federation between them crosses real HTTP. Accounts and communities are
+//! provisioned the way their administrators do it (what `pod-server create-pod`,
+//! `create-client` and `cod-server create-community` do), everything after through HTTP.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use kommon_solid::oidc::jose::SigningKey;
+use kommon_solid::oidc::verifier::now_secs;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "kommon-demo",
+    version,
+    about = "Le démonstrateur Kommon / the Kommon demonstrator"
+)]
+struct Cli {
+    /// Folder of the demonstrator's data.
+    #[arg(long, default_value = "./demo-data")]
+    data: PathBuf,
+    /// First port: the pod-server listens on it, the community servers on the next ones.
+    #[arg(long, default_value_t = 3000)]
+    port_base: u16,
+    /// Start afresh: the data folder is emptied first.
+    #[arg(long)]
+    reset: bool,
+    #[command(subcommand)]
+    role: Option<Role>,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// (internal) Serve the pods.
+    #[command(hide = true)]
+    ServePods(pod_server::config::ServerConfig),
+    /// (internal) Serve community pods.
+    #[command(hide = true)]
+    ServeCod(cod_server::config::ServerConfig),
+}
+
+#[derive(Deserialize)]
+struct Seed {
+    password: String,
+    places: Vec<Place>,
+    moderators: Vec<Person>,
+    residents: Vec<Person>,
+    newcomer: Person,
+}
+
+#[derive(Deserialize)]
+struct Place {
+    slug: String,
+    name: String,
+    server: String,
+    summary: String,
+}
+
+#[derive(Deserialize, Clone)]
+struct Person {
+    name: String,
+    display: String,
+    #[serde(default)]
+    place: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    bio: String,
+    #[serde(default)]
+    skills: Vec<String>,
+    #[serde(default)]
+    links: Vec<String>,
+    commune: String,
+}
+
+const SEED: &str = include_str!("../seed.json");
+
+/// A child server, stopped with SIGTERM (it then writes everything to disk).
+struct Server {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SAFETY: signalling a child we started and still own.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} ne s'arrête pas : arrêt forcé", self.name);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pod_config(data: &Path, port: u16) -> pod_server::config::ServerConfig {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct P {
+        #[command(flatten)]
+        c: pod_server::config::ServerConfig,
+    }
+    let mut c = P::parse_from(["x", "--dev"]).c;
+    c.data = data.to_owned();
+    c.listen = ([127, 0, 0, 1], port).into();
+    c.resolve()
+}
+
+fn cod_config(data: &Path, port: u16) -> cod_server::config::ServerConfig {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct C {
+        #[command(flatten)]
+        c: cod_server::config::ServerConfig,
+    }
+    let mut c = C::parse_from(["x", "--dev"]).c;
+    c.data = data.to_owned();
+    c.listen = ([127, 0, 0, 1], port).into();
+    c.resolve()
+}
+
+fn spawn(name: &'static str, args: &[String]) -> Result<Server> {
+    let exe = std::env::current_exe()?;
+    let child = Command::new(exe)
+        .args(args)
+        .env(
+            "KOMMON_LOG",
+            std::env::var("KOMMON_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {name}"))?;
+    Ok(Server { child, name })
+}
+
+fn wait_listening(port: u16) -> Result<()> {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("the server on port {port} did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// An account of the demonstrator, as written in `urls.json`.
+struct Account {
+    role: &'static str,
+    place: Option<String>,
+    person: Person,
+    webid: String,
+    client_id: String,
+    client_secret: String,
+}
+
+/// Makes the accounts and the communities, as their administrators would.
+fn provision(seed: &Seed, data: &Path, ports: [u16; 3]) -> Result<Vec<Account>> {
+    let config = pod_config(&data.join("pods"), ports[0]);
+    let store = pod_server::app::open_store(&config)?;
+    let state = pod_server::app::AppState::new(store.clone(), config)?;
+    let mut accounts = Vec::new();
+    let people = seed
+        .moderators
+        .iter()
+        .map(|p| {
+            (
+                if p.role.as_deref() == Some("admin") {
+                    "admin"
+                } else {
+                    "moderator"
+                },
+                p,
+            )
+        })
+        .chain(seed.residents.iter().map(|p| ("resident", p)))
+        .chain(std::iter::once(("newcomer", &seed.newcomer)));
+    for (role, p) in people {
+        state
+            .pods
+            .create(&p.name, &p.display, &seed.password, None)?;
+        let (client_id, client_secret) = state.oidc.clients.create_credentials(&p.name, "demo")?;
+        accounts.push(Account {
+            role,
+            place: p.place.clone(),
+            webid: state.pods.layout.webid(&p.name),
+            person: p.clone(),
+            client_id,
+            client_secret,
+        });
+    }
+    store.flush()?;
+    drop(state);
+    drop(store);
+    for (server, port) in [("a", ports[1]), ("b", ports[2])] {
+        let config = cod_config(&data.join(format!("cod-{server}")), port);
+        let store = cod_server::app::open_store(&config)?;
+        let state = cod_server::app::AppState::new(store.clone(), config)?;
+        let fed = &state.federation;
+        for place in seed.places.iter().filter(|p| p.server == server) {
+            let admins: Vec<&Account> = accounts
+                .iter()
+                .filter(|a| a.role == "admin" && a.place.as_deref() == Some(place.slug.as_str()))
+                .collect();
+            let Some(first) = admins.first() else {
+                bail!("{} has no admin in seed.json", place.slug);
+            };
+            let mut c = fed.registry.create(
+                &place.slug,
+                &place.name,
+                &first.webid,
+                kommon_activitypub::delivery::now_ms(),
+            )?;
+            c.summary = place.summary.clone();
+            fed.registry.save(&c)?;
+            fed.community_keys.key_pair(&place.slug)?;
+        }
+        store.flush()?;
+    }
+    Ok(accounts)
+}
+
+/// A resident's Solid-OIDC session: a DPoP-bound token from their own pod's provider.
+struct Session {
+    token: String,
+    key: SigningKey,
+}
+
+async fn session(http: &reqwest::Client, pods: &str, a: &Account) -> Result<Session> {
+    let key = SigningKey::generate()?;
+    let url = format!("{pods}/.oidc/token");
+    let proof = key.dpop_proof("POST", &url, None, now_secs())?;
+    let r = http
+        .post(&url)
+        .basic_auth(&a.client_id, Some(&a.client_secret))
+        .header("dpop", proof)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "openid webid"),
+        ])
+        .send()
+        .await?;
+    let body: Value = r.json().await?;
+    let token = body["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_owned();
+    Ok(Session { token, key })
+}
+
+impl Session {
+    async fn post(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        body: Value,
+    ) -> Result<reqwest::Response> {
+        let proof = self
+            .key
+            .dpop_proof("POST", url, Some(&self.token), now_secs())?;
+        Ok(http
+            .post(url)
+            .header("authorization", format!("DPoP {}", self.token))
+            .header("dpop", proof)
+            .header("content-type", "application/activity+json")
+            .body(body.to_string())
+            .send()
+            .await?)
+    }
+
+    async fn get(&self, http: &reqwest::Client, url: &str) -> Result<Value> {
+        let proof = self
+            .key
+            .dpop_proof("GET", url, Some(&self.token), now_secs())?;
+        Ok(http
+            .get(url)
+            .header("authorization", format!("DPoP {}", self.token))
+            .header("dpop", proof)
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
+}
+
+/// Fills a person's public profile through the pod's own forms (sign-in, then the profile).
+async fn fill_profile(pods: &str, seed: &Seed, p: &Person) -> Result<()> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let r = http
+        .post(format!("{pods}/.account/login"))
+        .form(&[
+            ("username", p.name.as_str()),
+            ("password", seed.password.as_str()),
+            ("next", "/.account/pod"),
+        ])
+        .send()
+        .await?;
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if cookie.is_empty() {
+        bail!("{} could not sign in", p.name);
+    }
+    let commune = pod_server::account::communes()
+        .iter()
+        .find(|c| c.iri.ends_with(&format!("commune-{}", p.commune)))
+        .map(|c| c.iri.clone())
+        .unwrap_or_default();
+    let mut form = reqwest::multipart::Form::new()
+        .text("name", p.display.clone())
+        .text("bio", p.bio.clone())
+        .text("links", p.links.join("\n"))
+        .text("commune", commune)
+        .text("public", "yes");
+    for s in &p.skills {
+        form = form.text("skill", format!("https://w3id.org/kommon/skills/{s}"));
+    }
+    let r = http
+        .post(format!("{pods}/.account/profile"))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!(
+            "{}'s profile: {} {}",
+            p.name,
+            r.status(),
+            r.text().await.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Residents ask to join their place from their pods; the places' admins approve.
+async fn seed_memberships(
+    pods: &str,
+    accounts: &[Account],
+    places: &[(String, String)],
+) -> Result<()> {
+    let http = reqwest::Client::new();
+    let place_url = |slug: &str| {
+        places
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, u)| u.clone())
+    };
+    let mut joins = Vec::new();
+    for a in accounts.iter().filter(|a| a.role == "resident") {
+        let Some(slug) = &a.person.place else {
+            continue;
+        };
+        let place = place_url(slug).context("an unknown place in seed.json")?;
+        let s = session(&http, pods, a).await?;
+        let r = s
+            .post(
+                &http,
+                &format!("{pods}/{}/outbox", a.person.name),
+                json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Join", "object": place, "to": [place],
+                       "content": format!("Bonjour, je suis {} : {}", a.person.display, a.person.bio)}),
+            )
+            .await?;
+        if r.status() != 201 {
+            bail!("{}'s Join: {}", a.person.name, r.status());
+        }
+        let id = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        joins.push((slug.clone(), place, id));
+    }
+    for (slug, place, join) in joins {
+        let admin = accounts
+            .iter()
+            .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug.as_str()))
+            .context("a place without admin")?;
+        let s = session(&http, pods, admin).await?;
+        // Wait for the request to reach the place, then approve it.
+        let start = Instant::now();
+        loop {
+            let pending = s.get(&http, &format!("{place}/pending?page=true")).await?;
+            if pending.to_string().contains(&join) {
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                bail!("the request {join} never reached {slug}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let r = s
+            .post(
+                &http,
+                &format!("{place}/outbox"),
+                json!({"type": "Accept", "object": join}),
+            )
+            .await?;
+        if r.status() != 201 {
+            bail!("approving {join}: {}", r.status());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.role {
+        Some(Role::ServePods(c)) => {
+            init_logs();
+            return pod_server::app::serve(c.resolve());
+        }
+        Some(Role::ServeCod(c)) => {
+            init_logs();
+            return cod_server::app::serve(c.resolve());
+        }
+        None => {}
+    }
+    let seed: Seed = serde_json::from_str(SEED).context("seed.json")?;
+    if cli.reset && cli.data.exists() {
+        std::fs::remove_dir_all(&cli.data)
+            .with_context(|| format!("emptying {}", cli.data.display()))?;
+    }
+    std::fs::create_dir_all(&cli.data)?;
+    let ports = [cli.port_base, cli.port_base + 1, cli.port_base + 2];
+    let urls_file = cli.data.join("urls.json");
+    let seeded = urls_file.exists();
+    let started = Instant::now();
+    let accounts = if seeded {
+        Vec::new()
+    } else {
+        provision(&seed, &cli.data, ports)?
+    };
+    let data = cli.data.canonicalize()?;
+    let arg = |s: &str| s.to_owned();
+    let pods_url = format!("http://localhost:{}", ports[0]);
+    let _pods = spawn(
+        "pod-server",
+        &[
+            arg("serve-pods"),
+            arg("--dev"),
+            arg("--data"),
+            data.join("pods").display().to_string(),
+            arg("--listen"),
+            format!("127.0.0.1:{}", ports[0]),
+        ],
+    )?;
+    let _cod_a = spawn(
+        "cod-server (Le 6B, PHARES)",
+        &[
+            arg("serve-cod"),
+            arg("--dev"),
+            arg("--data"),
+            data.join("cod-a").display().to_string(),
+            arg("--listen"),
+            format!("127.0.0.1:{}", ports[1]),
+        ],
+    )?;
+    let _cod_b = spawn(
+        "cod-server (La Main)",
+        &[
+            arg("serve-cod"),
+            arg("--dev"),
+            arg("--data"),
+            data.join("cod-b").display().to_string(),
+            arg("--listen"),
+            format!("127.0.0.1:{}", ports[2]),
+        ],
+    )?;
+    for p in ports {
+        wait_listening(p)?;
+    }
+    let places: Vec<(String, String)> = seed
+        .places
+        .iter()
+        .map(|p| {
+            let port = if p.server == "a" { ports[1] } else { ports[2] };
+            (
+                p.slug.clone(),
+                format!("http://localhost:{port}/{}", p.slug),
+            )
+        })
+        .collect();
+    let runtime = tokio::runtime::Runtime::new()?;
+    if !seeded {
+        runtime.block_on(async {
+            for a in &accounts {
+                fill_profile(&pods_url, &seed, &a.person).await?;
+            }
+            seed_memberships(&pods_url, &accounts, &places).await
+        })?;
+        let urls = json!({
+            "network": Value::Null,
+            "pod_server": pods_url,
+            "places": places.iter().map(|(s, u)| (s.clone(), json!(u))).collect::<serde_json::Map<_, _>>(),
+            "accounts": accounts.iter().map(|a| json!({
+                "role": a.role, "place": a.place, "name": a.person.display, "login": a.person.name,
+                "webid": a.webid, "password": seed.password,
+                "client_id": a.client_id, "client_secret": a.client_secret,
+            })).collect::<Vec<_>>(),
+        });
+        std::fs::write(&urls_file, serde_json::to_string_pretty(&urls)?)?;
+    }
+    let urls: Value = serde_json::from_slice(&std::fs::read(&urls_file)?)?;
+    println!(
+        "\nKommon, démonstrateur prêt en {:.1} s (données : {})\n",
+        started.elapsed().as_secs_f64(),
+        data.display()
+    );
+    println!("  Pods des résident·es : {pods_url}  (connexion : {pods_url}/.account/login)");
+    for (slug, url) in &places {
+        println!("  Lieu {slug:<8} : {url}");
+    }
+    println!(
+        "\nComptes de démonstration (mot de passe commun : {}) :",
+        seed.password
+    );
+    for a in urls["accounts"].as_array().into_iter().flatten() {
+        let role = match a["role"].as_str().unwrap_or_default() {
+            "admin" => "admin du lieu",
+            "moderator" => "modération",
+            "newcomer" => "nouvelle venue (sans lieu)",
+            _ => "résident·e",
+        };
+        println!(
+            "  {:<22} {:<28} {}",
+            a["login"].as_str().unwrap_or_default(),
+            role,
+            a["place"].as_str().unwrap_or("")
+        );
+    }
+    println!(
+        "\nTout est dans {} ; Ctrl-C pour arrêter.",
+        urls_file.display()
+    );
+    runtime.block_on(pod_server::app::shutdown_signal());
+    println!("Arrêt…");
+    Ok(())
+}
+
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KOMMON_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,149 @@
+//! The demonstrator from an empty folder on free ports: every seeded resident is in their
+//! place's résidentothèque and their profile is public; a second start reuses the data;
+//! `--reset` starts afresh.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Three consecutive free ports.
+fn free_base() -> u16 {
+    for base in (20_000u16..60_000)
+        .step_by(97)
+        .skip((std::process::id() % 300) as usize)
+    {
+        if (0..3).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no three free ports");
+}
+
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the demonstrator and waits for its « prêt » line.
+fn start(data: &Path, base: u16, reset: bool) -> Demo {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kommon-demo"));
+    cmd.arg("--data")
+        .arg(data)
+        .args(["--port-base", &base.to_string()]);
+    if reset {
+        cmd.arg("--reset");
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the demonstrator starts");
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(out).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains("prêt") => break,
+            Some(Ok(_)) => continue,
+            _ => panic!("the demonstrator stopped before being ready"),
+        }
+    }
+    // Keep reading so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Demo(child)
+}
+
+fn get(url: &str) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .get(url)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let base = free_base();
+    let demo = start(&data, base, false);
+    let urls: Value =
+        serde_json::from_slice(&std::fs::read(data.join("urls.json")).unwrap()).unwrap();
+    assert_eq!(urls["pod_server"], format!("http://localhost:{base}"));
+    let places = urls["places"].as_object().unwrap();
+    assert_eq!(places.len(), 3);
+    let accounts = urls["accounts"].as_array().unwrap();
+    assert!(accounts.len() >= 20, "{} accounts", accounts.len());
+    let mut residents = 0;
+    for a in accounts {
+        let webid = a["webid"].as_str().unwrap();
+        let actor = get(webid);
+        assert!(
+            actor["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{webid}: {actor}"
+        );
+        match a["role"].as_str().unwrap() {
+            "resident" => {
+                residents += 1;
+                let place = places[a["place"].as_str().unwrap()].as_str().unwrap();
+                let page = get(&format!("{place}/residents?page=true"));
+                let all = format!("{page}");
+                let total = get(&format!("{place}/residents"))["totalItems"]
+                    .as_u64()
+                    .unwrap();
+                assert!(
+                    all.contains(webid) || total > 20,
+                    "{webid} not among {place}'s residents"
+                );
+            }
+            "newcomer" => {
+                for place in places.values() {
+                    let page = get(&format!("{}/residents?page=true", place.as_str().unwrap()));
+                    assert!(
+                        !page.to_string().contains(webid),
+                        "the newcomer belongs to no place"
+                    );
+                }
+            }
+            _ => assert!(a["client_id"].as_str().is_some()),
+        }
+    }
+    assert!(residents >= 18);
+    let before = std::fs::read(data.join("urls.json")).unwrap();
+    drop(demo);
+    // A second start reuses the data.
+    let demo = start(&data, base, false);
+    assert_eq!(std::fs::read(data.join("urls.json")).unwrap(), before);
+    let le6b = places["le-6b"].as_str().unwrap();
+    assert_eq!(get(&format!("{le6b}/residents"))["totalItems"], 7);
+    drop(demo);
+    // --reset starts afresh: new credentials.
+    let demo = start(&data, base, true);
+    assert_ne!(std::fs::read(data.join("urls.json")).unwrap(), before);
+    assert_eq!(get(&format!("{le6b}/residents"))["totalItems"], 7);
+    drop(demo);
+}
