@@ -184,7 +184,13 @@ pub struct Federation {
     pub community_keys: Arc<CommunityKeys>,
     /// Public keys of signed requests.
     pub keys: Arc<Keys>,
+    /// Recent `Join`s per (community, actor), to stop floods.
+    joins: Arc<parking_lot::Mutex<std::collections::HashMap<(String, String), Vec<u64>>>>,
 }
+
+/// How many `Join`s of one actor a community considers per hour: enough to retry after a
+/// withdrawal or a refusal, not enough to flood the moderators.
+pub const JOINS_PER_HOUR: usize = 5;
 
 impl Federation {
     /// Federation for the communities of `store`; nothing runs until [`Federation::start`].
@@ -241,7 +247,27 @@ impl Federation {
             instance,
             community_keys,
             keys,
+            joins: Arc::default(),
         })
+    }
+
+    /// Counts a `Join` of `actor` to `slug`; `false` when the actor is over the hourly limit.
+    pub fn admit_join(&self, slug: &str, actor: &str) -> bool {
+        let now = now_ms();
+        let mut joins = self.joins.lock();
+        // Forget those who have been quiet for an hour, so the map stays small.
+        if joins.len() > 10_000 {
+            joins.retain(|_, times| times.iter().any(|t| now.saturating_sub(*t) < 3_600_000));
+        }
+        let times = joins
+            .entry((slug.to_owned(), actor.to_owned()))
+            .or_default();
+        times.retain(|t| now.saturating_sub(*t) < 3_600_000);
+        if times.len() >= JOINS_PER_HOUR {
+            return false;
+        }
+        times.push(now);
+        true
     }
 
     /// Starts the inbox worker and resumes deliveries (in the runtime).
@@ -415,6 +441,10 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         Some(Value::String(id)) => fed.activity(id)?,
         _ => None,
     };
+    if json::has_type(&a, "Join") && object_id == community && !fed.admit_join(&slug, &r.signer) {
+        tracing::warn!(community = %slug, actor = %r.signer, "too many Join requests: ignored");
+        return Ok(());
+    }
     let fed2 = fed.clone();
     let r2 = r.clone();
     let slug2 = slug.clone();

@@ -289,7 +289,7 @@ fn json_id(v: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn residents_join_and_moderators_decide_through_the_outbox() {
-    let pods = start_pods(&["ana", "mo", "zoe", "bo", "cam", "dan"]);
+    let pods = start_pods(&["ana", "mo", "zoe", "bo", "cam", "dan", "eve"]);
     let webid = |n: &str| format!("{}/{n}", pods.base);
     let cod = start_cod(&[
         ("le-6b", "Le 6B", &webid("mo")),
@@ -527,6 +527,43 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
     })
     .await;
 
+    // A Join that is not signed, or signed for someone else, leaves nothing pending.
+    let forged = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}/eve/activities/forged", pods.base),
+                        "type": "Join", "actor": webid("eve"), "object": place});
+    let r = client()
+        .post(format!("{place}/inbox"))
+        .header("content-type", "application/activity+json")
+        .body(forged.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A flood of Join from one actor: withdrawn and asked again, over and over; past the hourly
+    // limit, the place stops listening.
+    for i in 0..5 {
+        let j = resident_posts(&pods, "eve", join(&format!("eve {i}"))).await;
+        eventually("eve's request pending", || async {
+            ids(&mo.get(&pending_url).await).contains(&j).then_some(())
+        })
+        .await;
+        resident_posts(
+            &pods,
+            "eve",
+            json!({"type": "Undo", "object": j, "to": [place]}),
+        )
+        .await;
+        eventually("eve's request withdrawn", || async {
+            (!ids(&mo.get(&pending_url).await).contains(&j)).then_some(())
+        })
+        .await;
+    }
+    let flood = resident_posts(&pods, "eve", join("eve encore")).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        !ids(&mo.get(&pending_url).await).contains(&flood),
+        "the sixth Join in an hour was heard"
+    );
+
     // The decisions log, for moderators: accepted ana, refused bo, accepted and removed dan.
     let decisions = mo.get(&format!("{place}/decisions?page=true")).await;
     assert_eq!(
@@ -534,4 +571,121 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
         4,
         "{decisions}"
     );
+}
+
+/// A scripted Fedify peer (`tests/interop/fedify-peer.mjs`), killed when dropped; `None` when
+/// it is not installed (then the test is skipped, or fails with `KOMMON_REQUIRE_INTEROP=1`).
+struct Fedify(Child, u16);
+
+impl Fedify {
+    fn start() -> Option<Self> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+        if !dir.join("fediverse/node_modules/@fedify/fedify").exists() {
+            assert!(
+                std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+                "@fedify/fedify is not installed (tests/interop/install.sh)"
+            );
+            eprintln!("skipped: @fedify/fedify is not installed");
+            return None;
+        }
+        let port = free_port();
+        let mut child = Command::new("node")
+            .arg(dir.join("fedify-peer.mjs"))
+            .arg(port.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs");
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        while !matches!(lines.next(), Some(Ok(l)) if l.starts_with("READY")) {}
+        Some(Self(child, port))
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        client()
+            .post(format!("http://localhost:{}/control/{path}", self.1))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn received(&self) -> Vec<Value> {
+        let v: Value = client()
+            .get(format!("http://localhost:{}/control/received", self.1))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v.as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Fedify {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fediverse_follower_of_the_place_receives_its_announces() {
+    let Some(peer) = Fedify::start() else {
+        return;
+    };
+    let pods = start_pods(&["ana", "mo"]);
+    let cod = start_cod(&[("le-6b", "Le 6B", &format!("{}/mo", pods.base))]);
+    let place = format!("{}/le-6b", cod.base);
+    // Fedify follows the place: accepted at once.
+    let follow = peer.control("follow", json!({"target": place})).await;
+    let follow_id = follow["id"].as_str().unwrap().to_owned();
+    eventually("the place's Accept at Fedify", || async {
+        peer.received()
+            .await
+            .iter()
+            .any(|a| a["type"] == "Accept" && a["objectId"] == follow_id.as_str())
+            .then_some(())
+    })
+    .await;
+    // ana joins, mo approves: the follower receives the place's Add to its résidentothèque.
+    let join = resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Join", "object": place, "to": [place]}),
+    )
+    .await;
+    let mo = token(&pods, "mo").await;
+    eventually("ana's request pending", || async {
+        ids(&mo.get(&format!("{place}/pending?page=true")).await)
+            .contains(&join)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        mo.post(
+            &format!("{place}/outbox"),
+            json!({"type": "Accept", "object": join})
+        )
+        .await
+        .status(),
+        201
+    );
+    eventually("the Add at Fedify", || async {
+        peer.received()
+            .await
+            .iter()
+            .any(|a| {
+                a["type"] == "Add"
+                    && a["actor"] == place.as_str()
+                    && a["objectId"] == format!("{}/ana", pods.base)
+            })
+            .then_some(())
+    })
+    .await;
 }
