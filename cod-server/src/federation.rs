@@ -185,8 +185,11 @@ pub struct Federation {
     /// Public keys of signed requests.
     pub keys: Arc<Keys>,
     /// Recent `Join`s per (community, actor), to stop floods.
-    joins: Arc<parking_lot::Mutex<std::collections::HashMap<(String, String), Vec<u64>>>>,
+    joins: Arc<parking_lot::Mutex<RecentJoins>>,
 }
+
+/// When each (community, actor) last sent `Join`s, in ms since the epoch.
+type RecentJoins = std::collections::HashMap<(String, String), Vec<u64>>;
 
 /// How many `Join`s of one actor a community considers per hour: enough to retry after a
 /// withdrawal or a refusal, not enough to flood the moderators.
