@@ -33,6 +33,12 @@ pub struct AppState {
     pub auth: Authenticator,
     /// The configuration.
     pub config: Arc<ServerConfig>,
+    /// Other issuers and WebIDs (moderators' logins, their tokens).
+    pub oidc_directory: Arc<RemoteIssuerDirectory>,
+    /// Fetches from other servers, with the private-address guard.
+    pub fetcher: kommon_activitypub::guard::GuardedFetcher,
+    /// Moderators' logins and sessions.
+    pub sessions: Arc<crate::login::Sessions>,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -64,14 +70,15 @@ impl AppState {
             config.dev,
             Duration::from_micros(config.delivery_backoff_unit_us.max(1)),
         )?;
-        let directory = RemoteIssuerDirectory::new(Arc::new(GuardedDocuments(
-            kommon_activitypub::guard::GuardedFetcher::new(config.dev),
-        )));
+        let fetcher = kommon_activitypub::guard::GuardedFetcher::new(config.dev);
+        let directory = Arc::new(RemoteIssuerDirectory::new(Arc::new(GuardedDocuments(
+            fetcher.clone(),
+        ))));
         let mut auth = Authenticator::new()
             .with(Arc::new(HttpSignatureVerifier::new(
                 federation.keys.clone(),
             )))
-            .with(Arc::new(SolidOidcVerifier::new(Arc::new(directory))));
+            .with(Arc::new(SolidOidcVerifier::new(directory.clone())));
         if config.dev {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
         }
@@ -79,6 +86,9 @@ impl AppState {
             federation,
             auth,
             config: Arc::new(config),
+            oidc_directory: directory,
+            fetcher,
+            sessions: Arc::default(),
         })
     }
 }
@@ -140,6 +150,17 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", post(shared_inbox))
         .route("/actor", get(instance_actor))
         .route("/actor/inbox", post(shared_inbox))
+        .route("/.oidc/client.jsonld", get(crate::login::client_document))
+        .route(
+            "/.login",
+            get(crate::login::login_page).post(crate::login::start),
+        )
+        .route("/.login/callback", get(crate::login::callback))
+        .route("/.logout", post(crate::login::logout))
+        .route(
+            "/{slug}/moderation",
+            get(crate::moderation_pages::show).post(crate::moderation_pages::act),
+        )
         .fallback(dispatch)
         .with_state(state)
 }

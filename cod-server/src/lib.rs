@@ -13,5 +13,7 @@
 pub mod app;
 pub mod config;
 pub mod federation;
+pub mod login;
 pub mod moderation;
+pub mod moderation_pages;
 pub mod pages;

@@ -689,3 +689,199 @@ async fn a_fediverse_follower_of_the_place_receives_its_announces() {
     })
     .await;
 }
+
+/// The cookies a response sets, as a `Cookie` header value.
+fn cookies_of(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let i = text
+        .find(start)
+        .map(|i| i + start.len())
+        .unwrap_or_else(|| panic!("{start} not in {text}"));
+    let j = text[i..].find(end).map(|j| i + j).unwrap_or(text.len());
+    &text[i..j]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
+    let pods = start_pods(&["ana", "mo", "bo"]);
+    let webid = |n: &str| format!("{}/{n}", pods.base);
+    let cod = start_cod(&[("le-6b", "Le 6B", &webid("mo"))]);
+    let place = format!("{}/le-6b", cod.base);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let join = resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Join", "object": place, "to": [place], "content": "Je suis céramiste"}),
+    )
+    .await;
+    // Without a session, the page sends to the login.
+    let r = http
+        .get(format!("{place}/moderation"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/.login?next=/le-6b/moderation");
+    let login = http
+        .get(format!("{}/.login?next=/le-6b/moderation", cod.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login.contains("lang=\"fr\"") && login.contains("WebID"),
+        "{login}"
+    );
+
+    // Logs in with a pod; `who` must be a moderator to see the page.
+    async fn log_in(http: &reqwest::Client, cod: &str, pods: &str, who: &str) -> String {
+        let r = http
+            .post(format!("{cod}/.login"))
+            .form(&[
+                ("webid", format!("{pods}/{who}")),
+                ("next", "/le-6b/moderation".to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let authorize = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            authorize.starts_with(&format!("{pods}/.oidc/auth?")),
+            "{authorize}"
+        );
+        let page = http
+            .get(&authorize)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let action = format!(
+            "{pods}{}",
+            between(&page, "<form method=\"post\" action=\"", "\"")
+        );
+        let r = http
+            .post(&action)
+            .form(&[
+                ("username", who),
+                ("password", "correct horse battery"),
+                ("action", "login"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let pod_cookie = cookies_of(&r);
+        let consent = r.text().await.unwrap();
+        assert!(
+            consent.contains("Kommon — modération des lieux"),
+            "the consent page names the app: {consent}"
+        );
+        let r = http
+            .post(&action)
+            .header("cookie", pod_cookie)
+            .form(&[("decision", "allow")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let callback = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            callback.starts_with(&format!("{cod}/.login/callback?")),
+            "{callback}"
+        );
+        let r = http.get(&callback).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        assert_eq!(r.headers()["location"], "/le-6b/moderation");
+        cookies_of(&r)
+    }
+
+    // bo is not a moderator: refused.
+    let bo = log_in(&http, &cod.base, &pods.base, "bo").await;
+    let r = http
+        .get(format!("{place}/moderation"))
+        .header("cookie", &bo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let mo = log_in(&http, &cod.base, &pods.base, "mo").await;
+    let page = eventually("ana's request on the page", || async {
+        let p = http
+            .get(format!("{place}/moderation"))
+            .header("cookie", &mo)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        p.contains("Je suis céramiste").then_some(p)
+    })
+    .await;
+    assert!(page.contains("1 demande en attente"), "{page}");
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    // A form without the session's token is refused.
+    let r = http
+        .post(format!("{place}/moderation"))
+        .header("cookie", &mo)
+        .form(&[
+            ("csrf", "forged"),
+            ("action", "accept"),
+            ("object", join.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http
+        .post(format!("{place}/moderation"))
+        .header("cookie", &mo)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "accept"),
+            ("object", join.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().contains("fait="));
+    eventually("the Accept in ana's inbox", || async {
+        inbox(&pods, "ana")
+            .await
+            .iter()
+            .any(|a| a["type"] == "Accept")
+            .then_some(())
+    })
+    .await;
+    let page = http
+        .get(format!("{place}/moderation"))
+        .header("cookie", &mo)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("0 demande en attente") && page.contains(&webid("ana")),
+        "{page}"
+    );
+}

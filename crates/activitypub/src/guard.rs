@@ -207,6 +207,36 @@ impl GuardedFetcher {
         Ok(response.status().as_u16())
     }
 
+    /// POSTs a form (`application/x-www-form-urlencoded`) to `url`, such as a token request;
+    /// the body of a 2xx answer, at most `max_bytes`.
+    pub async fn send_form(
+        &self,
+        url: &str,
+        form: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|_| FetchError(format!("{url} is not a URL")))?;
+        self.check(&parsed).await?;
+        let mut response = self
+            .client
+            .post(parsed.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(form.to_owned())
+            .send()
+            .await
+            .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
+        let status = response.status();
+        let body = read_limited(&mut response, url, max_bytes).await?;
+        if !status.is_success() {
+            return Err(FetchError(format!(
+                "{url} answered {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            )));
+        }
+        Ok(body)
+    }
+
     /// POSTs an ActivityStreams body to `url`, signed (draft-cavage, with Digest) with the
     /// key `key_id`; the answer's status.
     pub async fn post_signed(
