@@ -39,6 +39,8 @@ pub struct AppState {
     pub fetcher: kommon_activitypub::guard::GuardedFetcher,
     /// Moderators' logins and sessions.
     pub sessions: Arc<crate::login::Sessions>,
+    /// Residents' cards, fetched from their pods.
+    pub cards: Arc<crate::cards::Cards>,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -89,6 +91,7 @@ impl AppState {
             oidc_directory: directory,
             fetcher,
             sessions: Arc::default(),
+            cards: Arc::new(crate::cards::Cards::new()),
         })
     }
 }

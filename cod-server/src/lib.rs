@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod cards;
 pub mod config;
 pub mod federation;
 pub mod login;

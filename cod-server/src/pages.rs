@@ -78,14 +78,45 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         residencies.len(),
         if residencies.len() > 1 { "s" } else { "" },
     ));
-    if !residencies.is_empty() {
+    let members: Vec<String> = residencies.iter().map(|r| r.member.clone()).collect();
+    let cards = crate::cards::cards(state, members).await;
+    if !cards.is_empty() {
         body.push_str("<ul class=\"cards\">");
-        for r in &residencies {
+        for (c, r) in cards.iter().zip(&residencies) {
+            let photo = match &c.icon {
+                Some(u) => format!(
+                    "<img src=\"{}\" alt=\"\" width=\"96\" height=\"96\" style=\"border-radius:50%;object-fit:cover\">",
+                    esc(u)
+                ),
+                None => String::new(),
+            };
+            let skills = if c.skills.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<p><strong>Savoir-faire</strong> <span class=\"en\" lang=\"en\">(skills)</span> : {}</p>",
+                    esc(&c.skills.join(", "))
+                )
+            };
+            let links: String = c
+                .links
+                .iter()
+                .map(|l| {
+                    format!(
+                        " <a href=\"{}\" rel=\"nofollow ugc\">{}</a>",
+                        esc(l),
+                        esc(l
+                            .trim_start_matches("https://")
+                            .trim_start_matches("http://"))
+                    )
+                })
+                .collect();
             body.push_str(&format!(
-                "<li><a href=\"{}\">{}</a><br>depuis le {} <span class=\"en\" lang=\"en\">(since)</span></li>",
-                esc(&r.member),
-                esc(r.member.rsplit('/').next().unwrap_or(&r.member)),
-                esc(&kommon_solid::storage::xsd_datetime(r.start_ms)[..10]),
+                "<li>{photo}<h3><a href=\"{id}\">{name}</a></h3><p>{summary}</p>{skills}<p>{links}</p><p>résident·e depuis le {since} <span class=\"en\" lang=\"en\">(resident since)</span></p></li>",
+                id = esc(&c.id),
+                name = esc(&c.name),
+                summary = esc(&c.summary),
+                since = esc(&kommon_solid::storage::xsd_datetime(r.start_ms)[..10]),
             ));
         }
         body.push_str("</ul>");

@@ -133,6 +133,36 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
         }
     }
     assert!(residents >= 18);
+    // The résidentothèque shows each resident's card from their pod: name, bio, skills, links.
+    let html = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            reqwest::Client::new()
+                .get(places["le-6b"].as_str().unwrap())
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    };
+    for expected in [
+        "Ana Ferreira",
+        "Céramique",
+        "Tournage céramique",
+        "ana-ceramique.example",
+        "Compagnie Lueurs",
+    ] {
+        assert!(
+            html.contains(expected),
+            "{expected} not on the place's page"
+        );
+    }
     let before = std::fs::read(data.join("urls.json")).unwrap();
     drop(demo);
     // A second start reuses the data.
