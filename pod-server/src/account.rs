@@ -476,7 +476,7 @@ fn pod_page_with(
 <p>Votre WebID : <a href=\"{webid}\"><code>{webid}</code></a></p>\
 <form method=\"post\" action=\"/.account/logout\"><button type=\"submit\" style=\"margin-top:0\">Se déconnecter <span lang=\"en\">/ Log out</span></button></form>\
 <nav aria-label=\"Sections\"><ul><li><a href=\"#profile\">Profil</a></li><li><a href=\"#apps\">Applications</a></li>\
-<li><a href=\"#credentials\">Identifiants clients</a></li><li><a href=\"#export\">Exporter</a></li><li><a href=\"#delete\">Supprimer le pod</a></li></ul></nav>\
+<li><a href=\"#places\">Lieux</a></li><li><a href=\"#credentials\">Identifiants clients</a></li><li><a href=\"#export\">Exporter</a></li><li><a href=\"#delete\">Supprimer le pod</a></li></ul></nav>\
 <h2 id=\"profile\">Mon profil <span lang=\"en\" class=\"en\">/ My profile</span></h2>\
 <form method=\"post\" action=\"/.account/profile\" enctype=\"multipart/form-data\">\
 <label for=\"name\">Nom affiché <span lang=\"en\" class=\"en\">/ display name</span></label>\
@@ -495,6 +495,15 @@ fn pod_page_with(
 <span class=\"en\">Votre nom affiché reste toujours visible, dans votre WebID. \
 <span lang=\"en\">Your display name is always visible, in your WebID.</span></span></p>\
 <button type=\"submit\">Enregistrer <span lang=\"en\">/ Save</span></button></form>\
+<h2 id=\"places\">Rejoindre un lieu <span lang=\"en\" class=\"en\">/ Join a place</span></h2>\
+<p>Votre demande part de votre pod vers le lieu ; ses modérateurs l'acceptent ou la refusent, et la réponse arrive dans votre boîte. \
+<span lang=\"en\" class=\"en\">Your request goes from your pod to the place; its moderators decide, and the answer comes to your inbox.</span></p>\
+<form method=\"post\" action=\"/.account/join\">\
+<label for=\"place\">Adresse du lieu <span lang=\"en\" class=\"en\">/ the place's address</span></label>\
+<input id=\"place\" name=\"place\" type=\"url\" required placeholder=\"https://lieux.example/le-6b\">\
+<label for=\"message\">Message aux modérateurs <span lang=\"en\" class=\"en\">/ message to the moderators</span></label>\
+<textarea id=\"message\" name=\"message\" maxlength=\"2000\" rows=\"3\" style=\"width:100%;font:inherit\"></textarea>\
+<button type=\"submit\">Demander à rejoindre <span lang=\"en\">/ Ask to join</span></button></form>\
 {apps}{credentials}\
 <h2 id=\"export\">Exporter mes données <span lang=\"en\" class=\"en\">/ Export my data</span></h2>\
 <p>Une archive (tar) de tous les documents de votre pod et de ses fichiers. <span lang=\"en\" class=\"en\">An archive of every document and file of your pod.</span></p>\
@@ -975,6 +984,65 @@ pub async fn create_credentials(
             tracing::error!(error = %e, "making credentials");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
         }
+    }
+}
+
+/// `POST /.account/join`: asks to join a place, from the resident's own outbox (a `Join` as any
+/// ActivityPub client would post it).
+pub async fn join(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let pod = match resident(&state, &headers) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let f = form_fields(&body);
+    let place = field(&f, "place");
+    let message = field(&f, "message");
+    if !kommon_activitypub::json::is_http_url(&place) || place.len() > 2048 {
+        return pod_page_error(
+            &state,
+            &pod,
+            "L'adresse du lieu doit être une adresse http(s). / The place's address must be an http(s) URL.",
+        );
+    }
+    if message.chars().count() > 2000 {
+        return pod_page_error(
+            &state,
+            &pod,
+            "Le message : 2000 caractères au plus. / The message: at most 2000 characters.",
+        );
+    }
+    let activity = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Join", "object": place, "to": [place], "content": message,
+    });
+    let credentials = kommon_solid::auth::Credentials {
+        agent: state.pods.layout.webid(&pod),
+        application: None,
+        method: kommon_solid::auth::AuthMethod::SolidOidc,
+    };
+    let r = crate::federation::outbox::post(
+        &state,
+        &pod,
+        activity.to_string().as_bytes(),
+        Some(&credentials),
+    )
+    .await;
+    if r.status() == StatusCode::CREATED {
+        pod_page(
+            &state,
+            &pod,
+            Some(
+                "Demande envoyée : la réponse des modérateurs arrivera dans votre boîte. / Request sent.",
+            ),
+            None,
+            StatusCode::OK,
+        )
+    } else {
+        pod_page_error(
+            &state,
+            &pod,
+            "La demande n'a pas pu partir. / The request could not be sent.",
+        )
     }
 }
 

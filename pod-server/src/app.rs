@@ -272,6 +272,7 @@ pub fn router(state: AppState) -> Router {
             post(crate::account::delete_credentials),
         )
         .route("/.account/export", get(crate::account::export))
+        .route("/.account/join", post(crate::account::join))
         .route("/.account/delete", post(crate::account::delete))
         .route(
             "/.account/authorize",

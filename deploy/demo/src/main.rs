@@ -528,7 +528,7 @@ fn main() -> Result<()> {
     );
     println!("  Pods des résident·es : {pods_url}  (connexion : {pods_url}/.account/login)");
     for (slug, url) in &places {
-        println!("  Lieu {slug:<8} : {url}");
+        println!("  Lieu {slug:<8} : {url}  (modération : {url}/moderation)");
     }
     println!(
         "\nComptes de démonstration (mot de passe commun : {}) :",
