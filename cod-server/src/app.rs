@@ -211,19 +211,14 @@ async fn read_inbox_body(
             &format!("the body is larger than {limit} bytes"),
         )
     };
-    if parts
+    let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > limit)
-    {
-        return Err(too_large());
-    }
-    match to_bytes(body, limit + 1).await {
-        Ok(b) if b.len() <= limit => Ok(b),
-        _ => Err(too_large()),
-    }
+        .and_then(|v| v.parse::<usize>().ok());
+    kommon_activitypub::inbox::read_bounded(body, declared, limit, 8 * limit)
+        .await
+        .ok_or_else(too_large)
 }
 
 async fn receive(state: &AppState, parts: &Parts, body: Body, inbox: &str) -> Response {

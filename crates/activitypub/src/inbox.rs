@@ -357,6 +357,43 @@ impl InboxQueue {
     }
 }
 
+/// Reads a request body of at most `limit` bytes. A larger one is refused (`None`), but read on
+/// and thrown away up to `drain` bytes first, so the sender is still listening when the `413`
+/// comes (closing on a client that is still writing breaks its pipe before it reads the answer);
+/// beyond `drain` the connection is not worth keeping. `declared` is the `Content-Length`.
+pub async fn read_bounded<B>(
+    body: B,
+    declared: Option<usize>,
+    limit: usize,
+    drain: usize,
+) -> Option<bytes::Bytes>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+{
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    let too_large = declared.is_some_and(|n| n > limit);
+    if declared.is_some_and(|n| n > drain) {
+        return None;
+    }
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return None };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen > drain {
+            return None;
+        }
+        if !too_large && seen <= limit {
+            kept.extend_from_slice(&data);
+        }
+    }
+    (!too_large && seen <= limit).then(|| kept.freeze())
+}
+
 /// The answer to a post to an inbox: `202`, or a refusal and its message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InboxAnswer {
@@ -494,6 +531,27 @@ mod tests {
         );
         let announce = json!({"id": "https://a.example/1", "type": "Announce", "actor": "https://a.example/u", "object": "https://b.example/n"});
         assert!(check_origins(&announce, "https://a.example/1", "https://a.example/u").is_ok());
+    }
+
+    #[tokio::test]
+    async fn bodies_are_bounded_and_drained() {
+        use http_body_util::Full;
+        let body = |n: usize| Full::new(bytes::Bytes::from(vec![b'x'; n]));
+        assert_eq!(
+            read_bounded(body(10), Some(10), 10, 100)
+                .await
+                .unwrap()
+                .len(),
+            10
+        );
+        assert_eq!(
+            read_bounded(body(10), None, 10, 100).await.unwrap().len(),
+            10
+        );
+        assert!(read_bounded(body(11), None, 10, 100).await.is_none());
+        assert!(read_bounded(body(50), Some(50), 10, 100).await.is_none());
+        // Declared far beyond what is worth draining: refused without reading.
+        assert!(read_bounded(body(1), Some(1000), 10, 100).await.is_none());
     }
 
     #[test]

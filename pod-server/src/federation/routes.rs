@@ -2,7 +2,7 @@
 //! pages, activities by id, the instance actor, and host-meta.
 
 use crate::app::{AppState, plain};
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -84,19 +84,14 @@ pub async fn read_inbox_body(
             &format!("the body is larger than {limit} bytes"),
         )
     };
-    if parts
+    let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > limit)
-    {
-        return Err(too_large());
-    }
-    match to_bytes(body, limit + 1).await {
-        Ok(b) if b.len() <= limit => Ok(b),
-        _ => Err(too_large()),
-    }
+        .and_then(|v| v.parse::<usize>().ok());
+    kommon_activitypub::inbox::read_bounded(body, declared, limit, 8 * limit)
+        .await
+        .ok_or_else(too_large)
 }
 
 /// `POST /inbox` (and `/actor/inbox`): the shared inbox.
