@@ -516,10 +516,20 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 }
             }
         }
+        (Method::GET | Method::HEAD, t) if t.starts_with("events/") || t.starts_with("news/") => {
+            match crate::publications::object(&fed, &url) {
+                Ok(Some(mut o)) => {
+                    o["@context"] = serde_json::json!(kommon_activitypub::AS_CONTEXT);
+                    activity_json(StatusCode::OK, &o)
+                }
+                Ok(None) => plain(StatusCode::NOT_FOUND, "no such object"),
+                Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
+            }
+        }
         (
             Method::GET | Method::HEAD,
             which @ ("inbox" | "outbox" | "followers" | "following" | "residents" | "pending"
-            | "decisions"),
+            | "decisions" | "events" | "news"),
         ) => {
             let private = matches!(which, "inbox" | "pending" | "decisions");
             if private && !moderates(&community, credentials.as_ref()) {
@@ -613,6 +623,11 @@ async fn collection_page(
                                 .is_some_and(|g| addressing::addressees(&a).iter().any(|x| x == g)))
                     {
                         items.push(without_context(a));
+                    }
+                }
+                "events" | "news" => {
+                    if let Some(o) = crate::publications::object(&fed, item)? {
+                        items.push(o);
                     }
                 }
                 "decisions" => {

@@ -18,3 +18,4 @@ pub mod login;
 pub mod moderation;
 pub mod moderation_pages;
 pub mod pages;
+pub mod publications;

@@ -153,10 +153,14 @@ pub async fn post(
         });
         (answer, None)
     } else {
-        return Err(refuse(
-            400,
-            "a moderator posts Accept or Reject of a pending Join, or Remove of a resident",
-        ));
+        let fed2 = fed.clone();
+        let slug2 = slug.to_owned();
+        let a = activity.clone();
+        let published =
+            tokio::task::spawn_blocking(move || crate::publications::prepare(&fed2, &slug2, &a))
+                .await
+                .map_err(|_| refuse(500, "the request failed"))??;
+        (published, None)
     };
     let mut ids = Vec::new();
     for (i, mut a) in std::iter::once(to_member).chain(change).enumerate() {

@@ -121,6 +121,42 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         }
         body.push_str("</ul>");
     }
+    let events_id = fed.collection(&c.slug, "events");
+    let events: Vec<serde_json::Value> = fed
+        .collections
+        .page(
+            &events_id,
+            kommon_activitypub::collection::PageCursor::First,
+            50,
+        )
+        .map(|p| {
+            p.items
+                .iter()
+                .filter_map(|(_, id)| crate::publications::object(fed, id).ok().flatten())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !events.is_empty() {
+        body.push_str("<h2>Agenda <span class=\"en\" lang=\"en\">(events)</span></h2><ul>");
+        let mut events = events;
+        events.sort_by(|a, b| a["startTime"].as_str().cmp(&b["startTime"].as_str()));
+        for e in &events {
+            let start = e["startTime"].as_str().unwrap_or_default();
+            let place = e["location"]["name"].as_str().unwrap_or_default();
+            body.push_str(&format!(
+                "<li><strong>{}</strong> — le {} à {}{}</li>",
+                esc(e["name"].as_str().unwrap_or_default()),
+                esc(start.get(..10).unwrap_or(start)),
+                esc(start.get(11..16).unwrap_or("")),
+                if place.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", esc(place))
+                },
+            ));
+        }
+        body.push_str("</ul>");
+    }
     body.push_str(&format!(
         "<p>Pour rejoindre ce lieu, envoyez une demande <code>Join</code> depuis votre pod à <code>{}</code>. \
 <span class=\"en\" lang=\"en\">To join this place, send a <code>Join</code> from your pod to it.</span></p>",
