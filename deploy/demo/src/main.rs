@@ -51,6 +51,8 @@ enum Role {
 struct Seed {
     password: String,
     places: Vec<Place>,
+    #[serde(default)]
+    events: Vec<EventSeed>,
     moderators: Vec<Person>,
     residents: Vec<Person>,
     newcomer: Person,
@@ -62,6 +64,18 @@ struct Place {
     name: String,
     server: String,
     summary: String,
+}
+
+/// An event a place publishes, dated from the day the demonstrator is seeded.
+#[derive(Deserialize)]
+struct EventSeed {
+    place: String,
+    name: String,
+    content: String,
+    in_days: u64,
+    hour: u64,
+    duration_hours: u64,
+    capacity: u64,
 }
 
 #[derive(Deserialize, Clone)]
@@ -351,6 +365,56 @@ async fn fill_profile(pods: &str, seed: &Seed, p: &Person) -> Result<()> {
     Ok(())
 }
 
+/// Each place's admin publishes the place's events (over the next two months) through its outbox.
+async fn seed_events(
+    pods: &str,
+    seed: &Seed,
+    accounts: &[Account],
+    places: &[(String, String)],
+) -> Result<()> {
+    let http = reqwest::Client::new();
+    let day_ms = 86_400_000u64;
+    let today = kommon_activitypub::delivery::now_ms() / day_ms * day_ms;
+    for e in &seed.events {
+        let place = places
+            .iter()
+            .find(|(s, _)| *s == e.place)
+            .map(|(_, u)| u.clone())
+            .context("an unknown place")?;
+        let admin = accounts
+            .iter()
+            .find(|a| a.role == "admin" && a.place.as_deref() == Some(e.place.as_str()))
+            .context("a place without admin")?;
+        let start = today + e.in_days * day_ms + e.hour * 3_600_000;
+        let end = start + e.duration_hours * 3_600_000;
+        let name = seed
+            .places
+            .iter()
+            .find(|p| p.slug == e.place)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let event = json!({
+            "@context": "https://www.w3.org/ns/activitystreams", "type": "Event",
+            "name": e.name, "content": e.content,
+            "startTime": kommon_solid::storage::xsd_datetime(start),
+            "endTime": kommon_solid::storage::xsd_datetime(end),
+            "maximumAttendeeCapacity": e.capacity,
+            "location": {"type": "Place", "name": name},
+        });
+        let s = session(&http, pods, admin).await?;
+        let r = s.post(&http, &format!("{place}/outbox"), event).await?;
+        if r.status() != 201 {
+            bail!(
+                "publishing {}: {} {}",
+                e.name,
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Residents ask to join their place from their pods; the places' admins approve.
 async fn seed_memberships(
     pods: &str,
@@ -506,7 +570,8 @@ fn main() -> Result<()> {
             for a in &accounts {
                 fill_profile(&pods_url, &seed, &a.person).await?;
             }
-            seed_memberships(&pods_url, &accounts, &places).await
+            seed_memberships(&pods_url, &accounts, &places).await?;
+            seed_events(&pods_url, &seed, &accounts, &places).await
         })?;
         let urls = json!({
             "network": Value::Null,

@@ -133,6 +133,10 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
         }
     }
     assert!(residents >= 18);
+    for (slug, place) in places {
+        let events = get(&format!("{}/events", place.as_str().unwrap()));
+        assert_eq!(events["totalItems"], 2, "{slug}'s events");
+    }
     // The résidentothèque shows each resident's card from their pod: name, bio, skills, links.
     let html = {
         let rt = tokio::runtime::Builder::new_current_thread()
