@@ -516,7 +516,9 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 }
             }
         }
-        (Method::GET | Method::HEAD, t) if t.starts_with("events/") || t.starts_with("news/") => {
+        (Method::GET | Method::HEAD, t)
+            if t.starts_with("events/") || t.starts_with("news/") || t.starts_with("projects/") =>
+        {
             match crate::publications::object(&fed, &url) {
                 Ok(Some(mut o)) => {
                     o["@context"] = serde_json::json!(kommon_activitypub::AS_CONTEXT);
@@ -529,7 +531,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         (
             Method::GET | Method::HEAD,
             which @ ("inbox" | "outbox" | "followers" | "following" | "residents" | "pending"
-            | "decisions" | "events" | "news"),
+            | "decisions" | "events" | "news" | "projects"),
         ) => {
             let private = matches!(which, "inbox" | "pending" | "decisions");
             if private && !moderates(&community, credentials.as_ref()) {
@@ -625,7 +627,7 @@ async fn collection_page(
                         items.push(without_context(a));
                     }
                 }
-                "events" | "news" => {
+                "events" | "news" | "projects" => {
                     if let Some(o) = crate::publications::object(&fed, item)? {
                         items.push(o);
                     }

@@ -168,6 +168,8 @@ pub struct Federation {
     pub registry: CommunityRegistry,
     /// Membership records.
     pub records: MembershipRecords,
+    /// Offers and the copies accepted offers made.
+    pub offers: kommon_community::offers::OfferRecords,
     /// Ordered collections.
     pub collections: Collections,
     /// The inbox's checks and queue.
@@ -238,6 +240,7 @@ impl Federation {
             base: base.to_owned(),
             registry: CommunityRegistry::new(store),
             records: MembershipRecords::new(store),
+            offers: kommon_community::offers::OfferRecords::new(store),
             collections: Collections::new(store),
             inbox: InboxService {
                 verifier,
@@ -444,6 +447,93 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         Some(Value::String(id)) => fed.activity(id)?,
         _ => None,
     };
+    // Offers and their originals' changes: the object is read (a fetch) before the transaction.
+    let target = a
+        .get("target")
+        .and_then(json::id_of)
+        .unwrap_or_default()
+        .to_owned();
+    let offered_to = crate::offers::TARGETS
+        .iter()
+        .find(|t| target == fed.collection(&slug, t))
+        .copied();
+    if json::has_type(&a, "Offer") && offered_to.is_some() {
+        let answer = match crate::offers::authored_object(&fed, &a, &r.signer).await {
+            Ok(object) => {
+                let offer = kommon_community::offers::Offer {
+                    id: r.id.clone(),
+                    actor: r.signer.clone(),
+                    community: community.clone(),
+                    target: target.clone(),
+                    object,
+                    message: a
+                        .get("content")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .chars()
+                        .take(2000)
+                        .collect(),
+                    received_ms: r.received_ms,
+                };
+                let fed2 = fed.clone();
+                let r2 = r.clone();
+                let slug2 = slug.clone();
+                tokio::task::spawn_blocking(move || {
+                    fed2.store.transaction(|tx| -> Result<(), StoreError> {
+                        kommon_activitypub::delivery::DeliveryQueue::store_activity(
+                            tx,
+                            &r2.id,
+                            &serde_json::to_vec(&r2.activity).unwrap_or_default(),
+                        );
+                        collection::add(tx, &fed2.collection(&slug2, "inbox"), &r2.id, next_seq())?;
+                        kommon_community::offers::receive(tx, &offer)?;
+                        Ok(())
+                    })
+                })
+                .await
+                .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+                None
+            }
+            Err(why) => {
+                tracing::info!(community = %slug, actor = %r.signer, why, "offer refused");
+                Some(json!({"type": "Reject", "object": a, "to": [r.signer],
+                            "content": format!("Seul·e l'auteur·e peut proposer cet objet. / Only its author may offer it. ({why})")}))
+            }
+        };
+        if let Some(mut answer) = answer {
+            answer["@context"] = json!(kommon_activitypub::AS_CONTEXT);
+            answer["id"] = json!(fed.new_id(&slug, "activities"));
+            answer["actor"] = json!(community);
+            fed.publish(&slug, answer).await?;
+        }
+        return Ok(());
+    }
+    if (json::has_type(&a, "Update") || json::has_type(&a, "Delete"))
+        && fed.offers.copy_of(&object_id)?.is_some()
+        && json::authority(&object_id) == json::authority(&r.signer)
+    {
+        let fresh = if json::has_type(&a, "Update") {
+            crate::offers::authored_object(&fed, &a, &r.signer)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let fed2 = fed.clone();
+        let (slug2, a2, signer) = (slug.clone(), a.clone(), r.signer.clone());
+        let answer = tokio::task::spawn_blocking(move || {
+            crate::offers::follow_original(&fed2, &slug2, &a2, &signer, fresh)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+        if let Some(mut answer) = answer {
+            answer["@context"] = json!(kommon_activitypub::AS_CONTEXT);
+            answer["id"] = json!(fed.new_id(&slug, "activities"));
+            answer["actor"] = json!(community);
+            fed.publish(&slug, answer).await?;
+        }
+        return Ok(());
+    }
     if json::has_type(&a, "Join") && object_id == community && !fed.admit_join(&slug, &r.signer) {
         tracing::warn!(community = %slug, actor = %r.signer, "too many Join requests: ignored");
         return Ok(());

@@ -17,5 +17,6 @@ pub mod federation;
 pub mod login;
 pub mod moderation;
 pub mod moderation_pages;
+pub mod offers;
 pub mod pages;
 pub mod publications;

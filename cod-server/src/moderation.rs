@@ -64,9 +64,58 @@ pub async fn post(
         .and_then(json::id_of)
         .unwrap_or_default()
         .to_owned();
-    let (to_member, change) = if json::has_type(&activity, "Accept")
-        || json::has_type(&activity, "Reject")
+    let offer = fed
+        .offers
+        .offer(&target)
+        .map_err(|e| refuse(500, e.to_string()))?;
+    let (to_member, change) = if let Some(offer) =
+        offer.filter(|_| json::has_type(&activity, "Accept") || json::has_type(&activity, "Reject"))
     {
+        // An offer: accepted into the place's collection, or refused with a reason.
+        let accept = json::has_type(&activity, "Accept");
+        if !accept && reason.trim().is_empty() {
+            return Err(refuse(
+                400,
+                "a refusal needs a reason (content), told to the person",
+            ));
+        }
+        if offer.actor == moderator {
+            return Err(refuse(403, "nobody decides on their own offer"));
+        }
+        let fed2 = fed.clone();
+        let (c, id) = (community_id.clone(), offer.id.clone());
+        let taken = tokio::task::spawn_blocking(move || {
+            fed2.store
+                .transaction(|tx| kommon_community::offers::take(tx, &c, &id))
+        })
+        .await
+        .map_err(|_| refuse(500, "the request failed"))?
+        .map_err(|e| refuse(500, e.to_string()))?
+        .ok_or_else(|| refuse(404, format!("the offer {} is not pending", offer.id)))?;
+        if accept {
+            let fed2 = fed.clone();
+            let slug2 = slug.to_owned();
+            let (answer, add) =
+                tokio::task::spawn_blocking(move || crate::offers::accept(&fed2, &slug2, &taken))
+                    .await
+                    .map_err(|_| refuse(500, "the request failed"))?
+                    .map_err(|e| refuse(500, e.to_string()))?;
+            (answer, Some(add))
+        } else {
+            let mut offer_activity = fed
+                .activity(&offer.id)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| json!({"id": offer.id, "type": "Offer"}));
+            if let Some(o) = offer_activity.as_object_mut() {
+                o.remove("@context");
+            }
+            (
+                json!({"type": "Reject", "object": offer_activity, "content": reason, "to": [offer.actor]}),
+                None,
+            )
+        }
+    } else if json::has_type(&activity, "Accept") || json::has_type(&activity, "Reject") {
         let accept = json::has_type(&activity, "Accept");
         if !accept && reason.trim().is_empty() {
             return Err(refuse(

@@ -885,3 +885,147 @@ async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offered_event_is_copied_then_follows_its_author() {
+    let pods = start_pods(&["ana", "bo", "mo"]);
+    let webid = |n: &str| format!("{}/{n}", pods.base);
+    let cod = start_cod(&[("le-6b", "Le 6B", &webid("mo"))]);
+    let place = format!("{}/le-6b", cod.base);
+    let events = format!("{place}/events");
+    let mo = token(&pods, "mo").await;
+    // ana's event, in her pod, public.
+    let create = resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Event", "name": "Atelier céramique", "startTime": "2026-12-19T18:00:00+01:00",
+               "to": ["https://www.w3.org/ns/activitystreams#Public"]}),
+    )
+    .await;
+    let activity: Value = client()
+        .get(&create)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let original = activity["object"]["id"].as_str().unwrap().to_owned();
+    // bo offers ana's event as if it were his: refused, nothing pending.
+    resident_posts(
+        &pods,
+        "bo",
+        json!({"type": "Offer", "object": original, "target": events, "to": [place]}),
+    )
+    .await;
+    eventually("the Reject in bo's inbox", || async {
+        inbox(&pods, "bo")
+            .await
+            .iter()
+            .any(|a| a["type"] == "Reject")
+            .then_some(())
+    })
+    .await;
+    // ana offers it: pending, then accepted into the place's events as a copy.
+    let offer = resident_posts(&pods, "ana", json!({"type": "Offer", "object": original, "target": events, "to": [place], "content": "Pour l'agenda du lieu"})).await;
+    eventually("ana's offer pending", || async {
+        ids(&mo.get(&format!("{place}/pending?page=true")).await)
+            .contains(&offer)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        mo.get(&format!("{place}/pending?page=true")).await["orderedItems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = mo
+        .post(
+            &format!("{place}/outbox"),
+            json!({"type": "Accept", "object": offer}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let accept = eventually("the Accept in ana's inbox", || async {
+        inbox(&pods, "ana")
+            .await
+            .into_iter()
+            .find(|a| a["type"] == "Accept" && a["result"].is_string())
+    })
+    .await;
+    let copy_id = accept["result"].as_str().unwrap().to_owned();
+    let copy: Value = client()
+        .get(&copy_id)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(copy["name"], "Atelier céramique");
+    assert_eq!(
+        copy["http://www.w3.org/ns/prov#wasDerivedFrom"],
+        original.as_str()
+    );
+    assert_eq!(copy["attributedTo"], webid("ana").as_str());
+    let list: Value = client()
+        .get(format!("{events}?page=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&list), vec![copy_id.clone()]);
+    // ana updates her event: the copy follows.
+    let mut changed = activity["object"].clone();
+    changed["name"] = json!("Atelier céramique (complet)");
+    resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Update", "object": changed, "to": [place]}),
+    )
+    .await;
+    eventually("the copy updated", || async {
+        let c: Value = client()
+            .get(&copy_id)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (c["name"] == "Atelier céramique (complet)").then_some(())
+    })
+    .await;
+    // ana deletes it: the copy goes too.
+    resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Delete", "object": original, "to": [place]}),
+    )
+    .await;
+    eventually("the copy deleted", || async {
+        let c: Value = client()
+            .get(&copy_id)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (c["type"] == "Tombstone").then_some(())
+    })
+    .await;
+    let list: Value = client()
+        .get(&events)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["totalItems"], 0);
+}

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod membership;
+pub mod offers;
 pub mod registry;
 
 pub use membership::{
