@@ -82,20 +82,36 @@ pub async fn show(
     };
     let fed = state.federation.clone();
     let community_id = fed.community_id(&slug);
-    let work = move || -> Result<(u64, Vec<kommon_community::MembershipRequest>, Vec<kommon_community::Residency>), kommon_rdf::StoreError> {
+    type Pending = (
+        u64,
+        Vec<kommon_community::MembershipRequest>,
+        Vec<kommon_community::offers::Offer>,
+        Vec<kommon_community::Residency>,
+    );
+    let work = move || -> Result<Pending, kommon_rdf::StoreError> {
         let pending_id = pending_collection(&community_id);
         let total = fed.collections.len(&pending_id)?;
-        let page = fed.collections.page(&pending_id, PageCursor::First, PAGE_SIZE * 5)?;
+        let page = fed
+            .collections
+            .page(&pending_id, PageCursor::First, PAGE_SIZE * 5)?;
         let mut requests = Vec::new();
-        for (_, join) in page.items {
-            if let Some(r) = fed.records.request(&join)? {
+        let mut offers = Vec::new();
+        for (_, id) in page.items {
+            if let Some(r) = fed.records.request(&id)? {
                 requests.push(r);
+            } else if let Some(o) = fed.offers.offer(&id)? {
+                offers.push(o);
             }
         }
         let _ = residents_collection(&community_id);
-        Ok((total, requests, fed.records.residencies(&community_id)?))
+        Ok((
+            total,
+            requests,
+            offers,
+            fed.records.residencies(&community_id)?,
+        ))
     };
-    let (total, requests, residencies) = match tokio::task::spawn_blocking(work).await {
+    let (total, requests, offers, residencies) = match tokio::task::spawn_blocking(work).await {
         Ok(Ok(v)) => v,
         _ => return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
     };
@@ -131,6 +147,28 @@ pub async fn show(
             d = esc(&date(r.received_ms)),
             m = esc(&r.message),
             j = esc(&r.id),
+        ));
+    }
+    for o in &offers {
+        let name = o.object["name"]
+            .as_str()
+            .or(o.object["summary"].as_str())
+            .unwrap_or("(sans titre)");
+        let kind = if o.target.ends_with("/events") {
+            "un événement"
+        } else {
+            "un projet"
+        };
+        body.push_str(&format!(
+            "<section style=\"border:1px solid #ccc;border-radius:.5rem;padding:.75rem;margin:.75rem 0\"><h3>{a} propose {kind} : « {n} »</h3><p>reçue le {d} · <a href=\"{oid}\">l'original</a></p><blockquote>{m}</blockquote>\
+<form method=\"post\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"object\" value=\"{id}\"><button name=\"action\" value=\"accept\">Accepter <span lang=\"en\">/ Accept</span></button></form>\
+<form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"object\" value=\"{id}\"><label>Raison du refus <span class=\"en\" lang=\"en\">(reason)</span> <input name=\"reason\" required maxlength=\"2000\"></label> <button name=\"action\" value=\"reject\">Refuser <span lang=\"en\">/ Refuse</span></button></form></section>",
+            a = esc(&o.actor),
+            n = esc(name),
+            d = esc(&date(o.received_ms)),
+            oid = esc(kommon_activitypub::json::id_of(&o.object).unwrap_or_default()),
+            m = esc(&o.message),
+            id = esc(&o.id),
         ));
     }
     body.push_str(&format!(

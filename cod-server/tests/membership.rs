@@ -710,6 +710,71 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     &text[i..j]
 }
 
+/// Logs into the cod-server with a pod (through the pod-server's real login and consent
+/// forms); the session cookie.
+async fn log_in(http: &reqwest::Client, cod: &str, pods: &str, who: &str) -> String {
+    let r = http
+        .post(format!("{cod}/.login"))
+        .form(&[
+            ("webid", format!("{pods}/{who}")),
+            ("next", "/le-6b/moderation".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let authorize = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        authorize.starts_with(&format!("{pods}/.oidc/auth?")),
+        "{authorize}"
+    );
+    let page = http
+        .get(&authorize)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = format!(
+        "{pods}{}",
+        between(&page, "<form method=\"post\" action=\"", "\"")
+    );
+    let r = http
+        .post(&action)
+        .form(&[
+            ("username", who),
+            ("password", "correct horse battery"),
+            ("action", "login"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let pod_cookie = cookies_of(&r);
+    let consent = r.text().await.unwrap();
+    assert!(
+        consent.contains("Kommon — modération des lieux"),
+        "the consent page names the app: {consent}"
+    );
+    let r = http
+        .post(&action)
+        .header("cookie", pod_cookie)
+        .form(&[("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let callback = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        callback.starts_with(&format!("{cod}/.login/callback?")),
+        "{callback}"
+    );
+    let r = http.get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(r.headers()["location"], "/le-6b/moderation");
+    cookies_of(&r)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
     let pods = start_pods(&["ana", "mo", "bo"]);
@@ -746,70 +811,6 @@ async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
         login.contains("lang=\"fr\"") && login.contains("WebID"),
         "{login}"
     );
-
-    // Logs in with a pod; `who` must be a moderator to see the page.
-    async fn log_in(http: &reqwest::Client, cod: &str, pods: &str, who: &str) -> String {
-        let r = http
-            .post(format!("{cod}/.login"))
-            .form(&[
-                ("webid", format!("{pods}/{who}")),
-                ("next", "/le-6b/moderation".to_owned()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-        let authorize = r.headers()["location"].to_str().unwrap().to_owned();
-        assert!(
-            authorize.starts_with(&format!("{pods}/.oidc/auth?")),
-            "{authorize}"
-        );
-        let page = http
-            .get(&authorize)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let action = format!(
-            "{pods}{}",
-            between(&page, "<form method=\"post\" action=\"", "\"")
-        );
-        let r = http
-            .post(&action)
-            .form(&[
-                ("username", who),
-                ("password", "correct horse battery"),
-                ("action", "login"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let pod_cookie = cookies_of(&r);
-        let consent = r.text().await.unwrap();
-        assert!(
-            consent.contains("Kommon — modération des lieux"),
-            "the consent page names the app: {consent}"
-        );
-        let r = http
-            .post(&action)
-            .header("cookie", pod_cookie)
-            .form(&[("decision", "allow")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        let callback = r.headers()["location"].to_str().unwrap().to_owned();
-        assert!(
-            callback.starts_with(&format!("{cod}/.login/callback?")),
-            "{callback}"
-        );
-        let r = http.get(&callback).send().await.unwrap();
-        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-        assert_eq!(r.headers()["location"], "/le-6b/moderation");
-        cookies_of(&r)
-    }
 
     // bo is not a moderator: refused.
     let bo = log_in(&http, &cod.base, &pods.base, "bo").await;
