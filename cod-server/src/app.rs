@@ -161,6 +161,10 @@ pub fn router(state: AppState) -> Router {
         .route("/.login/callback", get(crate::login::callback))
         .route("/.logout", post(crate::login::logout))
         .route(
+            "/{slug}/admin",
+            get(crate::admin_pages::show).post(crate::admin_pages::save),
+        )
+        .route(
             "/{slug}/moderation",
             get(crate::moderation_pages::show).post(crate::moderation_pages::act),
         )
@@ -396,6 +400,38 @@ pub fn community_document(
         extra_contexts: vec![],
     }
     .to_json();
+    let p = &community.profile;
+    if !p.street_address.is_empty() || !p.locality.is_empty() || p.latitude.is_some() {
+        let mut place = serde_json::json!({"type": "Place", "name": community.name});
+        if !p.street_address.is_empty() || !p.locality.is_empty() {
+            place["address"] = serde_json::json!({"type": "PostalAddress", "streetAddress": p.street_address,
+                "postalCode": p.postal_code, "addressLocality": p.locality, "addressCountry": "FR"});
+        }
+        if let (Some(lat), Some(lon)) = (p.latitude, p.longitude) {
+            place["latitude"] = serde_json::json!(lat);
+            place["longitude"] = serde_json::json!(lon);
+        }
+        doc["location"] = place;
+    }
+    if !p.website.is_empty() {
+        doc["url"] = serde_json::json!(p.website);
+    }
+    // Mastodon shows `PropertyValue` attachments as the profile's table.
+    let mut fields = Vec::new();
+    for (name, value) in [
+        ("Horaires", &p.opening_hours),
+        ("Accessibilité", &p.accessibility),
+        ("Contact", &p.contact),
+        ("Pratiques écologiques", &p.ecological_practices),
+        ("Équipements", &p.equipment),
+    ] {
+        if !value.is_empty() {
+            fields.push(serde_json::json!({"type": "PropertyValue", "name": name, "value": value}));
+        }
+    }
+    if !fields.is_empty() {
+        doc["attachment"] = serde_json::json!(fields);
+    }
     doc["attributedTo"] = serde_json::json!(
         community
             .admins

@@ -10,6 +10,7 @@
 // Handlers return a ready `Response` as their error (a refusal is an answer).
 #![allow(clippy::result_large_err)]
 
+pub mod admin_pages;
 pub mod app;
 pub mod cards;
 pub mod config;

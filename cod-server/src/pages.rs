@@ -71,6 +71,44 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
     if !c.summary.is_empty() {
         body.push_str(&format!("<p>{}</p>", esc(&c.summary)));
     }
+    let p = &c.profile;
+    let mut infos = String::new();
+    let address = [
+        p.street_address.as_str(),
+        &format!("{} {}", p.postal_code, p.locality)
+            .trim()
+            .to_owned(),
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(", ");
+    for (label, en, value) in [
+        ("Adresse", "address", address.as_str()),
+        ("Horaires", "opening hours", p.opening_hours.as_str()),
+        ("Accessibilité", "accessibility", p.accessibility.as_str()),
+        ("Contact", "contact", p.contact.as_str()),
+        (
+            "Pratiques écologiques",
+            "ecological practices",
+            p.ecological_practices.as_str(),
+        ),
+        ("Équipements", "equipment", p.equipment.as_str()),
+    ] {
+        if !value.is_empty() {
+            infos.push_str(&format!(
+                "<dt>{label} <span class=\"en\" lang=\"en\">({en})</span></dt><dd>{}</dd>",
+                esc(value)
+            ));
+        }
+    }
+    if !p.website.is_empty() {
+        infos.push_str(&format!("<dt>Site web <span class=\"en\" lang=\"en\">(website)</span></dt><dd><a href=\"{0}\">{0}</a></dd>", esc(&p.website)));
+    }
+    if !infos.is_empty() {
+        body.push_str(&format!("<dl>{infos}</dl>"));
+    }
     body.push_str(&format!(
         "<h2>Résidentothèque <span class=\"en\" lang=\"en\">(residents)</span></h2><p>{} résident·e{} <span class=\"en\" lang=\"en\">({} resident{})</span></p>",
         residencies.len(),

@@ -777,7 +777,7 @@ async fn log_in(http: &reqwest::Client, cod: &str, pods: &str, who: &str) -> Str
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
-    let pods = start_pods(&["ana", "mo", "bo"]);
+    let pods = start_pods(&["ana", "mo", "bo", "zoe"]);
     let webid = |n: &str| format!("{}/{n}", pods.base);
     let cod = start_cod(&[("le-6b", "Le 6B", &webid("mo"))]);
     let place = format!("{}/le-6b", cod.base);

@@ -15,4 +15,4 @@ pub mod registry;
 pub use membership::{
     Decision, JoinOutcome, MembershipError, MembershipRequest, Residency, Verdict,
 };
-pub use registry::{Community, CommunityRegistry, RegistryError, Role};
+pub use registry::{Community, CommunityRegistry, PlaceProfile, RegistryError, Role};

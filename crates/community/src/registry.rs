@@ -21,6 +21,79 @@ pub enum Role {
     Admin,
 }
 
+/// What a place tells the public about itself, edited by its admins.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlaceProfile {
+    /// Street and number.
+    #[serde(default)]
+    pub street_address: String,
+    /// Postal code.
+    #[serde(default)]
+    pub postal_code: String,
+    /// Town.
+    #[serde(default)]
+    pub locality: String,
+    /// Latitude, WGS 84.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    /// Longitude, WGS 84.
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    /// Opening hours, as people write them.
+    #[serde(default)]
+    pub opening_hours: String,
+    /// Accessibility for the public (step-free access, toilets, languages…).
+    #[serde(default)]
+    pub accessibility: String,
+    /// How to reach the place (email, phone).
+    #[serde(default)]
+    pub contact: String,
+    /// Its own website.
+    #[serde(default)]
+    pub website: String,
+    /// Its ecological practices.
+    #[serde(default)]
+    pub ecological_practices: String,
+    /// Equipment it offers (workshops, machines, rooms).
+    #[serde(default)]
+    pub equipment: String,
+}
+
+impl PlaceProfile {
+    /// Checks the profile: bounded texts, coordinates in range, an http(s) website.
+    pub fn check(&self) -> Result<(), RegistryError> {
+        let bad = |m: &str| Err(RegistryError::BadSlug(m.to_owned()));
+        for (name, v, max) in [
+            ("street address", &self.street_address, 200),
+            ("postal code", &self.postal_code, 20),
+            ("town", &self.locality, 100),
+            ("opening hours", &self.opening_hours, 1000),
+            ("accessibility", &self.accessibility, 2000),
+            ("contact", &self.contact, 300),
+            ("website", &self.website, 500),
+            ("ecological practices", &self.ecological_practices, 2000),
+            ("equipment", &self.equipment, 2000),
+        ] {
+            if v.chars().count() > max {
+                return bad(&format!("the {name} is longer than {max} characters"));
+            }
+        }
+        if self.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
+            return bad("the latitude must be between -90 and 90");
+        }
+        if self
+            .longitude
+            .is_some_and(|l| !(-180.0..=180.0).contains(&l))
+        {
+            return bad("the longitude must be between -180 and 180");
+        }
+        if !self.website.is_empty() && !kommon_activitypub::json::is_http_url(&self.website) {
+            return bad("the website must be an http(s) address");
+        }
+        Ok(())
+    }
+}
+
 /// A place (or the network) hosted by a cod-server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Community {
@@ -38,6 +111,9 @@ pub struct Community {
     pub moderators: Vec<String>,
     /// When it was created (ms since the epoch).
     pub created_ms: u64,
+    /// What it tells the public about itself.
+    #[serde(default)]
+    pub profile: PlaceProfile,
 }
 
 impl Community {
@@ -137,6 +213,7 @@ impl CommunityRegistry {
             admins: vec![admin.to_owned()],
             moderators: Vec::new(),
             created_ms: now_ms,
+            profile: PlaceProfile::default(),
         };
         self.save(&c)?;
         Ok(c)

@@ -1,0 +1,326 @@
+//! The admins' page of a place: its public profile (address, coordinates, opening hours,
+//! accessibility, contact, website, ecological practices, equipment) and its moderators. A
+//! change is told to the place's followers as an `Update` of the place's actor.
+
+use crate::app::{AppState, community_document, plain};
+use crate::login::redirect;
+use crate::pages::{esc, page};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use kommon_activitypub::addressing::PUBLIC;
+use kommon_community::{PlaceProfile, Role};
+use serde::Deserialize;
+
+fn admin(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+) -> Result<(crate::login::Session, kommon_community::Community), Response> {
+    let community = match state.federation.registry.get(slug) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return Err(plain(
+                StatusCode::NOT_FOUND,
+                &format!("there is no community {slug}"),
+            ));
+        }
+        Err(_) => return Err(plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")),
+    };
+    let Some(session) = state.sessions.of(headers) else {
+        return Err(redirect(&format!("/.login?next=/{slug}/admin")));
+    };
+    if community.role_of(&session.webid) != Some(Role::Admin) {
+        let mut r = page(
+            "Accès réservé",
+            &format!(
+                "<h1>Accès réservé aux admins du lieu</h1><p>{} n’administre pas {}. <span class=\"en\" lang=\"en\">This page is for the place's admins.</span></p>",
+                esc(&session.webid),
+                esc(&community.name)
+            ),
+        );
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return Err(r);
+    }
+    Ok((session, community))
+}
+
+/// The admin page's query.
+#[derive(Deserialize)]
+pub struct Shown {
+    fait: Option<String>,
+    erreur: Option<String>,
+}
+
+fn field(id: &str, label: &str, en: &str, value: &str, multiline: bool) -> String {
+    if multiline {
+        format!(
+            "<p><label for=\"{id}\">{label} <span class=\"en\" lang=\"en\">({en})</span></label><br><textarea id=\"{id}\" name=\"{id}\" rows=\"3\" style=\"width:100%;font:inherit\">{}</textarea></p>",
+            esc(value)
+        )
+    } else {
+        format!(
+            "<p><label for=\"{id}\">{label} <span class=\"en\" lang=\"en\">({en})</span></label><br><input id=\"{id}\" name=\"{id}\" value=\"{}\" style=\"width:100%\"></p>",
+            esc(value)
+        )
+    }
+}
+
+/// `GET /{slug}/admin`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<Shown>,
+    headers: HeaderMap,
+) -> Response {
+    let (session, c) = match admin(&state, &headers, &slug) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let p = &c.profile;
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut body = format!(
+        "<h1>Administration — {} <span class=\"en\" lang=\"en\">(admin)</span></h1>",
+        esc(&c.name)
+    );
+    if let Some(f) = q.fait {
+        body.push_str(&format!(
+            "<p role=\"status\" style=\"color:#060\">{}</p>",
+            esc(&f)
+        ));
+    }
+    if let Some(e) = q.erreur {
+        body.push_str(&format!(
+            "<p role=\"alert\" style=\"color:#a00\">{}</p>",
+            esc(&e)
+        ));
+    }
+    body.push_str(&format!(
+        "<form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&session.csrf)
+    ));
+    body.push_str(&field("name", "Nom du lieu", "name", &c.name, false));
+    body.push_str(&field(
+        "summary",
+        "Présentation",
+        "description",
+        &c.summary,
+        true,
+    ));
+    body.push_str("<h2>Adresse <span class=\"en\" lang=\"en\">(address)</span></h2>");
+    body.push_str(&field(
+        "street_address",
+        "Rue et numéro",
+        "street",
+        &p.street_address,
+        false,
+    ));
+    body.push_str(&field(
+        "postal_code",
+        "Code postal",
+        "postal code",
+        &p.postal_code,
+        false,
+    ));
+    body.push_str(&field("locality", "Commune", "town", &p.locality, false));
+    body.push_str(&field(
+        "latitude",
+        "Latitude",
+        "latitude",
+        &num(p.latitude),
+        false,
+    ));
+    body.push_str(&field(
+        "longitude",
+        "Longitude",
+        "longitude",
+        &num(p.longitude),
+        false,
+    ));
+    body.push_str("<h2>Accueil <span class=\"en\" lang=\"en\">(visiting)</span></h2>");
+    body.push_str(&field(
+        "opening_hours",
+        "Horaires d’ouverture",
+        "opening hours",
+        &p.opening_hours,
+        true,
+    ));
+    body.push_str(&field(
+        "accessibility",
+        "Accessibilité",
+        "accessibility",
+        &p.accessibility,
+        true,
+    ));
+    body.push_str(&field("contact", "Contact", "contact", &p.contact, false));
+    body.push_str(&field("website", "Site web", "website", &p.website, false));
+    body.push_str(&field(
+        "ecological_practices",
+        "Pratiques écologiques",
+        "ecological practices",
+        &p.ecological_practices,
+        true,
+    ));
+    body.push_str(&field(
+        "equipment",
+        "Équipements proposés",
+        "equipment offered",
+        &p.equipment,
+        true,
+    ));
+    body.push_str("<h2>Modération <span class=\"en\" lang=\"en\">(moderators)</span></h2>");
+    body.push_str(&field(
+        "moderators",
+        "WebID des modérateurs, un par ligne",
+        "moderators' WebIDs, one per line",
+        &c.moderators.join("\n"),
+        true,
+    ));
+    body.push_str("<p><button type=\"submit\">Enregistrer <span lang=\"en\">/ Save</span></button></p></form>");
+    body.push_str(&format!(
+        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}\">Page du lieu</a></p>",
+        esc(&slug)
+    ));
+    page(&format!("Administration — {}", c.name), &body)
+}
+
+/// The admin form.
+#[derive(Deserialize)]
+pub struct Edit {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    street_address: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    locality: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    opening_hours: String,
+    #[serde(default)]
+    accessibility: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    ecological_practices: String,
+    #[serde(default)]
+    equipment: String,
+    #[serde(default)]
+    moderators: String,
+}
+
+/// `POST /{slug}/admin`.
+pub async fn save(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Edit>,
+) -> Response {
+    let (session, mut c) = match admin(&state, &headers, &slug) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if f.csrf != session.csrf {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "the form is stale or not from this site: reload the page",
+        );
+    }
+    let back_err = |m: &str| {
+        let q = form_urlencoded::Serializer::new(String::new())
+            .append_pair("erreur", m)
+            .finish();
+        redirect(&format!("/{slug}/admin?{q}"))
+    };
+    let coord = |s: &str| -> Result<Option<f64>, ()> {
+        let s = s.trim().replace(',', ".");
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            s.parse::<f64>().map(Some).map_err(|_| ())
+        }
+    };
+    let (Ok(latitude), Ok(longitude)) = (coord(&f.latitude), coord(&f.longitude)) else {
+        return back_err(
+            "Latitude et longitude : des nombres (48.93, 2.35). / Latitude and longitude must be numbers.",
+        );
+    };
+    let profile = PlaceProfile {
+        street_address: f.street_address.trim().to_owned(),
+        postal_code: f.postal_code.trim().to_owned(),
+        locality: f.locality.trim().to_owned(),
+        latitude,
+        longitude,
+        opening_hours: f.opening_hours.trim().to_owned(),
+        accessibility: f.accessibility.trim().to_owned(),
+        contact: f.contact.trim().to_owned(),
+        website: f.website.trim().to_owned(),
+        ecological_practices: f.ecological_practices.trim().to_owned(),
+        equipment: f.equipment.trim().to_owned(),
+    };
+    if let Err(e) = profile.check() {
+        return back_err(&e.to_string());
+    }
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 200 || f.summary.chars().count() > 2000 {
+        return back_err(
+            "Le nom : 1 à 200 caractères ; la présentation : 2000 au plus. / Name 1–200, description at most 2000 characters.",
+        );
+    }
+    let mut moderators = Vec::new();
+    for m in f
+        .moderators
+        .lines()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        if !kommon_activitypub::json::is_http_url(m) {
+            return back_err(&format!(
+                "{m} n’est pas un WebID http(s). / {m} is not an http(s) WebID."
+            ));
+        }
+        if !moderators.iter().any(|x| x == m) {
+            moderators.push(m.to_owned());
+        }
+    }
+    c.name = name.to_owned();
+    c.summary = f.summary.trim().to_owned();
+    c.profile = profile;
+    c.moderators = moderators;
+    if state.federation.registry.save(&c).is_err() {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
+    }
+    // Followers (and the network) learn of the change: an Update of the place's actor.
+    if let Ok(mut actor) = community_document(&state, &c) {
+        if let Some(o) = actor.as_object_mut() {
+            o.remove("@context");
+        }
+        let fed = &state.federation;
+        let update = serde_json::json!({
+            "@context": [kommon_activitypub::AS_CONTEXT, kommon_activitypub::SECURITY_CONTEXT],
+            "id": fed.new_id(&slug, "activities"),
+            "type": "Update",
+            "actor": fed.community_id(&slug),
+            "object": actor,
+            "to": [PUBLIC[0]],
+            "cc": [fed.collection(&slug, "followers")],
+        });
+        if let Err(e) = fed.publish(&slug, update).await {
+            tracing::error!(error = %e, "announcing a place's new profile");
+        }
+    }
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("fait", "Profil enregistré. / Profile saved.")
+        .finish();
+    redirect(&format!("/{slug}/admin?{q}"))
+}
