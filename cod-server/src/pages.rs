@@ -73,17 +73,13 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
     }
     let p = &c.profile;
     let mut infos = String::new();
-    let address = [
-        p.street_address.as_str(),
-        &format!("{} {}", p.postal_code, p.locality)
-            .trim()
-            .to_owned(),
-    ]
-    .iter()
-    .filter(|s| !s.is_empty())
-    .cloned()
-    .collect::<Vec<_>>()
-    .join(", ");
+    let town = format!("{} {}", p.postal_code, p.locality);
+    let address = [p.street_address.as_str(), town.trim()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     for (label, en, value) in [
         ("Adresse", "address", address.as_str()),
         ("Horaires", "opening hours", p.opening_hours.as_str()),
