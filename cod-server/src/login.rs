@@ -41,6 +41,18 @@ pub struct Session {
     started: Instant,
 }
 
+impl Session {
+    /// A new session of `webid`, with its own CSRF token (not yet registered: see
+    /// [`Sessions`]).
+    pub fn new(webid: &str) -> Self {
+        Self {
+            webid: webid.to_owned(),
+            csrf: random_token(),
+            started: Instant::now(),
+        }
+    }
+}
+
 /// Logins in progress and open sessions (in memory: a restart asks moderators to log in again).
 #[derive(Default)]
 pub struct Sessions {

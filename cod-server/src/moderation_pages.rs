@@ -80,6 +80,20 @@ pub async fn show(
         Ok(v) => v,
         Err(r) => return r,
     };
+    render(&state, &slug, &session, &community, q.fait, q.erreur).await
+}
+
+/// The moderation page of `community` for a moderator's `session`.
+pub async fn render(
+    state: &AppState,
+    slug: &str,
+    session: &crate::login::Session,
+    community: &kommon_community::Community,
+    done: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let q = Shown { fait: done, erreur: error };
+    let slug = slug.to_owned();
     let fed = state.federation.clone();
     let community_id = fed.community_id(&slug);
     type Pending = (
