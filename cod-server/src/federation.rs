@@ -534,6 +534,51 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         }
         return Ok(());
     }
+    // FEP-1b12: what a resident sends to the place (a post, its update or deletion) is passed on,
+    // unchanged, inside the place's `Announce`, to the place's followers.
+    let addressed_to_place = addressing::addressees(&a).iter().any(|x| *x == community);
+    if addressed_to_place
+        && ["Create", "Update", "Delete"]
+            .iter()
+            .any(|t| json::has_type(&a, t))
+        && fed.offers.copy_of(&object_id)?.is_none()
+    {
+        let resident = fed.records.residency(&community, &r.signer)?.is_some();
+        let fed2 = fed.clone();
+        let (r2, slug2) = (r.clone(), slug.clone());
+        let fresh = tokio::task::spawn_blocking(move || {
+            fed2.store.transaction(|tx| -> Result<bool, StoreError> {
+                kommon_activitypub::delivery::DeliveryQueue::store_activity(
+                    tx,
+                    &r2.id,
+                    &serde_json::to_vec(&r2.activity).unwrap_or_default(),
+                );
+                collection::add(tx, &fed2.collection(&slug2, "inbox"), &r2.id, next_seq())
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+        if fresh && resident {
+            let mut inner = a.clone();
+            if let Some(o) = inner.as_object_mut() {
+                o.remove("@context");
+            }
+            let announce = json!({
+                "@context": kommon_activitypub::AS_CONTEXT,
+                "id": fed.new_id(&slug, "activities"),
+                "type": "Announce",
+                "actor": community,
+                "object": inner,
+                "to": [addressing::PUBLIC[0]],
+                "cc": [fed.collection(&slug, "followers")],
+                "audience": community,
+            });
+            fed.publish(&slug, announce).await?;
+        } else if fresh {
+            tracing::info!(community = %slug, actor = %r.signer, "a non-resident's post is not announced");
+        }
+        return Ok(());
+    }
     if json::has_type(&a, "Join") && object_id == community && !fed.admit_join(&slug, &r.signer) {
         tracing::warn!(community = %slug, actor = %r.signer, "too many Join requests: ignored");
         return Ok(());

@@ -92,7 +92,10 @@ pub async fn render(
     done: Option<String>,
     error: Option<String>,
 ) -> Response {
-    let q = Shown { fait: done, erreur: error };
+    let q = Shown {
+        fait: done,
+        erreur: error,
+    };
     let slug = slug.to_owned();
     let fed = state.federation.clone();
     let community_id = fed.community_id(&slug);
