@@ -536,7 +536,7 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     }
     // FEP-1b12: what a resident sends to the place (a post, its update or deletion) is passed on,
     // unchanged, inside the place's `Announce`, to the place's followers.
-    let addressed_to_place = addressing::addressees(&a).iter().any(|x| *x == community);
+    let addressed_to_place = addressing::addressees(&a).contains(&community);
     if addressed_to_place
         && ["Create", "Update", "Delete"]
             .iter()
