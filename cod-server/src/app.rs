@@ -182,6 +182,57 @@ pub fn plain(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// A document in the format the client asks for: Turtle (`text/turtle`), N-Triples, or
+/// ActivityStreams JSON-LD (the default); Turtle and N-Triples are the JSON-LD read as RDF with
+/// the bundled contexts.
+pub fn linked_data(parts: &Parts, body: &Value) -> Response {
+    use kommon_rdf::codec::{RdfFormat, serialize_triples};
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (format, media) = if accept.contains("text/turtle") {
+        (RdfFormat::Turtle, "text/turtle; charset=utf-8")
+    } else if accept.contains("application/n-triples") {
+        (RdfFormat::NTriples, "application/n-triples")
+    } else {
+        return activity_json(StatusCode::OK, body);
+    };
+    let mut doc = body.clone();
+    if doc.get("@context").is_none() {
+        doc["@context"] = serde_json::json!(kommon_activitypub::AS_CONTEXT);
+    }
+    let quads = match kommon_rdf::jsonld::to_rdf(
+        &doc.to_string(),
+        body.get("id").and_then(Value::as_str),
+        &kommon_rdf::jsonld::ContextLoader::bundled(),
+        &kommon_rdf::jsonld::JsonLdLimits::default(),
+    ) {
+        Ok(q) => q,
+        Err(e) => {
+            tracing::error!(error = %e, "a served document is not JSON-LD");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the document cannot be given as RDF",
+            );
+        }
+    };
+    let triples: Vec<kommon_rdf::model::Triple> = quads.into_iter().map(|q| q.into()).collect();
+    match serialize_triples(format, &triples, None) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media), (header::VARY, "Accept")],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the document cannot be given as RDF",
+        ),
+    }
+}
+
 /// An ActivityStreams answer.
 pub fn activity_json(status: StatusCode, body: &Value) -> Response {
     (
@@ -442,6 +493,25 @@ pub fn community_document(
     Ok(doc)
 }
 
+/// A residency as Linked Data: a `kommon:Residency` (a `pair:MembershipAssociation`, an
+/// `org:Membership`) with its resident, place, role and period.
+pub fn residency_document(r: &kommon_community::Residency) -> Value {
+    let mut doc = serde_json::json!({
+        "@context": [kommon_activitypub::AS_CONTEXT, kommon_vocab::CONTEXT_IRI],
+        "id": r.id,
+        "type": "kommon:Residency",
+        "pair:membershipActor": r.member,
+        "pair:membershipOrganization": r.community,
+        "pair:membershipRole": r.role,
+        "org:member": r.member,
+        "schema:startDate": kommon_solid::storage::xsd_datetime(r.start_ms),
+    });
+    if let Some(end) = r.end_ms {
+        doc["schema:endDate"] = serde_json::json!(kommon_solid::storage::xsd_datetime(end));
+    }
+    doc
+}
+
 fn wants_html(parts: &Parts) -> bool {
     let accept = parts
         .headers
@@ -528,7 +598,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 return crate::pages::community(&state, &community).await;
             }
             match community_document(&state, &community) {
-                Ok(doc) => activity_json(StatusCode::OK, &doc),
+                Ok(doc) => linked_data(&parts, &doc),
                 Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
             }
         }
@@ -552,13 +622,51 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 }
             }
         }
+        (Method::GET | Method::HEAD, "residencies") => {
+            let community_id = fed.community_id(&slug);
+            match fed.records.residencies(&community_id) {
+                Ok(list) => {
+                    let items: Vec<Value> = list
+                        .iter()
+                        .map(|r| {
+                            let mut d = residency_document(r);
+                            if let Some(o) = d.as_object_mut() {
+                                o.remove("@context");
+                            }
+                            d
+                        })
+                        .collect();
+                    let doc = serde_json::json!({
+                        "@context": [kommon_activitypub::AS_CONTEXT, kommon_vocab::CONTEXT_IRI],
+                        "id": url, "type": "OrderedCollection", "totalItems": items.len(),
+                        "attributedTo": community_id, "orderedItems": items,
+                    });
+                    linked_data(&parts, &doc)
+                }
+                Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
+            }
+        }
+        (Method::GET | Method::HEAD, t) if t.starts_with("residencies/") => {
+            let community_id = fed.community_id(&slug);
+            let current = fed
+                .records
+                .residencies(&community_id)
+                .ok()
+                .and_then(|l| l.into_iter().find(|r| r.id == url));
+            match current.or_else(|| fed.records.past_residency(&url).ok().flatten()) {
+                Some(r) if r.community == community_id => {
+                    linked_data(&parts, &residency_document(&r))
+                }
+                _ => plain(StatusCode::NOT_FOUND, "no such residency"),
+            }
+        }
         (Method::GET | Method::HEAD, t)
             if t.starts_with("events/") || t.starts_with("news/") || t.starts_with("projects/") =>
         {
             match crate::publications::object(&fed, &url) {
                 Ok(Some(mut o)) => {
                     o["@context"] = serde_json::json!(kommon_activitypub::AS_CONTEXT);
-                    activity_json(StatusCode::OK, &o)
+                    linked_data(&parts, &o)
                 }
                 Ok(None) => plain(StatusCode::NOT_FOUND, "no such object"),
                 Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
@@ -580,6 +688,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 };
             }
             collection_page(
+                &parts,
                 &state,
                 &slug,
                 which,
@@ -624,6 +733,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
 }
 
 async fn collection_page(
+    parts: &Parts,
     state: &AppState,
     slug: &str,
     which: &str,
@@ -679,7 +789,7 @@ async fn collection_page(
         Ok(collection::page_document(&id, cursor, &page, items))
     };
     match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(doc)) => activity_json(StatusCode::OK, &doc),
+        Ok(Ok(doc)) => linked_data(parts, &doc),
         _ => plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed"),
     }
 }

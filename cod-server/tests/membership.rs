@@ -400,6 +400,38 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
         "{html}"
     );
     assert!(ids(&mo.get(&pending_url).await).is_empty());
+    // The résidentothèque as Linked Data: residencies with their resident, place, role and start.
+    let ttl = client()
+        .get(format!("{place}/residencies"))
+        .header("accept", "text/turtle")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        ttl.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/turtle")
+    );
+    let ttl = ttl.text().await.unwrap();
+    assert!(
+        ttl.contains("https://w3id.org/kommon/ns#Residency") || ttl.contains("kommon:Residency"),
+        "{ttl}"
+    );
+    assert!(
+        ttl.contains(&webid("ana")) && ttl.contains("role-resident"),
+        "{ttl}"
+    );
+    let place_ttl = client()
+        .get(&place)
+        .header("accept", "text/turtle")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(place_ttl.contains("Le 6B"), "{place_ttl}");
     // Deciding twice is refused.
     assert_eq!(
         mo.post(&outbox, json!({"type": "Accept", "object": ana_join}))
