@@ -147,6 +147,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(crate::pages::home))
         .route("/health", get(|| async { "ok" }))
+        // No icon yet: an empty answer rather than a 404 in every browser's console.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))

@@ -720,6 +720,129 @@ async fn a_fediverse_follower_of_the_place_receives_its_announces() {
             .then_some(())
     })
     .await;
+
+    // FEP-1b12: a resident's post to the place is announced, unchanged, to its followers.
+    let note = resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Note", "content": "Nouvelle fournée de bols !",
+        "to": [place, "https://www.w3.org/ns/activitystreams#Public"]}),
+    )
+    .await;
+    eventually("the place's Announce of ana's post at Fedify", || async {
+        peer.received()
+            .await
+            .iter()
+            .any(|a| {
+                a["type"] == "Announce"
+                    && a["actor"] == place.as_str()
+                    && a["objectId"] == note.as_str()
+            })
+            .then_some(())
+    })
+    .await;
+
+    // The place publishes its own event, Mobilizon-shaped: the follower receives it.
+    let outbox = format!("{place}/outbox");
+    let bad = mo
+        .post(&outbox, json!({"type": "Event", "name": "Portes ouvertes"}))
+        .await;
+    assert_eq!(bad.status(), 400, "an event without startTime");
+    let event = json!({
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Event", "name": "Portes ouvertes du 6B",
+        "content": "Visite des ateliers et démonstrations.", "startTime": "2026-12-12T14:00:00+01:00",
+        "endTime": "2026-12-12T19:00:00+01:00", "maximumAttendeeCapacity": 200,
+        "location": {"type": "Place", "name": "Le 6B", "latitude": 48.9298, "longitude": 2.3547,
+                     "address": {"type": "PostalAddress", "streetAddress": "6-10 quai de Seine", "postalCode": "93200", "addressLocality": "Saint-Denis"}}
+    });
+    let r = mo.post(&outbox, event).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let created = eventually("the Create{Event} at Fedify", || async {
+        peer.received().await.into_iter().find(|a| {
+            a["type"] == "Create" && a["objectType"] == "Event" && a["actor"] == place.as_str()
+        })
+    })
+    .await;
+    let event_id = created["objectId"].as_str().unwrap().to_owned();
+    let stored: Value = client()
+        .get(&event_id)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["name"], "Portes ouvertes du 6B");
+    assert_eq!(
+        stored["location"]["address"]["addressLocality"],
+        "Saint-Denis"
+    );
+    let html = client()
+        .get(&place)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Agenda")
+            && html.contains("Portes ouvertes du 6B")
+            && html.contains("2026-12-12 à 14:00"),
+        "{html}"
+    );
+    // Updated, then cancelled: the follower hears both.
+    let mut changed = stored.clone();
+    changed["name"] = json!("Portes ouvertes du 6B (nouvel horaire)");
+    assert_eq!(
+        mo.post(&outbox, json!({"type": "Update", "object": changed}))
+            .await
+            .status(),
+        201
+    );
+    eventually("the Update at Fedify", || async {
+        peer.received()
+            .await
+            .iter()
+            .any(|a| a["type"] == "Update" && a["objectId"] == event_id.as_str())
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        mo.post(&outbox, json!({"type": "Delete", "object": event_id}))
+            .await
+            .status(),
+        201
+    );
+    eventually("the Delete at Fedify", || async {
+        peer.received()
+            .await
+            .iter()
+            .any(|a| a["type"] == "Delete" && a["actor"] == place.as_str())
+            .then_some(())
+    })
+    .await;
+    let events: Value = client()
+        .get(format!("{place}/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["totalItems"], 0);
+    // Another place's object cannot be touched from here.
+    assert_eq!(
+        mo.post(
+            &outbox,
+            json!({"type": "Delete", "object": "https://elsewhere.example/events/1"})
+        )
+        .await
+        .status(),
+        404
+    );
 }
 
 /// The cookies a response sets, as a `Cookie` header value.
@@ -917,6 +1040,196 @@ async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
         page.contains("0 demande en attente") && page.contains(&webid("ana")),
         "{page}"
     );
+
+    // mo is also the place's admin: its profile and moderators. bo is not.
+    assert_eq!(
+        http.get(format!("{place}/admin"))
+            .header("cookie", &bo)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let admin = http
+        .get(format!("{place}/admin"))
+        .header("cookie", &mo)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between(&admin, "name=\"csrf\" value=\"", "\"").to_owned();
+    let form = |lat: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Le 6B".to_owned()),
+            ("summary", "Lieu de création à Saint-Denis".to_owned()),
+            ("street_address", "6-10 quai de Seine".to_owned()),
+            ("postal_code", "93200".to_owned()),
+            ("locality", "Saint-Denis".to_owned()),
+            ("latitude", lat.to_owned()),
+            ("longitude", "2,3547".to_owned()),
+            (
+                "opening_hours",
+                "Du lundi au vendredi, 10 h – 19 h".to_owned(),
+            ),
+            (
+                "accessibility",
+                "Rez-de-chaussée accessible en fauteuil".to_owned(),
+            ),
+            ("contact", "contact@6b.example".to_owned()),
+            ("website", "https://le6b.example".to_owned()),
+            ("ecological_practices", "Réemploi des matériaux".to_owned()),
+            ("equipment", "Four céramique, studio son".to_owned()),
+            ("moderators", webid("zoe")),
+        ]
+    };
+    let r = http
+        .post(format!("{place}/admin"))
+        .header("cookie", &mo)
+        .form(&form("quatre-vingt"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("erreur=")
+    );
+    let r = http
+        .post(format!("{place}/admin"))
+        .header("cookie", &mo)
+        .form(&form("48.9298"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["location"].to_str().unwrap().contains("fait="),
+        "{:?}",
+        r.headers()
+    );
+    let actor: Value = client()
+        .get(&place)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["location"]["latitude"], 48.9298);
+    assert_eq!(
+        actor["location"]["address"]["addressLocality"],
+        "Saint-Denis"
+    );
+    assert_eq!(actor["url"], "https://le6b.example");
+    assert!(
+        actor["attributedTo"].to_string().contains(&webid("zoe")),
+        "{actor}"
+    );
+    let html = client()
+        .get(&place)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Du lundi au vendredi") && html.contains("Four céramique"),
+        "{html}"
+    );
+
+    // The pages pass WCAG 2.1 A/AA in a real browser (skipped without chromium and playwright-core).
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+    let browser = interop.join("node_modules/playwright-core").exists()
+        && Path::new("/usr/bin/chromium").exists();
+    if !browser {
+        assert!(
+            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "playwright-core or chromium missing"
+        );
+    } else {
+        let shots = tempfile::tempdir().unwrap();
+        let pages = json!([
+            {"name": "home", "url": format!("{}/", cod.base)},
+            {"name": "place", "url": place},
+            {"name": "login", "url": format!("{}/.login?next=/le-6b/moderation", cod.base)},
+            {"name": "moderation", "url": format!("{place}/moderation"), "cookie": mo},
+            {"name": "admin", "url": format!("{place}/admin"), "cookie": mo},
+        ]);
+        let out = Command::new("node")
+            .arg(interop.join("axe-pages.mjs"))
+            .arg(shots.path())
+            .arg(pages.to_string())
+            .output()
+            .expect("node runs");
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // bo asks to join from his pod's own page (the form posts a Join from his outbox).
+    let r = http
+        .post(format!("{}/.account/login", pods.base))
+        .form(&[
+            ("username", "bo"),
+            ("password", "correct horse battery"),
+            ("next", "/.account/pod"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let bo_pod = cookies_of(&r);
+    let pod_page = http
+        .get(format!("{}/.account/pod", pods.base))
+        .header("cookie", &bo_pod)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pod_page.contains("Rejoindre un lieu"), "{pod_page}");
+    let r = http
+        .post(format!("{}/.account/join", pods.base))
+        .header("cookie", &bo_pod)
+        .form(&[
+            ("place", place.as_str()),
+            ("message", "Graphiste, je cherche un atelier"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Demande envoyée"));
+    eventually("bo's request on the moderation page", || async {
+        let p = http
+            .get(format!("{place}/moderation"))
+            .header("cookie", &mo)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        p.contains("Graphiste, je cherche un atelier").then_some(())
+    })
+    .await;
+    let r = http
+        .post(format!("{}/.account/join", pods.base))
+        .header("cookie", &bo_pod)
+        .form(&[("place", "javascript:alert(1)"), ("message", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("http(s)"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -973,6 +1286,27 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
             .unwrap()
             .len(),
         1
+    );
+    // The moderation page shows it, with its message.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = log_in(&http, &cod.base, &pods.base, "mo").await;
+    let page = http
+        .get(format!("{place}/moderation"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("propose un événement")
+            && page.contains("Atelier céramique")
+            && page.contains("Pour l&#39;agenda du lieu"),
+        "{page}"
     );
     let r = mo
         .post(

@@ -161,6 +161,8 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
         "Tournage céramique",
         "ana-ceramique.example",
         "Compagnie Lueurs",
+        "Agenda",
+        "Portes ouvertes des ateliers",
     ] {
         assert!(
             html.contains(expected),
