@@ -17,32 +17,7 @@ fn admin(
     headers: &HeaderMap,
     slug: &str,
 ) -> Result<(crate::login::Session, kommon_community::Community), Response> {
-    let community = match state.federation.registry.get(slug) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Err(plain(
-                StatusCode::NOT_FOUND,
-                &format!("there is no community {slug}"),
-            ));
-        }
-        Err(_) => return Err(plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")),
-    };
-    let Some(session) = state.sessions.of(headers) else {
-        return Err(redirect(&format!("/.login?next=/{slug}/admin")));
-    };
-    if community.role_of(&session.webid) != Some(Role::Admin) {
-        let mut r = page(
-            "Accès réservé",
-            &format!(
-                "<h1>Accès réservé aux admins du lieu</h1><p>{} n’administre pas {}. <span class=\"en\" lang=\"en\">This page is for the place's admins.</span></p>",
-                esc(&session.webid),
-                esc(&community.name)
-            ),
-        );
-        *r.status_mut() = StatusCode::FORBIDDEN;
-        return Err(r);
-    }
-    Ok((session, community))
+    crate::login::with_role(state, headers, slug, "admin", Role::Admin)
 }
 
 /// The admin page's query.

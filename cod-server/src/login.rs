@@ -453,3 +453,50 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     );
     r
 }
+
+/// The logged-in person behind a request to one of community `slug`'s private pages (`page` is
+/// its path segment: `moderation`, `admin`), if they hold at least `role`; otherwise the answer
+/// to give: 404 for no such place, a redirect to the login, or a 403 page saying whose page it is.
+pub fn with_role(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    page_name: &str,
+    role: kommon_community::Role,
+) -> Result<(Session, kommon_community::Community), Response> {
+    let community = match state.federation.registry.get(slug) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return Err(plain(
+                StatusCode::NOT_FOUND,
+                &format!("there is no community {slug}"),
+            ));
+        }
+        Err(_) => return Err(plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")),
+    };
+    let Some(session) = state.sessions.of(headers) else {
+        return Err(redirect(&format!("/.login?next=/{slug}/{page_name}")));
+    };
+    if community.role_of(&session.webid).is_none_or(|r| r < role) {
+        let (who, does) = match role {
+            kommon_community::Role::Admin => ("aux admins du lieu", "n’administre pas"),
+            kommon_community::Role::Moderator => ("aux modérateurs", "ne modère pas"),
+        };
+        let mut r = page(
+            "Accès réservé",
+            &format!(
+                "<h1>Accès réservé {who}</h1><p>{} {does} {}. <span class=\"en\" lang=\"en\">This page is for the place's {}.</span></p>",
+                esc(&session.webid),
+                esc(&community.name),
+                if role == kommon_community::Role::Admin {
+                    "admins"
+                } else {
+                    "moderators"
+                },
+            ),
+        );
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return Err(r);
+    }
+    Ok((session, community))
+}

@@ -24,42 +24,13 @@ fn moderator(
     headers: &HeaderMap,
     slug: &str,
 ) -> Result<(crate::login::Session, kommon_community::Community), Response> {
-    let community = match state.federation.registry.get(slug) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Err(plain(
-                StatusCode::NOT_FOUND,
-                &format!("there is no community {slug}"),
-            ));
-        }
-        Err(_) => return Err(plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")),
-    };
-    let Some(session) = state.sessions.of(headers) else {
-        return Err(redirect(&format!("/.login?next=/{slug}/moderation")));
-    };
-    if !community.may_moderate(&session.webid) {
-        return Err(page(
-            "Accès réservé",
-            &format!(
-                "<h1>Accès réservé aux modérateurs</h1><p>{} ne modère pas {}. <span class=\"en\" lang=\"en\">This page is for the place's moderators.</span></p>",
-                esc(&session.webid),
-                esc(&community.name)
-            ),
-        )
-        .map_status(StatusCode::FORBIDDEN));
-    }
-    Ok((session, community))
-}
-
-trait MapStatus {
-    fn map_status(self, status: StatusCode) -> Self;
-}
-
-impl MapStatus for Response {
-    fn map_status(mut self, status: StatusCode) -> Self {
-        *self.status_mut() = status;
-        self
-    }
+    crate::login::with_role(
+        state,
+        headers,
+        slug,
+        "moderation",
+        kommon_community::Role::Moderator,
+    )
 }
 
 /// The moderation page's query: what was just done, or what went wrong.
