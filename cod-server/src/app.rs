@@ -624,6 +624,14 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                 }
             }
         }
+        (Method::GET | Method::HEAD, "agenda") => crate::pages::agenda(&state, &community).await,
+        (Method::GET | Method::HEAD, "residents/card") => {
+            let of = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "of")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            crate::pages::resident_card(&state, &community, &of).await
+        }
         (Method::GET | Method::HEAD, "residencies") => {
             let community_id = fed.community_id(&slug);
             match fed.records.residencies(&community_id) {
@@ -666,6 +674,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             if t.starts_with("events/") || t.starts_with("news/") || t.starts_with("projects/") =>
         {
             match crate::publications::object(&fed, &url) {
+                Ok(Some(o)) if wants_html(&parts) => crate::pages::object_page(&community, &o),
                 Ok(Some(mut o)) => {
                     o["@context"] = serde_json::json!(kommon_activitypub::AS_CONTEXT);
                     linked_data(&parts, &o)

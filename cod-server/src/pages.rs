@@ -113,6 +113,7 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         if residencies.len() > 1 { "s" } else { "" },
     ));
     let members: Vec<String> = residencies.iter().map(|r| r.member.clone()).collect();
+    let c_slug = c.slug.clone();
     let cards = crate::cards::cards(state, members).await;
     if !cards.is_empty() {
         body.push_str("<ul class=\"cards\">");
@@ -146,8 +147,10 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
                 })
                 .collect();
             body.push_str(&format!(
-                "<li>{photo}<h3><a href=\"{id}\">{name}</a></h3><p>{summary}</p>{skills}<p>{links}</p><p>résident·e depuis le {since} <span class=\"en\" lang=\"en\">(resident since)</span></p></li>",
+                "<li>{photo}<h3><a href=\"/{slug}/residents/card?of={enc}\">{name}</a></h3><p>{summary}</p>{skills}<p>{links}</p><p>résident·e depuis le {since} <span class=\"en\" lang=\"en\">(resident since)</span> · <a href=\"{id}\">son pod<span class=\"en\" lang=\"en\"> / pod</span></a></p></li>",
+                slug = esc(&c_slug),
                 id = esc(&c.id),
+                enc = esc(&form_urlencoded::byte_serialize(c.id.as_bytes()).collect::<String>()),
                 name = esc(&c.name),
                 summary = esc(&c.summary),
                 since = esc(&kommon_solid::storage::xsd_datetime(r.start_ms)[..10]),
@@ -171,7 +174,10 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         })
         .unwrap_or_default();
     if !events.is_empty() {
-        body.push_str("<h2>Agenda <span class=\"en\" lang=\"en\">(events)</span></h2><ul>");
+        body.push_str(&format!(
+            "<h2><a href=\"/{}/agenda\">Agenda</a> <span class=\"en\" lang=\"en\">(events)</span></h2><ul>",
+            esc(&c.slug)
+        ));
         let mut events = events;
         events.sort_by(|a, b| a["startTime"].as_str().cmp(&b["startTime"].as_str()));
         for e in &events {
@@ -197,4 +203,163 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         esc(&community_id)
     ));
     page(&c.name, &body)
+}
+
+/// The upcoming events of a place (its own and those it accepted from residents), soonest first.
+fn events_of(state: &AppState, slug: &str) -> Vec<serde_json::Value> {
+    let fed = &state.federation;
+    let mut events: Vec<serde_json::Value> = fed
+        .collections
+        .page(
+            &fed.collection(slug, "events"),
+            kommon_activitypub::collection::PageCursor::First,
+            200,
+        )
+        .map(|p| {
+            p.items
+                .iter()
+                .filter_map(|(_, id)| crate::publications::object(fed, id).ok().flatten())
+                .collect()
+        })
+        .unwrap_or_default();
+    events.sort_by(|a, b| a["startTime"].as_str().cmp(&b["startTime"].as_str()));
+    events
+}
+
+fn when(e: &serde_json::Value) -> String {
+    let start = e["startTime"].as_str().unwrap_or_default();
+    let end = e["endTime"].as_str().unwrap_or_default();
+    let mut s = format!(
+        "le {} à {}",
+        start.get(..10).unwrap_or(start),
+        start.get(11..16).unwrap_or("")
+    );
+    if let Some(t) = end.get(11..16) {
+        s.push_str(&format!(" jusqu’à {t}"));
+    }
+    s
+}
+
+fn text(v: &serde_json::Value) -> String {
+    esc(v.as_str().unwrap_or_default())
+}
+
+/// `GET /{slug}/agenda`: the place's events.
+pub async fn agenda(state: &AppState, c: &Community) -> Response {
+    let events = events_of(state, &c.slug);
+    let mut body = format!(
+        "<h1>Agenda — {} <span class=\"en\" lang=\"en\">(events)</span></h1><p><a href=\"/{}\">Le lieu</a></p>",
+        esc(&c.name),
+        esc(&c.slug)
+    );
+    if events.is_empty() {
+        body.push_str(
+            "<p>Aucun événement prévu. <span class=\"en\" lang=\"en\">No event planned.</span></p>",
+        );
+    }
+    for e in &events {
+        body.push_str(&format!(
+            "<article><h2><a href=\"{}\">{}</a></h2><p>{}{}</p><p>{}</p></article>",
+            text(&e["id"]),
+            text(&e["name"]),
+            esc(&when(e)),
+            e["location"]["name"]
+                .as_str()
+                .map(|n| format!(", {}", esc(n)))
+                .unwrap_or_default(),
+            text(&e["content"]),
+        ));
+    }
+    page(&format!("Agenda — {}", c.name), &body)
+}
+
+/// The page of one object of the place (an event, a project, news).
+pub fn object_page(c: &Community, o: &serde_json::Value) -> Response {
+    if o["type"] == "Tombstone" {
+        let mut r = page(
+            "Supprimé",
+            "<h1>Cet élément a été supprimé <span class=\"en\" lang=\"en\">(deleted)</span></h1>",
+        );
+        *r.status_mut() = StatusCode::GONE;
+        return r;
+    }
+    let name = o["name"].as_str().unwrap_or("(sans titre)");
+    let mut body = format!("<h1>{}</h1>", esc(name));
+    if o["startTime"].is_string() {
+        body.push_str(&format!("<p>{}</p>", esc(&when(o))));
+    }
+    if let Some(l) = o["location"]["name"].as_str() {
+        body.push_str(&format!(
+            "<p>Lieu <span class=\"en\" lang=\"en\">(venue)</span> : {}</p>",
+            esc(l)
+        ));
+    }
+    body.push_str(&format!("<p>{}</p>", text(&o["content"])));
+    if let Some(author) = o["attributedTo"].as_str() {
+        body.push_str(&format!(
+            "<p>Par <span class=\"en\" lang=\"en\">(by)</span> <a href=\"{0}\">{0}</a></p>",
+            esc(author)
+        ));
+    }
+    if let Some(from) = o[crate::offers::DERIVED_FROM].as_str() {
+        body.push_str(&format!("<p>D’après <a href=\"{0}\">l’original</a> <span class=\"en\" lang=\"en\">(copied from the original)</span></p>", esc(from)));
+    }
+    body.push_str(&format!(
+        "<p><a href=\"/{}\">{}</a></p>",
+        esc(&c.slug),
+        esc(&c.name)
+    ));
+    page(name, &body)
+}
+
+/// `GET /{slug}/residents/card?of=WEBID`: one resident's card, from their pod.
+pub async fn resident_card(state: &AppState, c: &Community, of: &str) -> Response {
+    let community_id = state.federation.community_id(&c.slug);
+    let Ok(Some(r)) = state.federation.records.residency(&community_id, of) else {
+        let mut r = page(
+            "Introuvable",
+            "<h1>Cette personne n’est pas résidente du lieu <span class=\"en\" lang=\"en\">(not a resident)</span></h1>",
+        );
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        return r;
+    };
+    let card = crate::cards::card(state, of).await;
+    let mut body = String::new();
+    if let Some(u) = &card.icon {
+        body.push_str(&format!("<p><img src=\"{}\" alt=\"\" width=\"160\" height=\"160\" style=\"border-radius:50%;object-fit:cover\"></p>", esc(u)));
+    }
+    body.push_str(&format!(
+        "<h1>{}</h1><p>{}</p>",
+        esc(&card.name),
+        esc(&card.summary)
+    ));
+    if !card.skills.is_empty() {
+        body.push_str(&format!(
+            "<h2>Savoir-faire <span class=\"en\" lang=\"en\">(skills)</span></h2><ul>{}</ul>",
+            card.skills
+                .iter()
+                .map(|s| format!("<li>{}</li>", esc(s)))
+                .collect::<String>()
+        ));
+    }
+    if !card.links.is_empty() {
+        body.push_str(&format!(
+            "<h2>Liens <span class=\"en\" lang=\"en\">(links)</span></h2><ul>{}</ul>",
+            card.links
+                .iter()
+                .map(|l| format!(
+                    "<li><a href=\"{0}\" rel=\"nofollow ugc\">{0}</a></li>",
+                    esc(l)
+                ))
+                .collect::<String>()
+        ));
+    }
+    body.push_str(&format!(
+        "<p>Résident·e de <a href=\"/{}\">{}</a> depuis le {} <span class=\"en\" lang=\"en\">(resident since)</span> · <a href=\"{}\">son pod</a></p>",
+        esc(&c.slug),
+        esc(&c.name),
+        esc(kommon_solid::storage::xsd_datetime(r.start_ms).get(..10).unwrap_or_default()),
+        esc(of)
+    ));
+    page(&card.name, &body)
 }

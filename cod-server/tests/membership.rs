@@ -386,6 +386,17 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
         .await
         .unwrap();
     assert_eq!(ids(&residents), vec![webid("ana")]);
+    // Her card, a page of its own.
+    let card_url = format!("{place}/residents/card?of={}", webid("ana"));
+    let card = client().get(&card_url).send().await.unwrap();
+    assert_eq!(card.status(), 200);
+    assert!(card.text().await.unwrap().contains("Résident·e de"));
+    let nobody = client()
+        .get(format!("{place}/residents/card?of={}", webid("bo")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nobody.status(), 404);
     let html = client()
         .get(&place)
         .header("accept", "text/html")
@@ -1346,6 +1357,34 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
         .await
         .unwrap();
     assert_eq!(ids(&list), vec![copy_id.clone()]);
+    // Its page and the agenda, in French.
+    let html = client()
+        .get(&copy_id)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Atelier céramique")
+            && html.contains("le 2026-12-19 à 18:00")
+            && html.contains("l’original"),
+        "{html}"
+    );
+    let agenda = client()
+        .get(format!("{place}/agenda"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        agenda.contains("Atelier céramique") && agenda.contains(&copy_id),
+        "{agenda}"
+    );
     // ana updates her event: the copy follows.
     let mut changed = activity["object"].clone();
     changed["name"] = json!("Atelier céramique (complet)");
