@@ -283,14 +283,12 @@ pub async fn save(
         let fed = &state.federation;
         let update = serde_json::json!({
             "@context": [kommon_activitypub::AS_CONTEXT, kommon_activitypub::SECURITY_CONTEXT],
-            "id": fed.new_id(&slug, "activities"),
             "type": "Update",
-            "actor": fed.community_id(&slug),
             "object": actor,
             "to": [PUBLIC[0]],
             "cc": [fed.collection(&slug, "followers")],
         });
-        if let Err(e) = fed.publish(&slug, update).await {
+        if let Err(e) = fed.answer(&slug, update).await {
             tracing::error!(error = %e, "announcing a place's new profile");
         }
     }

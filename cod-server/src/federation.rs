@@ -316,6 +316,20 @@ impl Federation {
             .and_then(|b| serde_json::from_slice(&b).ok()))
     }
 
+    /// Publishes what community `slug` does, completing it: its `@context` (ActivityStreams
+    /// unless set), an id (unless set), the community as actor, `published` now.
+    pub async fn answer(&self, slug: &str, mut activity: Value) -> Result<String, StoreError> {
+        if activity.get("@context").is_none() {
+            activity["@context"] = json!(kommon_activitypub::AS_CONTEXT);
+        }
+        if activity.get("id").is_none() {
+            activity["id"] = json!(self.new_id(slug, "activities"));
+        }
+        activity["actor"] = json!(self.community_id(slug));
+        activity["published"] = json!(kommon_solid::storage::xsd_datetime(now_ms()));
+        self.publish(slug, activity).await
+    }
+
     /// Publishes an activity of community `slug`: stored, in its outbox, queued for its
     /// addressees (its followers expanded) in one transaction, with `changes` to collections.
     pub async fn publish(&self, slug: &str, activity: Value) -> Result<String, StoreError> {
@@ -371,6 +385,22 @@ impl Federation {
         }
         Ok(id)
     }
+}
+
+/// Keeps a received activity and lists it in the community's inbox, in the caller's
+/// transaction; `false` when it was already there (processed before: nothing more to do).
+fn record_received(
+    tx: &mut kommon_rdf::Transaction<'_>,
+    fed: &Federation,
+    slug: &str,
+    r: &ReceivedActivity,
+) -> Result<bool, StoreError> {
+    kommon_activitypub::delivery::DeliveryQueue::store_activity(
+        tx,
+        &r.id,
+        &serde_json::to_vec(&r.activity).unwrap_or_default(),
+    );
+    collection::add(tx, &fed.collection(slug, "inbox"), &r.id, next_seq())
 }
 
 fn spawn_worker(state: AppState) {
@@ -480,12 +510,7 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
                 let slug2 = slug.clone();
                 tokio::task::spawn_blocking(move || {
                     fed2.store.transaction(|tx| -> Result<(), StoreError> {
-                        kommon_activitypub::delivery::DeliveryQueue::store_activity(
-                            tx,
-                            &r2.id,
-                            &serde_json::to_vec(&r2.activity).unwrap_or_default(),
-                        );
-                        collection::add(tx, &fed2.collection(&slug2, "inbox"), &r2.id, next_seq())?;
+                        record_received(tx, &fed2, &slug2, &r2)?;
                         kommon_community::offers::receive(tx, &offer)?;
                         Ok(())
                     })
@@ -500,11 +525,8 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
                             "content": format!("Seul·e l'auteur·e peut proposer cet objet. / Only its author may offer it. ({why})")}))
             }
         };
-        if let Some(mut answer) = answer {
-            answer["@context"] = json!(kommon_activitypub::AS_CONTEXT);
-            answer["id"] = json!(fed.new_id(&slug, "activities"));
-            answer["actor"] = json!(community);
-            fed.publish(&slug, answer).await?;
+        if let Some(answer) = answer {
+            fed.answer(&slug, answer).await?;
         }
         return Ok(());
     }
@@ -526,11 +548,8 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         })
         .await
         .map_err(|e| StoreError::Corrupted(e.to_string()))??;
-        if let Some(mut answer) = answer {
-            answer["@context"] = json!(kommon_activitypub::AS_CONTEXT);
-            answer["id"] = json!(fed.new_id(&slug, "activities"));
-            answer["actor"] = json!(community);
-            fed.publish(&slug, answer).await?;
+        if let Some(answer) = answer {
+            fed.answer(&slug, answer).await?;
         }
         return Ok(());
     }
@@ -547,14 +566,8 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         let fed2 = fed.clone();
         let (r2, slug2) = (r.clone(), slug.clone());
         let fresh = tokio::task::spawn_blocking(move || {
-            fed2.store.transaction(|tx| -> Result<bool, StoreError> {
-                kommon_activitypub::delivery::DeliveryQueue::store_activity(
-                    tx,
-                    &r2.id,
-                    &serde_json::to_vec(&r2.activity).unwrap_or_default(),
-                );
-                collection::add(tx, &fed2.collection(&slug2, "inbox"), &r2.id, next_seq())
-            })
+            fed2.store
+                .transaction(|tx| record_received(tx, &fed2, &slug2, &r2))
         })
         .await
         .map_err(|e| StoreError::Corrupted(e.to_string()))??;
@@ -564,16 +577,13 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
                 o.remove("@context");
             }
             let announce = json!({
-                "@context": kommon_activitypub::AS_CONTEXT,
-                "id": fed.new_id(&slug, "activities"),
                 "type": "Announce",
-                "actor": community,
                 "object": inner,
                 "to": [addressing::PUBLIC[0]],
                 "cc": [fed.collection(&slug, "followers")],
                 "audience": community,
             });
-            fed.publish(&slug, announce).await?;
+            fed.answer(&slug, announce).await?;
         } else if fresh {
             tracing::info!(community = %slug, actor = %r.signer, "a non-resident's post is not announced");
         }
@@ -590,12 +600,7 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         let fed = &fed2;
         let r = &r2;
         fed.store.transaction(|tx| -> Result<Option<Value>, StoreError> {
-            kommon_activitypub::delivery::DeliveryQueue::store_activity(
-                tx,
-                &r.id,
-                &serde_json::to_vec(&r.activity).unwrap_or_default(),
-            );
-            if !collection::add(tx, &fed.collection(&slug2, "inbox"), &r.id, next_seq())? {
+            if !record_received(tx, fed, &slug2, r)? {
                 return Ok(None);
             }
             let a = &r.activity;
@@ -663,12 +668,8 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     })
     .await
     .map_err(|e| StoreError::Corrupted(format!("the inbox worker failed: {e}")))??;
-    if let Some(mut answer) = answer {
-        answer["@context"] = json!(kommon_activitypub::AS_CONTEXT);
-        answer["id"] = json!(fed.new_id(&slug, "activities"));
-        answer["actor"] = json!(fed.community_id(&slug));
-        answer["published"] = json!(kommon_solid::storage::xsd_datetime(now_ms()));
-        fed.publish(&slug, answer).await?;
+    if let Some(answer) = answer {
+        fed.answer(&slug, answer).await?;
     }
     Ok(())
 }

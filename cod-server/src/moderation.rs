@@ -213,16 +213,12 @@ pub async fn post(
     };
     let mut ids = Vec::new();
     for (i, mut a) in std::iter::once(to_member).chain(change).enumerate() {
-        a["@context"] = json!(kommon_activitypub::AS_CONTEXT);
-        a["id"] = json!(if i == 0 {
-            decision_id.clone()
-        } else {
-            fed.new_id(slug, "activities")
-        });
-        a["actor"] = json!(community_id);
-        a["published"] = json!(kommon_solid::storage::xsd_datetime(now));
+        // The answer to the person carries the decision's id, the log's key.
+        if i == 0 {
+            a["id"] = json!(decision_id);
+        }
         ids.push(
-            fed.publish(slug, a)
+            fed.answer(slug, a)
                 .await
                 .map_err(|e| refuse(500, e.to_string()))?,
         );

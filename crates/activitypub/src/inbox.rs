@@ -416,6 +416,20 @@ pub struct InboxService {
 }
 
 impl InboxService {
+    /// Reads a post's body within the inbox's limit (see [`read_bounded`]; a body declared or
+    /// found larger is drained up to eight times the limit); `None` means `413`.
+    pub async fn read_body<B>(&self, headers: &http::HeaderMap, body: B) -> Option<bytes::Bytes>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    {
+        let limit = self.verifier.limits().max_bytes;
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        read_bounded(body, declared, limit, 8 * limit).await
+    }
+
     /// Checks a post to `inbox` and queues it durably; the answer to give.
     pub async fn receive(&self, post: &InboxPost<'_>, inbox: &str) -> InboxAnswer {
         let (activity, signer) = match self.verifier.verify(post).await {

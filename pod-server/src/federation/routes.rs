@@ -78,20 +78,17 @@ pub async fn read_inbox_body(
     body: Body,
 ) -> Result<bytes::Bytes, Response> {
     let limit = state.federation.inbox.verifier.limits().max_bytes;
-    let too_large = || {
-        plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the body is larger than {limit} bytes"),
-        )
-    };
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    kommon_activitypub::inbox::read_bounded(body, declared, limit, 8 * limit)
+    state
+        .federation
+        .inbox
+        .read_body(&parts.headers, body)
         .await
-        .ok_or_else(too_large)
+        .ok_or_else(|| {
+            plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the body is larger than {limit} bytes"),
+            )
+        })
 }
 
 /// `POST /inbox` (and `/actor/inbox`): the shared inbox.
