@@ -32,8 +32,6 @@ const KEYSPACE: u8 = 0x40;
 const FORMAT_KEY: &[u8] = &[META, b'f'];
 const FORMAT_VERSION: &[u8] = b"kommon-store-2";
 
-static TEMPORARY_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// One of the six quad indexes: the order in which it lays out subject (0), predicate (1),
 /// object (2) and graph (3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,11 +181,13 @@ impl QuadStore {
 
     /// A store that lives in a temporary folder removed when the last handle is dropped.
     pub fn temporary() -> Result<Self, StoreError> {
-        let dir = std::env::temp_dir().join(format!(
-            "kommon-store-{}-{}",
-            std::process::id(),
-            TEMPORARY_COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
+        // A fresh, randomly named folder: a name built from the process id could meet a folder
+        // left behind by an earlier process that had the same id and never dropped its store.
+        let dir = tempfile::Builder::new()
+            .prefix("kommon-store-")
+            .tempdir()
+            .map_err(fjall::Error::from)?
+            .keep();
         let builder = fjall::Database::builder(&dir)
             .temporary(true)
             .cache_size(16 * 1024 * 1024);
