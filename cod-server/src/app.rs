@@ -41,6 +41,8 @@ pub struct AppState {
     pub sessions: Arc<crate::login::Sessions>,
     /// Residents' cards, fetched from their pods.
     pub cards: Arc<crate::cards::Cards>,
+    /// The network, when one of the communities is a network.
+    pub network: Option<Arc<crate::network::NetworkSite>>,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -84,6 +86,7 @@ impl AppState {
         if config.dev {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
         }
+        let network = crate::network::open(&federation.registry, &config)?;
         Ok(Self {
             federation,
             auth,
@@ -92,6 +95,7 @@ impl AppState {
             fetcher,
             sessions: Arc::default(),
             cards: Arc::new(crate::cards::Cards::new()),
+            network,
         })
     }
 }
@@ -127,6 +131,10 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
             .with_context(|| format!("listening on {listen}"))?;
         eprintln!("cod-server : {base} (écoute sur {listen})");
         state.federation.start(state.clone());
+        crate::network::ingest::spawn_reconciliation(
+            state.clone(),
+            Duration::from_secs(state.config.reconcile_every_s.max(10)),
+        );
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async move {
@@ -145,7 +153,26 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
 /// The router of a cod-server.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(crate::pages::home))
+        .route("/", get(crate::network::site::home))
+        .route("/carte", get(crate::network::site::map))
+        .route("/annuaire", get(crate::network::site::directory))
+        .route("/agenda", get(crate::network::site::agenda))
+        .route("/fiche", get(crate::network::site::entry_page))
+        .route("/relations", get(crate::network::site::relations))
+        .route("/requetes", get(crate::network::site::queries))
+        .route("/donnees", get(crate::network::site::open_data))
+        .route("/donnees/{file}", get(crate::network::data::dump))
+        .route("/api/geojson", get(crate::network::data::geojson))
+        .route("/agenda.ics", get(crate::network::data::ical))
+        .route("/agenda.rss", get(crate::network::data::feed))
+        .route("/agenda.atom", get(crate::network::data::feed))
+        .route(
+            "/sparql",
+            get(crate::network::data::sparql)
+                .post(crate::network::data::sparql)
+                .options(crate::network::data::sparql),
+        )
+        .route("/assets/{*path}", get(crate::network::data::asset))
         .route("/health", get(|| async { "ok" }))
         // No icon yet: an empty answer rather than a 404 in every browser's console.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
@@ -165,6 +192,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{slug}/admin",
             get(crate::admin_pages::show).post(crate::admin_pages::save),
+        )
+        .route(
+            "/{slug}/reseaux",
+            get(crate::network::pages::show).post(crate::network::pages::join),
+        )
+        .route(
+            "/{slug}/ingestion",
+            get(crate::network::pages::ingestion).post(crate::network::pages::reconcile),
         )
         .route(
             "/{slug}/moderation",
@@ -456,6 +491,20 @@ pub fn community_document(
         if !p.street_address.is_empty() || !p.locality.is_empty() {
             place["address"] = serde_json::json!({"type": "PostalAddress", "streetAddress": p.street_address,
                 "postalCode": p.postal_code, "addressLocality": p.locality, "addressCountry": "FR"});
+            // The same address in PAIR, for the network and Linked Data clients; full IRIs, so
+            // peers need no context of ours.
+            let pair = |l: &str| format!("{}{l}", kommon_vocab::ns::PAIR);
+            let mut address = serde_json::Map::new();
+            for (key, value) in [
+                ("addressStreet", &p.street_address),
+                ("addressZipCode", &p.postal_code),
+                ("addressLocality", &p.locality),
+            ] {
+                if !value.is_empty() {
+                    address.insert(pair(key), serde_json::json!(value));
+                }
+            }
+            doc[pair("hasPostalAddress")] = Value::Object(address);
         }
         if let (Some(lat), Some(lon)) = (p.latitude, p.longitude) {
             place["latitude"] = serde_json::json!(lat);
@@ -673,7 +722,12 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             match crate::publications::object(&fed, &url) {
                 Ok(Some(o)) if wants_html(&parts) => crate::pages::object_page(&community, &o),
                 Ok(Some(mut o)) => {
-                    o["@context"] = serde_json::json!(kommon_activitypub::AS_CONTEXT);
+                    // Kommon's context too: copies keep the PAIR and Kommon terms of their
+                    // originals, which mean nothing without it.
+                    o["@context"] = serde_json::json!([
+                        kommon_activitypub::AS_CONTEXT,
+                        kommon_vocab::CONTEXT_IRI
+                    ]);
                     linked_data(&parts, &o)
                 }
                 Ok(None) => plain(StatusCode::NOT_FOUND, "no such object"),

@@ -30,6 +30,24 @@ pub struct ServerConfig {
     /// A PEM file of certificates to trust beyond the system's roots.
     #[arg(long, env = "KOMMON_EXTRA_CA_FILE")]
     pub extra_ca_file: Option<PathBuf>,
+    /// The map's tile server (`{z}/{x}/{y}` URL template); empty for no tiles (offline).
+    #[arg(
+        long,
+        env = "KOMMON_MAP_TILES",
+        default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )]
+    pub map_tiles: String,
+    /// The attribution the tile server asks for.
+    #[arg(
+        long,
+        env = "KOMMON_MAP_ATTRIBUTION",
+        default_value = "© les contributeurs d’OpenStreetMap"
+    )]
+    pub map_attribution: String,
+    /// How often a network compares each member place's collections with its copy, in
+    /// seconds.
+    #[arg(long, env = "KOMMON_RECONCILE_EVERY_S", default_value_t = 3600)]
+    pub reconcile_every_s: u64,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,

@@ -437,7 +437,8 @@ fn spawn_worker(state: AppState) {
 
 /// The community an activity is for: the inbox's owner, or (shared inbox) the community its
 /// object or addressees name.
-fn community_of(fed: &Federation, r: &ReceivedActivity) -> Option<String> {
+fn community_of(state: &AppState, r: &ReceivedActivity) -> Option<String> {
+    let fed = &state.federation;
     if r.inbox != fed.shared_inbox() {
         let rest = r.inbox.strip_prefix(&format!("{}/", fed.base))?;
         return rest.strip_suffix("/inbox").map(str::to_owned);
@@ -453,15 +454,37 @@ fn community_of(fed: &Federation, r: &ReceivedActivity) -> Option<String> {
     candidates
         .iter()
         .find_map(|c| fed.slug_of(c).map(str::to_owned))
+        .or_else(|| {
+            // What a member place sends its followers names neither the network nor its
+            // followers: the network follows every member, so it is the network's.
+            let net = state.network.as_ref()?;
+            crate::network::ingest::is_member(state, net, &r.signer).then(|| net.slug.clone())
+        })
 }
 
 /// What a received activity changes; the answers to send (published after the commit).
 async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreError> {
     let fed = state.federation.clone();
-    let Some(slug) = community_of(&fed, r) else {
+    let Some(slug) = community_of(state, r) else {
         return Ok(());
     };
     if fed.registry.get(&slug).ok().flatten().is_none() {
+        return Ok(());
+    }
+    if let Some(net) = &state.network
+        && crate::network::ingest::concerns_network(net, &slug, &r.activity)
+    {
+        let fed2 = fed.clone();
+        let (r2, slug2) = (r.clone(), slug.clone());
+        let fresh = tokio::task::spawn_blocking(move || {
+            fed2.store
+                .transaction(|tx| record_received(tx, &fed2, &slug2, &r2))
+        })
+        .await
+        .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+        if fresh {
+            crate::network::ingest::receive(state, net, r).await?;
+        }
         return Ok(());
     }
     let community = fed.community_id(&slug);
@@ -652,6 +675,17 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
                     Err(kommon_community::MembershipError::NotResident(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
+            } else if (json::has_type(a, "Accept") || json::has_type(a, "Reject"))
+                && let Some(inner) = &inner
+                && json::has_type(inner, "Join")
+                && inner.get("actor").and_then(json::id_of) == Some(community.as_str())
+                && inner.get("object").and_then(json::id_of) == Some(r.signer.as_str())
+            {
+                // A network answered this place's request to join it.
+                let reason = a.get("content").and_then(Value::as_str).unwrap_or_default();
+                let accepted = json::has_type(a, "Accept");
+                crate::network::pages::record_answer(tx, &slug2, &r.signer, accepted, reason)?;
+                tracing::info!(community = %slug2, network = %r.signer, accepted, "a network answered");
             } else if json::has_type(a, "Follow") && object_id == community {
                 collection::add(tx, &fed.collection(&slug2, "followers"), &r.signer, next_seq())?;
                 // FEP-1b12: a group accepts its followers at once.
@@ -668,8 +702,17 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     })
     .await
     .map_err(|e| StoreError::Corrupted(format!("the inbox worker failed: {e}")))??;
+    let left = answer
+        .as_ref()
+        .is_some_and(|x| json::has_type(x, "Remove") && json::has_type(&a, "Leave"));
     if let Some(answer) = answer {
         fed.answer(&slug, answer).await?;
+    }
+    if left
+        && let Some(net) = &state.network
+        && net.slug == slug
+    {
+        crate::network::ingest::dismissed(state, net, &r.signer).await?;
     }
     Ok(())
 }

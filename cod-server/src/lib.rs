@@ -18,6 +18,7 @@ pub mod federation;
 pub mod login;
 pub mod moderation;
 pub mod moderation_pages;
+pub mod network;
 pub mod offers;
 pub mod pages;
 pub mod publications;

@@ -34,6 +34,10 @@ enum Command {
         /// More moderators (WebIDs).
         #[arg(long)]
         moderator: Vec<String>,
+        /// Make it a network: its members are places, and the server serves the network's
+        /// public site (one network per server).
+        #[arg(long)]
+        network: bool,
         #[command(flatten)]
         config: ServerConfig,
     },
@@ -54,12 +58,16 @@ fn main() -> Result<()> {
             name,
             admin,
             moderator,
+            network,
             config,
         } => {
             let config = config.resolve();
             let store = cod_server::app::open_store(&config)?;
             let state = AppState::new(store.clone(), config)?;
             let fed = &state.federation;
+            if network && let Some(other) = fed.registry.list()?.into_iter().find(|c| c.network) {
+                anyhow::bail!("this server already runs the network {}", other.slug);
+            }
             let mut c = fed.registry.create(
                 &slug,
                 &name,
@@ -72,6 +80,7 @@ fn main() -> Result<()> {
                 }
                 c.moderators.push(m);
             }
+            c.network = network;
             fed.registry.save(&c)?;
             fed.community_keys.key_pair(&slug)?;
             store.flush()?;

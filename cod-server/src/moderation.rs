@@ -211,6 +211,13 @@ pub async fn post(
                 .map_err(|_| refuse(500, "the request failed"))??;
         (published, None)
     };
+    // In a network, a place admitted is followed and back-filled; a place removed leaves.
+    let admitted = change
+        .as_ref()
+        .filter(|c| json::has_type(c, "Add"))
+        .and_then(|c| c.get("object").and_then(Value::as_str))
+        .map(str::to_owned);
+    let removed = (json::has_type(&to_member, "Remove")).then(|| target.clone());
     let mut ids = Vec::new();
     for (i, mut a) in std::iter::once(to_member).chain(change).enumerate() {
         // The answer to the person carries the decision's id, the log's key.
@@ -222,6 +229,16 @@ pub async fn post(
                 .await
                 .map_err(|e| refuse(500, e.to_string()))?,
         );
+    }
+    if let Some(net) = state.network.clone().filter(|n| n.slug == slug) {
+        if let Some(place) = admitted {
+            crate::network::ingest::admitted(state, &place);
+        }
+        if let Some(place) = removed {
+            crate::network::ingest::dismissed(state, &net, &place)
+                .await
+                .map_err(|e| refuse(500, e.to_string()))?;
+        }
     }
     Ok(ids.remove(0))
 }

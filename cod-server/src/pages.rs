@@ -2,7 +2,6 @@
 //! page with its résidentothèque. (The moderation pages come with the moderators' login.)
 
 use crate::app::AppState;
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kommon_community::Community;
@@ -39,8 +38,8 @@ pub fn page(title: &str, body: &str) -> Response {
         .into_response()
 }
 
-/// `GET /`: the places of this server.
-pub async fn home(State(state): State<AppState>) -> Response {
+/// `GET /` on a server that runs no network: the places of this server.
+pub fn places_home(state: &AppState) -> Response {
     let communities = state.federation.registry.list().unwrap_or_default();
     let mut body =
         String::from("<h1>Lieux de Kommon</h1><p class=\"en\" lang=\"en\">Kommon places</p>");

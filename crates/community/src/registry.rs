@@ -8,8 +8,30 @@ const COMMUNITIES: &str = "communities";
 
 /// Slugs a community may not take: they are the server's own paths.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "inbox", "actor", "nodeinfo", "admin", "api", "static", "assets", "health", "login", "logout",
-    "about", "help", "search", "agenda", "map", "network",
+    "inbox",
+    "actor",
+    "nodeinfo",
+    "admin",
+    "api",
+    "static",
+    "assets",
+    "health",
+    "login",
+    "logout",
+    "about",
+    "help",
+    "search",
+    "agenda",
+    "map",
+    "network",
+    "carte",
+    "annuaire",
+    "fiche",
+    "relations",
+    "requetes",
+    "donnees",
+    "sparql",
+    "feeds",
 ];
 
 /// What someone may do in a community.
@@ -114,6 +136,10 @@ pub struct Community {
     /// What it tells the public about itself.
     #[serde(default)]
     pub profile: PlaceProfile,
+    /// Whether it is a network: its members are places, and the server serves its public
+    /// site (map, directory, agenda, semantic search).
+    #[serde(default)]
+    pub network: bool,
 }
 
 impl Community {
@@ -214,6 +240,7 @@ impl CommunityRegistry {
             moderators: Vec::new(),
             created_ms: now_ms,
             profile: PlaceProfile::default(),
+            network: false,
         };
         self.save(&c)?;
         Ok(c)

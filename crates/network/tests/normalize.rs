@@ -116,7 +116,10 @@ fn what_the_shapes_refuse_says_why() {
         n.document("https://c.example/x", &alien, &[], Kind::Event),
         Err(Refusal::Unreadable(_))
     ));
-    assert!(n.document("not an iri", &json!({}), &[], Kind::Event).is_err());
+    assert!(
+        n.document("not an iri", &json!({}), &[], Kind::Event)
+            .is_err()
+    );
 }
 
 #[test]

@@ -1,0 +1,399 @@
+//! Helpers of the cod-server scenarios: real pod-servers and cod-servers on loopback, tokens
+//! from the pods' provider, logins through the real forms.
+
+#![allow(dead_code)]
+
+use kommon_solid::oidc::jose::SigningKey;
+use kommon_solid::oidc::verifier::now_secs;
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const DEV: &str = "x-kommon-dev-agent";
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// pod-server's binary, beside ours in the target folder (built if this run did not).
+pub fn pod_server_bin() -> PathBuf {
+    let ours = Path::new(env!("CARGO_BIN_EXE_cod-server"));
+    let bin = ours.with_file_name("pod-server");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "pod-server", "--bin", "pod-server"])
+            .status()
+            .expect("cargo builds pod-server");
+        assert!(status.success(), "building pod-server failed");
+    }
+    bin
+}
+
+pub fn wait_listening(port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub struct Proc {
+    pub child: Child,
+    pub base: String,
+    pub _dir: tempfile::TempDir,
+    pub credentials: Vec<(String, Value)>,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_pods(names: &[&str]) -> Proc {
+    let bin = pod_server_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut credentials = Vec::new();
+    for name in names {
+        let out = Command::new(&bin)
+            .args(["create-pod", name, "--data"])
+            .arg(&data)
+            .args(["--listen", &listen, "--password", "correct horse battery"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new(&bin)
+            .args(["create-client", name, "--data"])
+            .arg(&data)
+            .args(["--listen", &listen])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        credentials.push((
+            name.to_string(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        ));
+    }
+    let child = Command::new(&bin)
+        .args(["serve", "--dev", "--data"])
+        .arg(&data)
+        .args(["--listen", &listen])
+        .env("KOMMON_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    Proc {
+        child,
+        base: format!("http://localhost:{port}"),
+        _dir: dir,
+        credentials,
+    }
+}
+
+/// A cod-server with these communities: (slug, name, admin WebID).
+pub fn start_cod(communities: &[(&str, &str, &str)]) -> Proc {
+    start_cod_with(communities, &[], &[])
+}
+
+/// A cod-server with these communities and these networks (created with `--network`),
+/// served with extra `serve` flags.
+pub fn start_cod_with(
+    communities: &[(&str, &str, &str)],
+    networks: &[(&str, &str, &str)],
+    serve_flags: &[&str],
+) -> Proc {
+    let bin = env!("CARGO_BIN_EXE_cod-server");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let all = communities
+        .iter()
+        .map(|c| (c, false))
+        .chain(networks.iter().map(|c| (c, true)));
+    for ((slug, name, admin), network) in all {
+        let out = Command::new(bin)
+            .args([
+                "create-community",
+                slug,
+                "--name",
+                name,
+                "--admin",
+                admin,
+                "--data",
+            ])
+            .arg(&data)
+            .args(if network { &["--network"][..] } else { &[][..] })
+            .args(["--listen", &listen])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let child = Command::new(bin)
+        .args(["serve", "--dev", "--data"])
+        .arg(&data)
+        .args(["--listen", &listen])
+        .args(serve_flags)
+        .env("KOMMON_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    Proc {
+        child,
+        base: format!("http://localhost:{port}"),
+        _dir: dir,
+        credentials: Vec::new(),
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// A moderator's DPoP-bound access token from their own pod's provider.
+pub struct Token {
+    pub access: String,
+    pub key: SigningKey,
+}
+
+pub async fn token(pods: &Proc, name: &str) -> Token {
+    let cc = &pods.credentials.iter().find(|(n, _)| n == name).unwrap().1;
+    let key = SigningKey::generate().unwrap();
+    let url = format!("{}/.oidc/token", pods.base);
+    let proof = key.dpop_proof("POST", &url, None, now_secs()).unwrap();
+    let r = client()
+        .post(&url)
+        .basic_auth(
+            cc["client_id"].as_str().unwrap(),
+            cc["client_secret"].as_str(),
+        )
+        .header("dpop", proof)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "openid webid"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    Token {
+        access: body["access_token"].as_str().unwrap().to_owned(),
+        key,
+    }
+}
+
+impl Token {
+    pub fn sign(
+        &self,
+        req: reqwest::RequestBuilder,
+        method: &str,
+        url: &str,
+    ) -> reqwest::RequestBuilder {
+        let proof = self
+            .key
+            .dpop_proof(method, url, Some(&self.access), now_secs())
+            .unwrap();
+        req.header("authorization", format!("DPoP {}", self.access))
+            .header("dpop", proof)
+    }
+    pub async fn get(&self, url: &str) -> Value {
+        self.sign(client().get(url), "GET", url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+    pub async fn post(&self, url: &str, body: Value) -> reqwest::Response {
+        self.sign(client().post(url), "POST", url)
+            .header("content-type", "application/activity+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Posts to a resident's outbox (development header of the pod-server); the activity's id.
+pub async fn resident_posts(pods: &Proc, name: &str, activity: Value) -> String {
+    let r = client()
+        .post(format!("{}/{name}/outbox", pods.base))
+        .header(DEV, format!("{}/{name}", pods.base))
+        .header("content-type", "application/activity+json")
+        .body(activity.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub async fn inbox(pods: &Proc, name: &str) -> Vec<Value> {
+    let v: Value = client()
+        .get(format!("{}/{name}/inbox?page=true", pods.base))
+        .header(DEV, format!("{}/{name}", pods.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["orderedItems"].as_array().cloned().unwrap_or_default()
+}
+
+pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn ids(page: &Value) -> Vec<String> {
+    page["orderedItems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(json_id)
+        .collect()
+}
+
+pub fn json_id(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_owned)
+        .or_else(|| v["id"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn cookies_of(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let i = text
+        .find(start)
+        .map(|i| i + start.len())
+        .unwrap_or_else(|| panic!("{start} not in {text}"));
+    let j = text[i..].find(end).map(|j| i + j).unwrap_or(text.len());
+    &text[i..j]
+}
+
+/// Logs into the cod-server with a pod (through the pod-server's real login and consent
+/// forms); the session cookie.
+pub async fn log_in(http: &reqwest::Client, cod: &str, pods: &str, who: &str) -> String {
+    log_in_to(http, cod, pods, who, "/le-6b/moderation").await
+}
+
+/// Logs in, landing on `next`; the session cookie.
+pub async fn log_in_to(
+    http: &reqwest::Client,
+    cod: &str,
+    pods: &str,
+    who: &str,
+    next: &str,
+) -> String {
+    let r = http
+        .post(format!("{cod}/.login"))
+        .form(&[
+            ("webid", format!("{pods}/{who}")),
+            ("next", next.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let authorize = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        authorize.starts_with(&format!("{pods}/.oidc/auth?")),
+        "{authorize}"
+    );
+    let page = http
+        .get(&authorize)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = format!(
+        "{pods}{}",
+        between(&page, "<form method=\"post\" action=\"", "\"")
+    );
+    let r = http
+        .post(&action)
+        .form(&[
+            ("username", who),
+            ("password", "correct horse battery"),
+            ("action", "login"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let pod_cookie = cookies_of(&r);
+    let consent = r.text().await.unwrap();
+    assert!(
+        consent.contains("Kommon — modération des lieux"),
+        "the consent page names the app: {consent}"
+    );
+    let r = http
+        .post(&action)
+        .header("cookie", pod_cookie)
+        .form(&[("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let callback = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        callback.starts_with(&format!("{cod}/.login/callback?")),
+        "{callback}"
+    );
+    let r = http.get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(r.headers()["location"], next);
+    cookies_of(&r)
+}
