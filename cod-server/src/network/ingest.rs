@@ -160,6 +160,11 @@ pub async fn ingest_resident(
             })
             .collect();
     }
+    tracing::debug!(
+        resident,
+        profile_triples = extra.len(),
+        "resident's profile read"
+    );
     match net
         .normalizer
         .document(resident, &actor.document, &extra, Kind::Resident)

@@ -98,7 +98,10 @@ pub fn start_pods(names: &[&str]) -> Proc {
         .args(["serve", "--dev", "--data"])
         .arg(&data)
         .args(["--listen", &listen])
-        .env("KOMMON_LOG", "warn")
+        .env(
+            "KOMMON_LOG",
+            std::env::var("KOMMON_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -159,7 +162,10 @@ pub fn start_cod_with(
         .arg(&data)
         .args(["--listen", &listen])
         .args(serve_flags)
-        .env("KOMMON_LOG", "warn")
+        .env(
+            "KOMMON_LOG",
+            std::env::var("KOMMON_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

@@ -155,7 +155,9 @@ impl Normalizer {
         extra: &[Triple],
         expected: Kind,
     ) -> Result<Normalized, Refusal> {
-        let text = serde_json::to_string(json).map_err(|e| Refusal::Unreadable(e.to_string()))?;
+        let mut json = json.clone();
+        self.alias_server_contexts(&mut json);
+        let text = serde_json::to_string(&json).map_err(|e| Refusal::Unreadable(e.to_string()))?;
         let mut triples = parse_graph(
             RdfFormat::JsonLd,
             text.as_bytes(),
@@ -166,6 +168,30 @@ impl Normalizer {
         .map_err(|e| Refusal::Unreadable(e.to_string()))?;
         triples.extend_from_slice(extra);
         self.triples(id, triples, expected)
+    }
+
+    /// Pods (Kommon's and ActivityPods') name their server's own copy of the context, at
+    /// `/.well-known/context.jsonld`; it is read as Kommon's, which holds the prefixes
+    /// ActivityPods clients use. Nothing is ever fetched.
+    fn alias_server_contexts(&self, json: &mut serde_json::Value) {
+        fn alias(v: &mut serde_json::Value, known: &ContextLoader) {
+            match v {
+                serde_json::Value::String(s)
+                    if s.ends_with(kommon_vocab::CONTEXT_PATH) && !known.knows(s) =>
+                {
+                    *s = kommon_vocab::CONTEXT_IRI.to_owned();
+                }
+                serde_json::Value::Array(items) => {
+                    for i in items {
+                        alias(i, known);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(ctx) = json.get_mut("@context") {
+            alias(ctx, &self.contexts);
+        }
     }
 
     /// The same as [`Normalizer::document`] for a document already read as triples.
@@ -493,12 +519,14 @@ fn map_to_pair(g: &mut Graph, subject: &NamedNode, kind: Kind) {
             add.push(Triple::new(me.clone(), to, v));
         }
     }
-    // The website: `url` when it is not the object itself.
+    // The website: `url` when it is on another host (on the same host, it is the actor's
+    // profile page on its own server, not their site).
+    let host = |iri: &str| iri.split('/').nth(2).map(str::to_owned);
     if g.object_for_subject_predicate(&me, &pair("homePage"))
         .is_none()
-        && let Some(TermRef::NamedNode(u)) = g
-            .objects_for_subject_predicate(&me, &as_("url"))
-            .find(|t| matches!(t, TermRef::NamedNode(n) if *n != subject.as_ref()))
+        && let Some(TermRef::NamedNode(u)) = g.objects_for_subject_predicate(&me, &as_("url")).find(
+            |t| matches!(t, TermRef::NamedNode(n) if host(n.as_str()) != host(subject.as_str())),
+        )
     {
         add.push(Triple::new(me.clone(), pair("homePage"), u.into_owned()));
     }

@@ -1,0 +1,462 @@
+//! The network across real processes on loopback: a pod-server for the people, a cod-server
+//! for the places, another for the network (POT KOMMON). A place joins the network from its
+//! admin page; the network's moderator accepts; residents approved by the place appear on the
+//! network's map and directory within 2 seconds, leave it when they leave; events reach the
+//! agenda and its feeds, read by real parsers (Python icalendar, feedparser, geojson,
+//! SPARQLWrapper); bad input is refused with a reason.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const CERAMIQUE: &str = "https://w3id.org/kommon/skills/ceramique";
+const ARTISANAT: &str = "https://w3id.org/kommon/skills/artisanat";
+const MENUISERIE: &str = "https://w3id.org/kommon/skills/menuiserie";
+
+async fn get_text(url: &str) -> (u16, String) {
+    let r = client().get(url).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn geojson(net: &str, query: &str) -> Value {
+    let (status, body) = get_text(&format!("{net}/api/geojson?{query}")).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn names(fc: &Value) -> Vec<String> {
+    let mut v: Vec<String> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["properties"]["name"].as_str().map(str::to_owned))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The admin form of a place, with its CSRF token, saved with a profile.
+async fn save_profile(
+    http: &reqwest::Client,
+    cookie: &str,
+    cod: &str,
+    slug: &str,
+    fields: &[(&str, &str)],
+) {
+    let page = http
+        .get(format!("{cod}/{slug}/admin"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
+    form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let r = http
+        .post(format!("{cod}/{slug}/admin"))
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("fait="), "{to}");
+}
+
+fn python(script: &str, args: &[&str]) -> String {
+    let py = std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/venv/bin/python");
+        if std::path::Path::new(venv).exists() {
+            venv.to_owned()
+        } else {
+            "python3".to_owned()
+        }
+    });
+    let out = Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "python failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_endpoint() {
+    let pods = start_pods(&["mo", "net", "ana", "bob"]);
+    let webid = |n: &str| format!("{}/{n}", pods.base);
+    let places = start_cod(&[("le-6b", "Le 6B", &webid("mo"))]);
+    let network = start_cod_with(
+        &[],
+        &[("pot-kommon", "POT KOMMON", &webid("net"))],
+        &["--map-tiles", "", "--reconcile-every-s", "3600"],
+    );
+    let net = network.base.clone();
+    let net_actor = format!("{net}/pot-kommon");
+    let place = format!("{}/le-6b", places.base);
+    let mo = token(&pods, "mo").await;
+    let netmod = token(&pods, "net").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // The place's admin fills in its profile and asks to join the network from its pages.
+    let cookie = log_in_to(&http, &places.base, &pods.base, "mo", "/le-6b/admin").await;
+    save_profile(
+        &http,
+        &cookie,
+        &places.base,
+        "le-6b",
+        &[
+            ("name", "Le 6B"),
+            ("summary", "Lieu de création et de diffusion"),
+            ("street_address", "6-10 quai de Seine"),
+            ("postal_code", "93200"),
+            ("locality", "Saint-Denis"),
+            ("latitude", "48.9245"),
+            ("longitude", "2.3522"),
+            ("website", "https://www.le6b.fr"),
+        ],
+    )
+    .await;
+    let page = http
+        .get(format!("{}/le-6b/reseaux", places.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    // An address that is no URL is refused with a reason, and nothing is sent.
+    let r = http
+        .post(format!("{}/le-6b/reseaux", places.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("network", "pas une adresse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("URL"));
+    let r = http
+        .post(format!("{}/le-6b/reseaux", places.base))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("network", net_actor.as_str()),
+            ("message", "Le 6B souhaite rejoindre POT KOMMON"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+
+    // The network's moderator sees the place's request and accepts it.
+    let pending_url = format!("{net_actor}/pending?page=true");
+    let join = eventually("the place's request at the network", || async {
+        let p = netmod.get(&pending_url).await;
+        ids(&p).first().cloned()
+    })
+    .await;
+    let r = netmod
+        .post(
+            &format!("{net_actor}/outbox"),
+            json!({"type": "Accept", "object": join}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    // The place learns it is a member; the network follows and back-fills it.
+    eventually("the place knows it is a member", || async {
+        let t = http
+            .get(format!("{}/le-6b/reseaux", places.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        t.contains("membre / member").then_some(())
+    })
+    .await;
+    let fc = eventually("the place on the network's map", || async {
+        let fc = geojson(&net, "type=place").await;
+        (names(&fc) == ["Le 6B"]).then_some(fc)
+    })
+    .await;
+    let coords = &fc["features"][0]["geometry"]["coordinates"];
+    assert_eq!(coords[0].as_f64(), Some(2.3522));
+    assert_eq!(coords[1].as_f64(), Some(48.9245));
+    assert_eq!(
+        fc["features"][0]["properties"]["commune"],
+        "https://w3id.org/kommon/ns#commune-saint-denis"
+    );
+
+    // ana, a ceramicist, says so in her profile, then joins the place; bob, a carpenter, too.
+    for (who, skill) in [("ana", CERAMIQUE), ("bob", MENUISERIE)] {
+        let actor: Value = client()
+            .get(webid(who))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let profile = actor["url"].as_str().unwrap().to_owned();
+        let r = client()
+            .patch(&profile)
+            .header(DEV, webid(who))
+            .header("content-type", "application/sparql-update")
+            .body(format!(
+                "INSERT DATA {{ <{profile}#me> <http://schema.org/skills> <{skill}> . }}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        // …and makes it public (what the pod's "make my profile public" box writes).
+        let acl = format!(
+            "@prefix acl: <http://www.w3.org/ns/auth/acl#> .\n\
+<#owner> a acl:Authorization ; acl:agent <{me}> ; acl:accessTo <{profile}> ; acl:mode acl:Read, acl:Write, acl:Control .\n\
+<#public> a acl:Authorization ; acl:agentClass <http://xmlns.com/foaf/0.1/Agent> ; acl:accessTo <{profile}> ; acl:mode acl:Read .\n",
+            me = webid(who)
+        );
+        let r = client()
+            .put(format!("{profile}.acl"))
+            .header(DEV, webid(who))
+            .header("content-type", "text/turtle")
+            .body(acl)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let join = resident_posts(
+            &pods,
+            who,
+            json!({"type": "Join", "object": place, "to": [place]}),
+        )
+        .await;
+        let pending = format!("{place}/pending?page=true");
+        eventually("the resident's request", || async {
+            ids(&mo.get(&pending).await).contains(&join).then_some(())
+        })
+        .await;
+        let approved = Instant::now();
+        let r = mo
+            .post(
+                &format!("{place}/outbox"),
+                json!({"type": "Accept", "object": join}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        // On the network's map and directory within 2 seconds of the approval.
+        let resident = webid(who);
+        loop {
+            let fc = geojson(&net, "type=resident").await;
+            let on_map = fc["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == resident.as_str());
+            if on_map {
+                break;
+            }
+            assert!(
+                approved.elapsed() < Duration::from_secs(2),
+                "{who} is not on the network's map 2 s after the approval: {fc}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (_, dir) = get_text(&format!("{net}/annuaire?q={who}")).await;
+        assert!(dir.contains(&urlencode(&webid(who))), "{dir}");
+    }
+    // The skill filter follows the nomenclature: "artisanat" covers carpentry, not ceramics…
+    let crafts = geojson(
+        &net,
+        &format!("type=resident&skill={}", urlencode(ARTISANAT)),
+    )
+    .await;
+    let crafted: Vec<String> = crafts["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(crafted.contains(&webid("bob")), "{crafts}");
+    // …ceramics is its own branch.
+    let ceramics = geojson(&net, &format!("skill={}", urlencode(CERAMIQUE))).await;
+    assert_eq!(
+        ceramics["features"].as_array().unwrap().len(),
+        1,
+        "{ceramics}"
+    );
+    assert_eq!(ceramics["features"][0]["id"], webid("ana").as_str());
+    // The resident's page links back to their own data and to the place.
+    let (status, fiche) = get_text(&format!("{net}/fiche?id={}", urlencode(&webid("ana")))).await;
+    assert_eq!(status, 200);
+    assert!(fiche.contains("Céramique"), "{fiche}");
+    assert!(
+        fiche.contains(&webid("ana")) && fiche.contains("Le 6B"),
+        "{fiche}"
+    );
+
+    // The place publishes an event: it reaches the network's agenda and its feeds.
+    let next_month = chrono_next_month();
+    let r = mo
+        .post(
+            &format!("{place}/outbox"),
+            json!({"type": "Event", "name": "Portes ouvertes des ateliers",
+                   "startTime": format!("{next_month}-12T14:00:00+02:00"),
+                   "endTime": format!("{next_month}-12T20:00:00+02:00"),
+                   "summary": "Visites, démonstrations ; concert en fin de journée",
+                   "to": ["https://www.w3.org/ns/activitystreams#Public"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    eventually("the event in the network's agenda", || async {
+        let (_, t) = get_text(&format!("{net}/agenda?month={next_month}")).await;
+        t.contains("Portes ouvertes des ateliers").then_some(())
+    })
+    .await;
+    let ics = format!("{net}/agenda.ics?month={next_month}");
+    let out = python(
+        "import sys, requests, icalendar\n\
+cal = icalendar.Calendar.from_ical(requests.get(sys.argv[1]).content)\n\
+for ev in cal.walk('VEVENT'):\n    print(ev['SUMMARY'], ev.decoded('DTSTART').isoformat())",
+        &[&ics],
+    );
+    assert!(out.contains("Portes ouvertes des ateliers"), "{out}");
+    assert!(out.contains("12T12:00:00+00:00"), "{out}");
+    for feed in ["agenda.rss", "agenda.atom"] {
+        let out = python(
+            "import sys, feedparser\n\
+d = feedparser.parse(sys.argv[1])\n\
+assert not d.bozo, d.bozo_exception\n\
+print(d.version, [e.title for e in d.entries])",
+            &[&format!("{net}/{feed}")],
+        );
+        assert!(
+            out.contains("Portes ouvertes des ateliers"),
+            "{feed}: {out}"
+        );
+    }
+    let out = python(
+        "import sys, requests, geojson\n\
+fc = geojson.loads(requests.get(sys.argv[1]).text)\n\
+assert fc.is_valid, fc.errors()\n\
+print(len(fc['features']))",
+        &[&format!("{net}/api/geojson")],
+    );
+    assert!(out.trim().parse::<usize>().unwrap() >= 4, "{out}");
+    let out = python(
+        "import sys\nfrom SPARQLWrapper import SPARQLWrapper, JSON\n\
+s = SPARQLWrapper(sys.argv[1]); s.setReturnFormat(JSON)\n\
+s.setQuery('PREFIX pair: <http://virtual-assembly.org/ontologies/pair#> PREFIX kommon: <https://w3id.org/kommon/ns#> SELECT ?r ?name WHERE { ?place kommon:hosts ?r . ?r pair:label ?name } ORDER BY ?r')\n\
+print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
+        &[&format!("{net}/sparql")],
+    );
+    assert!(
+        out.contains(&webid("ana")) && out.contains(&webid("bob")),
+        "{out}"
+    );
+
+    // Bad input: each refused with a reason, nothing else affected.
+    let (status, body) = get_text(&format!("{net}/sparql?query=SELEC%20%3Fx")).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = get_text(&format!("{net}/api/geojson?bbox=1,2,3")).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("bbox"), "{body}");
+    let (status, _) = get_text(&format!("{net}/agenda.ics?month=2027-13")).await;
+    assert_eq!(status, 400);
+    let (status, _) = get_text(&format!("{net}/fiche?id=https%3A%2F%2Fnowhere.example%2Fx")).await;
+    assert_eq!(status, 404);
+    let (status, body) = get_text(&format!(
+        "{net}/sparql?query={}",
+        urlencode("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    ))
+    .await;
+    assert!(
+        status == 400 || status == 503 || status == 413,
+        "{status} {body}"
+    );
+    let (status, page) = get_text(&format!(
+        "{net}/requetes?query={}",
+        urlencode("SELECT WHERE")
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("role=\"alert\""), "{page}");
+
+    // ana leaves the place: she leaves the network's map too.
+    resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Leave", "object": place, "to": [place]}),
+    )
+    .await;
+    eventually("ana gone from the network", || async {
+        let fc = geojson(&net, "type=resident").await;
+        (!fc.to_string().contains(&webid("ana"))).then_some(())
+    })
+    .await;
+    let (status, _) = get_text(&format!("{net}/fiche?id={}", urlencode(&webid("ana")))).await;
+    assert_eq!(status, 404);
+    // Dumps carry what remains, with provenance.
+    let (status, nq) = get_text(&format!("{net}/donnees/public.nq")).await;
+    assert_eq!(status, 200);
+    assert!(
+        nq.contains(&format!("<{}>", webid("bob"))) && !nq.contains(&format!("<{}>", webid("ana")))
+    );
+    assert!(nq.contains("http://www.w3.org/ns/prov#generatedAtTime"));
+    let (status, jsonld) = get_text(&format!("{net}/donnees/public.jsonld")).await;
+    assert_eq!(status, 200);
+    let parsed: Value = serde_json::from_str(&jsonld).unwrap();
+    assert!(parsed.as_array().unwrap().len() >= 3);
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `YYYY-MM` of next month (events there are always in the future).
+fn chrono_next_month() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let days = (now / 86_400) as i64 + 40;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}")
+}
