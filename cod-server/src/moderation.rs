@@ -55,6 +55,23 @@ pub async fn post(
     }
     let activity = json::parse_object(body, &Limits::default())
         .map_err(|e| refuse(e.status(), e.to_string()))?;
+    // An admin asks a network to take the place in (the page /{slug}/reseaux does the same).
+    if json::has_type(&activity, "Join") {
+        if community.role_of(&moderator) != Some(kommon_community::Role::Admin) {
+            return Err(refuse(403, "only the place's admins ask to join a network"));
+        }
+        let network = activity
+            .get("object")
+            .and_then(json::id_of)
+            .ok_or_else(|| refuse(400, "Join needs the network as its object"))?;
+        let message = activity
+            .get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return crate::network::pages::ask_to_join(state, slug, network, message)
+            .await
+            .map_err(|(status, m)| refuse(status.as_u16(), m));
+    }
     let community_id = fed.community_id(slug);
     let now = now_ms();
     let decision_id = fed.new_id(slug, "activities");

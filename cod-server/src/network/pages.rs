@@ -159,28 +159,42 @@ pub async fn join(
             "the form is stale or not from this site: reload the page",
         );
     }
-    let network = f.network.trim().trim_end_matches('/').to_owned();
-    if !json::is_http_url(&network) || network.len() > 2000 {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "l'adresse du réseau doit être une URL http(s) / the network's address must be an http(s) URL",
-        );
+    match ask_to_join(&state, &slug, &f.network, &f.message).await {
+        Ok(_) => redirect(&format!("/{slug}/reseaux")),
+        Err((status, message)) => plain(status, &message),
     }
-    if f.message.chars().count() > 2000 {
-        return plain(
+}
+
+/// Sends place `slug`'s `Join` to a network and remembers it as pending; the `Join`'s id, or
+/// the status and reason of a refusal.
+pub async fn ask_to_join(
+    state: &AppState,
+    slug: &str,
+    network: &str,
+    message: &str,
+) -> Result<String, (StatusCode, String)> {
+    let network = network.trim().trim_end_matches('/').to_owned();
+    if !json::is_http_url(&network) || network.len() > 2000 {
+        return Err((
             StatusCode::BAD_REQUEST,
-            "le message : 2000 caractères au plus / the message is at most 2000 characters",
-        );
+            "l'adresse du réseau doit être une URL http(s) / the network's address must be an http(s) URL".into(),
+        ));
+    }
+    if message.chars().count() > 2000 {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "le message : 2000 caractères au plus / the message is at most 2000 characters".into(),
+        ));
     }
     let fed = &state.federation;
     // The network must be an actor we can reach, before anything is recorded.
     if let Err(e) = fed.actors.actor(&network, true).await {
-        return plain(
+        return Err((
             StatusCode::BAD_REQUEST,
-            &format!("ce réseau est introuvable / this network cannot be reached: {e}"),
-        );
+            format!("ce réseau est introuvable / this network cannot be reached: {e}"),
+        ));
     }
-    let join_id = fed.new_id(&slug, "activities");
+    let join_id = fed.new_id(slug, "activities");
     let m = NetworkMembership {
         network: network.clone(),
         status: "pending".into(),
@@ -188,29 +202,27 @@ pub async fn join(
         join: join_id.clone(),
         at_ms: now_ms(),
     };
-    if fed
-        .store
+    let failed = |e: String| {
+        tracing::error!(error = %e, "sending a place's Join to a network");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the request could not be sent".to_owned(),
+        )
+    };
+    fed.store
         .keyspace(PLACE_NETWORKS)
         .insert(
-            &key(&slug, &network),
+            &key(slug, &network),
             &serde_json::to_vec(&m).unwrap_or_default(),
         )
-        .is_err()
-    {
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
-    }
+        .map_err(|e| failed(e.to_string()))?;
     let activity = serde_json::json!({
         "id": join_id, "type": "Join", "object": network, "to": [network],
-        "content": f.message.trim(),
+        "content": message.trim(),
     });
-    if let Err(e) = fed.answer(&slug, activity).await {
-        tracing::error!(error = %e, "sending a place's Join to a network");
-        return plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the request could not be sent",
-        );
-    }
-    redirect(&format!("/{slug}/reseaux"))
+    fed.answer(slug, activity)
+        .await
+        .map_err(|e| failed(e.to_string()))
 }
 
 /// The form of the ingestion page.

@@ -56,6 +56,15 @@ struct Seed {
     moderators: Vec<Person>,
     residents: Vec<Person>,
     newcomer: Person,
+    network: NetworkSeed,
+}
+
+/// The network the places join (served by a cod-server of its own).
+#[derive(Deserialize)]
+struct NetworkSeed {
+    slug: String,
+    name: String,
+    summary: String,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +73,16 @@ struct Place {
     name: String,
     server: String,
     summary: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    locality: String,
+    #[serde(default)]
+    latitude: Option<f64>,
+    #[serde(default)]
+    longitude: Option<f64>,
 }
 
 /// An event a place publishes, dated from the day the demonstrator is seeded.
@@ -181,7 +200,7 @@ struct Account {
 }
 
 /// Makes the accounts and the communities, as their administrators would.
-fn provision(seed: &Seed, data: &Path, ports: [u16; 3]) -> Result<Vec<Account>> {
+fn provision(seed: &Seed, data: &Path, ports: [u16; 4]) -> Result<Vec<Account>> {
     let config = pod_config(&data.join("pods"), ports[0]);
     let store = pod_server::app::open_store(&config)?;
     let state = pod_server::app::AppState::new(store.clone(), config)?;
@@ -238,11 +257,40 @@ fn provision(seed: &Seed, data: &Path, ports: [u16; 3]) -> Result<Vec<Account>> 
                 kommon_activitypub::delivery::now_ms(),
             )?;
             c.summary = place.summary.clone();
+            c.profile = kommon_community::PlaceProfile {
+                street_address: place.street.clone(),
+                postal_code: place.postal_code.clone(),
+                locality: place.locality.clone(),
+                latitude: place.latitude,
+                longitude: place.longitude,
+                ..Default::default()
+            };
             fed.registry.save(&c)?;
             fed.community_keys.key_pair(&place.slug)?;
         }
         store.flush()?;
     }
+    // The network: a community of its own server, made with `create-community --network`.
+    let config = cod_config(&data.join("cod-net"), ports[3]);
+    let store = cod_server::app::open_store(&config)?;
+    let state = cod_server::app::AppState::new(store.clone(), config)?;
+    let fed = &state.federation;
+    let n = &seed.network;
+    let admin = accounts
+        .iter()
+        .find(|a| a.role == "admin" && a.place.as_deref() == Some(n.slug.as_str()))
+        .context("the network has no admin in seed.json")?;
+    let mut c = fed.registry.create(
+        &n.slug,
+        &n.name,
+        &admin.webid,
+        kommon_activitypub::delivery::now_ms(),
+    )?;
+    c.summary = n.summary.clone();
+    c.network = true;
+    fed.registry.save(&c)?;
+    fed.community_keys.key_pair(&n.slug)?;
+    store.flush()?;
     Ok(accounts)
 }
 
@@ -486,6 +534,73 @@ async fn seed_memberships(
     Ok(())
 }
 
+/// Each place's admin asks the network to take the place in (the place's outbox); the
+/// network's admin accepts; the network then follows and back-fills each place.
+async fn seed_network(
+    pods: &str,
+    accounts: &[Account],
+    places: &[(String, String)],
+    network: &str,
+    network_slug: &str,
+) -> Result<()> {
+    let http = reqwest::Client::new();
+    for (slug, place) in places {
+        let admin = accounts
+            .iter()
+            .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug.as_str()))
+            .context("a place without admin")?;
+        let s = session(&http, pods, admin).await?;
+        let r = s
+            .post(
+                &http,
+                &format!("{place}/outbox"),
+                json!({"type": "Join", "object": network,
+                       "content": "Notre lieu souhaite rejoindre le réseau."}),
+            )
+            .await?;
+        if r.status() != 201 {
+            bail!(
+                "{slug} asking to join the network: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+    let admin = accounts
+        .iter()
+        .find(|a| a.role == "admin" && a.place.as_deref() == Some(network_slug))
+        .context("the network has no admin")?;
+    let s = session(&http, pods, admin).await?;
+    let start = Instant::now();
+    let mut accepted = 0;
+    while accepted < places.len() {
+        let pending = s
+            .get(&http, &format!("{network}/pending?page=true"))
+            .await?;
+        for item in pending["orderedItems"].as_array().into_iter().flatten() {
+            let id = item
+                .as_str()
+                .or_else(|| item["id"].as_str())
+                .unwrap_or_default();
+            let r = s
+                .post(
+                    &http,
+                    &format!("{network}/outbox"),
+                    json!({"type": "Accept", "object": id}),
+                )
+                .await?;
+            if r.status() == 201 {
+                accepted += 1;
+            }
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("only {accepted} places' requests reached the network");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.role {
@@ -505,7 +620,12 @@ fn main() -> Result<()> {
             .with_context(|| format!("emptying {}", cli.data.display()))?;
     }
     std::fs::create_dir_all(&cli.data)?;
-    let ports = [cli.port_base, cli.port_base + 1, cli.port_base + 2];
+    let ports = [
+        cli.port_base,
+        cli.port_base + 1,
+        cli.port_base + 2,
+        cli.port_base + 3,
+    ];
     let urls_file = cli.data.join("urls.json");
     let seeded = urls_file.exists();
     let started = Instant::now();
@@ -550,9 +670,22 @@ fn main() -> Result<()> {
             format!("127.0.0.1:{}", ports[2]),
         ],
     )?;
+    let _cod_net = spawn(
+        "cod-server (POT KOMMON)",
+        &[
+            arg("serve-cod"),
+            arg("--dev"),
+            arg("--data"),
+            data.join("cod-net").display().to_string(),
+            arg("--listen"),
+            format!("127.0.0.1:{}", ports[3]),
+        ],
+    )?;
     for p in ports {
         wait_listening(p)?;
     }
+    let network_site = format!("http://localhost:{}", ports[3]);
+    let network_actor = format!("{network_site}/{}", seed.network.slug);
     let places: Vec<(String, String)> = seed
         .places
         .iter()
@@ -571,10 +704,18 @@ fn main() -> Result<()> {
                 fill_profile(&pods_url, &seed, &a.person).await?;
             }
             seed_memberships(&pods_url, &accounts, &places).await?;
-            seed_events(&pods_url, &seed, &accounts, &places).await
+            seed_events(&pods_url, &seed, &accounts, &places).await?;
+            seed_network(
+                &pods_url,
+                &accounts,
+                &places,
+                &network_actor,
+                &seed.network.slug,
+            )
+            .await
         })?;
         let urls = json!({
-            "network": Value::Null,
+            "network": {"site": network_site, "actor": network_actor, "name": seed.network.name},
             "pod_server": pods_url,
             "places": places.iter().map(|(s, u)| (s.clone(), json!(u))).collect::<serde_json::Map<_, _>>(),
             "accounts": accounts.iter().map(|a| json!({
@@ -590,6 +731,10 @@ fn main() -> Result<()> {
         "\nKommon, démonstrateur prêt en {:.1} s (données : {})\n",
         started.elapsed().as_secs_f64(),
         data.display()
+    );
+    println!(
+        "  Réseau {} : {network_site}  (carte {network_site}/carte, agenda {network_site}/agenda, annuaire {network_site}/annuaire, requêtes {network_site}/requetes)",
+        seed.network.name
     );
     println!("  Pods des résident·es : {pods_url}  (connexion : {pods_url}/.account/login)");
     for (slug, url) in &places {

@@ -8,13 +8,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Three consecutive free ports.
+/// Four consecutive free ports.
 fn free_base() -> u16 {
     for base in (20_000u16..60_000)
         .step_by(97)
         .skip((std::process::id() % 300) as usize)
     {
-        if (0..3).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+        if (0..4).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
             return base;
         }
     }
@@ -169,6 +169,25 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
             "{expected} not on the place's page"
         );
     }
+    // The network took the three places in, and back-filled their residents and events.
+    let network = urls["network"]["site"].as_str().unwrap().to_owned();
+    let start_wait = std::time::Instant::now();
+    let count = |kind: &str| -> usize {
+        get(&format!("{network}/api/geojson?type={kind}"))["features"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    while count("place") < 3 || count("resident") < residents || count("event") < 6 {
+        assert!(
+            start_wait.elapsed() < Duration::from_secs(30),
+            "the network has {} places, {} residents, {} events",
+            count("place"),
+            count("resident"),
+            count("event")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let before = std::fs::read(data.join("urls.json")).unwrap();
     drop(demo);
     // A second start reuses the data.
@@ -176,6 +195,14 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
     assert_eq!(std::fs::read(data.join("urls.json")).unwrap(), before);
     let le6b = places["le-6b"].as_str().unwrap();
     assert_eq!(get(&format!("{le6b}/residents"))["totalItems"], 7);
+    // The network's index is rebuilt from its store.
+    assert_eq!(
+        get(&format!("{network}/api/geojson?type=place"))["features"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     drop(demo);
     // --reset starts afresh: new credentials.
     let demo = start(&data, base, true);
