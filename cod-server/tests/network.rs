@@ -384,6 +384,54 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
         "{out}"
     );
 
+    // In a real browser: the map, its skill filter and list, the agenda; every page passes axe.
+    let interop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+    let browser = interop.join("node_modules/playwright-core").exists()
+        && std::path::Path::new("/usr/bin/chromium").exists();
+    if !browser {
+        assert!(
+            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "playwright-core or chromium missing"
+        );
+    } else {
+        let node = |script: &str, args: &[&str]| {
+            let out = Command::new("node")
+                .arg(interop.join(script))
+                .args(args)
+                .output()
+                .expect("node runs");
+            assert!(
+                out.status.success(),
+                "{script}: {}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        node(
+            "network-site.mjs",
+            &[&net, CERAMIQUE, &next_month, "Portes ouvertes des ateliers"],
+        );
+        let net_cookie = log_in_to(&http, &net, &pods.base, "net", "/pot-kommon/ingestion").await;
+        let shots = tempfile::tempdir().unwrap();
+        let pages = json!([
+            {"name": "home", "url": format!("{net}/")},
+            {"name": "map", "url": format!("{net}/carte")},
+            {"name": "directory", "url": format!("{net}/annuaire?q=ana")},
+            {"name": "agenda", "url": format!("{net}/agenda?month={next_month}")},
+            {"name": "resident", "url": format!("{net}/fiche?id={}", urlencode(&webid("ana")))},
+            {"name": "place", "url": format!("{net}/fiche?id={}", urlencode(&place))},
+            {"name": "relations", "url": format!("{net}/relations")},
+            {"name": "queries", "url": format!("{net}/requetes")},
+            {"name": "open-data", "url": format!("{net}/donnees")},
+            {"name": "ingestion", "url": format!("{net_actor}/ingestion"), "cookie": net_cookie},
+            {"name": "networks", "url": format!("{place}/reseaux"), "cookie": cookie},
+        ]);
+        node(
+            "axe-pages.mjs",
+            &[&shots.path().display().to_string(), &pages.to_string()],
+        );
+    }
+
     // Bad input: each refused with a reason, nothing else affected.
     let (status, body) = get_text(&format!("{net}/sparql?query=SELEC%20%3Fx")).await;
     assert_eq!(status, 400, "{body}");

@@ -5,7 +5,7 @@
   var el = document.getElementById("map");
   if (!el || typeof L === "undefined") return;
   var tiles = el.getAttribute("data-tiles");
-  var map = L.map(el, { scrollWheelZoom: false }).setView([48.93, 2.36], 12);
+  var map = L.map(el, { scrollWheelZoom: false, maxZoom: 19 }).setView([48.93, 2.36], 12);
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
   }

@@ -6,6 +6,16 @@
   var out = document.getElementById("builder-results");
   if (!sn || !out) return;
   var query = null;
+  // Sparnatural's inputs come without labels: name them for screen readers, as they appear.
+  function label() {
+    sn.querySelectorAll("input, select, textarea").forEach(function (i) {
+      if (i.type === "hidden" || i.getAttribute("aria-label") || i.getAttribute("aria-labelledby")) return;
+      if (i.id && document.querySelector("label[for='" + i.id + "']")) return;
+      i.setAttribute("aria-label", i.placeholder || "Critère de recherche / search criterion");
+    });
+  }
+  label();
+  new MutationObserver(label).observe(sn, { childList: true, subtree: true });
   function text(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
   sn.addEventListener("queryUpdated", function (e) {
     query = sn.expandSparql ? sn.expandSparql(e.detail.queryString) : e.detail.queryString;
