@@ -435,6 +435,59 @@ fn spawn_worker(state: AppState) {
     });
 }
 
+/// An actor's `Delete` of itself: its residencies end, in every community of this server.
+async fn actor_deleted(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreError> {
+    let fed = state.federation.clone();
+    let communities = fed
+        .registry
+        .list()
+        .map_err(|e| StoreError::Corrupted(e.to_string()))?;
+    let fed2 = fed.clone();
+    let r2 = r.clone();
+    let ended: Vec<String> = tokio::task::spawn_blocking(move || {
+        fed2.store
+            .transaction(|tx| -> Result<Vec<String>, StoreError> {
+                let mut ended = Vec::new();
+                let mut fresh = false;
+                for c in &communities {
+                    if record_received(tx, &fed2, &c.slug, &r2)? {
+                        fresh = true;
+                    }
+                    let community = fed2.community_id(&c.slug);
+                    match membership::leave(tx, &community, &r2.signer, now_ms()) {
+                        Ok(_) => ended.push(c.slug.clone()),
+                        Err(kommon_community::MembershipError::NotResident(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                // Already processed (a redelivery): nothing more to say.
+                Ok(if fresh { ended } else { Vec::new() })
+            })
+    })
+    .await
+    .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+    for slug in ended {
+        tracing::info!(community = %slug, actor = %r.signer, "a resident deleted their pod");
+        fed.answer(
+            &slug,
+            json!({
+                "type": "Remove", "object": r.signer,
+                "target": fed.collection(&slug, "residents"),
+                "content": "Le pod de cette personne a été supprimé. / This person's pod was deleted.",
+                "to": [addressing::PUBLIC[0]],
+                "cc": [fed.collection(&slug, "followers")],
+            }),
+        )
+        .await?;
+        if let Some(net) = &state.network
+            && net.slug == slug
+        {
+            crate::network::ingest::dismissed(state, net, &r.signer).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The community an activity is for: the inbox's owner, or (shared inbox) the community its
 /// object or addressees name.
 fn community_of(state: &AppState, r: &ReceivedActivity) -> Option<String> {
@@ -500,6 +553,11 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         Some(Value::String(id)) => fed.activity(id)?,
         _ => None,
     };
+    // An actor deleted itself (a resident deleted their pod): every residency of theirs on this
+    // server ends, and each place tells its followers (the network forgets them).
+    if json::has_type(&a, "Delete") && object_id == r.signer {
+        return actor_deleted(state, r).await;
+    }
     // Offers and their originals' changes: the object is read (a fetch) before the transaction.
     let target = a
         .get("target")

@@ -1,7 +1,10 @@
 //! The network across real processes on loopback: a pod-server for the people, a cod-server
 //! for the places, another for the network (POT KOMMON). A place joins the network from its
 //! admin page; the network's moderator accepts; residents approved by the place appear on the
-//! network's map and directory within 2 seconds, leave it when they leave; events reach the
+//! network's map and directory within 2 seconds, leave it when they leave or delete their pod;
+//! what the shapes refuse and what non-members send stay out, listed for the network's
+//! moderators; the map, its filter, the agenda and the query builder work in a real browser and
+//! pass axe; events reach the
 //! agenda and its feeds, read by real parsers (Python icalendar, feedparser, geojson,
 //! SPARQLWrapper); bad input is refused with a reason.
 
@@ -384,6 +387,81 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
         "{out}"
     );
 
+    // What the shapes refuse stays out and is listed, with the reason, for the network's
+    // moderators: bob's event ends before it starts; the place accepts his offer anyway.
+    let events = format!("{place}/events");
+    let create = resident_posts(
+        &pods,
+        "bob",
+        json!({"type": "Event", "name": "Atelier à l'envers",
+               "startTime": format!("{next_month}-20T18:00:00+02:00"),
+               "endTime": format!("{next_month}-20T16:00:00+02:00"),
+               "to": ["https://www.w3.org/ns/activitystreams#Public"]}),
+    )
+    .await;
+    let created: Value = client()
+        .get(&create)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let original = created["object"]["id"].as_str().unwrap().to_owned();
+    let offer = resident_posts(
+        &pods,
+        "bob",
+        json!({"type": "Offer", "object": original, "target": events, "to": [place]}),
+    )
+    .await;
+    eventually("bob's offer pending", || async {
+        ids(&mo.get(&format!("{place}/pending?page=true")).await)
+            .contains(&offer)
+            .then_some(())
+    })
+    .await;
+    let r = mo
+        .post(
+            &format!("{place}/outbox"),
+            json!({"type": "Accept", "object": offer}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    // bob also writes to the network directly: he is no member, it stays out.
+    resident_posts(
+        &pods,
+        "bob",
+        json!({"type": "Event", "name": "Soirée hors réseau",
+               "startTime": format!("{next_month}-21T18:00:00+02:00"),
+               "to": [net_actor, "https://www.w3.org/ns/activitystreams#Public"]}),
+    )
+    .await;
+    let net_cookie = log_in_to(&http, &net, &pods.base, "net", "/pot-kommon/ingestion").await;
+    let ingestion = eventually("the refusals on the ingestion page", || async {
+        let t = http
+            .get(format!("{net_actor}/ingestion"))
+            .header("cookie", &net_cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        (t.contains("postérieure") && t.contains("n&#39;est pas membre du réseau")).then_some(t)
+    })
+    .await;
+    assert!(ingestion.contains("Le 6B"), "{ingestion}");
+    let (_, agenda) = get_text(&format!("{net}/agenda?month={next_month}")).await;
+    assert!(agenda.contains("Portes ouvertes des ateliers"));
+    assert!(!agenda.contains("Atelier à l&#39;envers") && !agenda.contains("Soirée hors réseau"));
+    // The ingestion page is for the network's moderators.
+    let r = http
+        .get(format!("{net_actor}/ingestion"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 303 || r.status() == 401, "{}", r.status());
+
     // In a real browser: the map, its skill filter and list, the agenda; every page passes axe.
     let interop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
     let browser = interop.join("node_modules/playwright-core").exists()
@@ -411,7 +489,7 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
             "network-site.mjs",
             &[&net, CERAMIQUE, &next_month, "Portes ouvertes des ateliers"],
         );
-        let net_cookie = log_in_to(&http, &net, &pods.base, "net", "/pot-kommon/ingestion").await;
+        node("query-builder.mjs", &[&net]);
         let shots = tempfile::tempdir().unwrap();
         let pages = json!([
             {"name": "home", "url": format!("{net}/")},
@@ -473,12 +551,43 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
     .await;
     let (status, _) = get_text(&format!("{net}/fiche?id={}", urlencode(&webid("ana")))).await;
     assert_eq!(status, 404);
-    // Dumps carry what remains, with provenance.
+    // bob deletes his pod (his pod's own form): the place ends his residency, the network
+    // forgets him.
+    let r = http
+        .post(format!("{}/.account/login", pods.base))
+        .header("origin", &pods.base)
+        .form(&[
+            ("username", "bob"),
+            ("password", "correct horse battery"),
+            ("next", "/.account/pod"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let pod_cookie = cookies_of(&r);
+    assert!(!pod_cookie.is_empty(), "bob could not sign in");
+    let r = http
+        .post(format!("{}/.account/delete", pods.base))
+        .header("origin", &pods.base)
+        .header("cookie", &pod_cookie)
+        .form(&[("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    eventually("bob gone from the place and the network", || async {
+        let residents = mo.get(&format!("{place}/residents?page=true")).await;
+        let fc = geojson(&net, "type=resident").await;
+        (!residents.to_string().contains(&webid("bob")) && !fc.to_string().contains(&webid("bob")))
+            .then_some(())
+    })
+    .await;
+    // Dumps carry what remains (the place, its event, the vocabulary), with provenance.
     let (status, nq) = get_text(&format!("{net}/donnees/public.nq")).await;
     assert_eq!(status, 200);
-    assert!(
-        nq.contains(&format!("<{}>", webid("bob"))) && !nq.contains(&format!("<{}>", webid("ana")))
-    );
+    assert!(!nq.contains(&format!("<{}>", webid("bob"))));
+    assert!(!nq.contains(&format!("<{}>", webid("ana"))));
+    assert!(nq.contains(&format!("<{place}>")));
     assert!(nq.contains("http://www.w3.org/ns/prov#generatedAtTime"));
     let (status, jsonld) = get_text(&format!("{net}/donnees/public.jsonld")).await;
     assert_eq!(status, 200);

@@ -1216,6 +1216,17 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap, body: Byt
             "Mot de passe incorrect : le pod n'est pas supprimé. / Wrong password: the pod is not deleted.",
         );
     }
+    // The fediverse learns first, while the pod's key still signs: places end the residency,
+    // networks forget the person.
+    if let Err(e) = crate::federation::outbox::announce_deletion(
+        &state,
+        &pod,
+        std::time::Duration::from_secs(15),
+    )
+    .await
+    {
+        tracing::error!(error = %e, "announcing a pod's deletion");
+    }
     // Apps and logins lose their access first.
     if let Ok(apps) = state.apps.of_pod(&pod) {
         for a in apps {

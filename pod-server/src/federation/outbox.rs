@@ -667,3 +667,72 @@ pub async fn record_ldp_changes(
         }
     }
 }
+
+/// Before a pod is deleted: its actor's `Delete` goes to its followers, those it follows and
+/// the places it asked to join, and is delivered while its key still signs (waiting at most
+/// `wait`), so that places end the residency and networks forget the person.
+pub async fn announce_deletion(
+    state: &AppState,
+    name: &str,
+    wait: std::time::Duration,
+) -> Result<(), StoreError> {
+    let fed = state.federation.clone();
+    let webid = fed.layout.webid(name);
+    let mut cc = vec![fed.collection(name, "followers")];
+    cc.extend(
+        fed.collections
+            .all(&fed.collection(name, "following"))
+            .flatten(),
+    );
+    for id in fed
+        .collections
+        .all(&fed.collection(name, "outbox"))
+        .flatten()
+    {
+        if let Ok(Some(a)) = fed.activity(&id)
+            && json::has_type(&a, "Join")
+            && let Some(place) = a.get("object").and_then(json::id_of)
+            && !cc.iter().any(|c| c == place)
+        {
+            cc.push(place.to_owned());
+        }
+    }
+    let id = fed.new_activity_id(name);
+    let activity = serde_json::json!({
+        "@context": kommon_activitypub::AS_CONTEXT,
+        "id": id, "type": "Delete", "actor": webid, "object": webid,
+        "to": [addressing::PUBLIC[0]], "cc": cc,
+    });
+    publish(state, name, activity, Vec::new()).await?;
+    let queue = fed.deliverer.queue().clone();
+    let start = std::time::Instant::now();
+    loop {
+        let q = queue.clone();
+        let id2 = id.clone();
+        let left = tokio::task::spawn_blocking(move || -> Result<usize, StoreError> {
+            let mut n = 0;
+            for host in q.hosts_with_entries()? {
+                n += q
+                    .pending(&host)?
+                    .iter()
+                    .filter(|(_, e)| e.activity == id2)
+                    .count();
+            }
+            Ok(n)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+        if left == 0 {
+            return Ok(());
+        }
+        if start.elapsed() > wait {
+            tracing::warn!(
+                pod = name,
+                left,
+                "a deleted pod's Delete was not delivered everywhere"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
