@@ -56,6 +56,22 @@ fn unexpected(fr: String, en: String) -> Refusal {
     Refusal::Unexpected { fr, en }
 }
 
+/// Reads, maps and validates a document on the blocking pool: it is CPU work (JSON-LD, shapes)
+/// that must not hold up the runtime, and runs in parallel across cores.
+async fn normalize(
+    net: &Arc<NetworkSite>,
+    id: &str,
+    doc: Value,
+    extra: Vec<oxrdf::Triple>,
+    kind: Kind,
+) -> Result<Normalized, Refusal> {
+    let net = Arc::clone(net);
+    let id = id.to_owned();
+    tokio::task::spawn_blocking(move || net.normalizer.document(&id, &doc, &extra, kind))
+        .await
+        .unwrap_or_else(|e| Err(Refusal::Unreadable(format!("the check failed: {e}"))))
+}
+
 /// Stores and indexes a normalized document listed by `place`.
 async fn keep(
     net: &Arc<NetworkSite>,
@@ -102,10 +118,7 @@ pub async fn ingest_place(
             return Ok(());
         }
     };
-    match net
-        .normalizer
-        .document(place, &actor.document, &[], Kind::Place)
-    {
+    match normalize(net, place, actor.document.clone(), Vec::new(), Kind::Place).await {
         Ok(n) => keep(net, n, None, place).await,
         Err(why) => {
             refuse(net, place, place, &why);
@@ -165,10 +178,7 @@ pub async fn ingest_resident(
         profile_triples = extra.len(),
         "resident's profile read"
     );
-    match net
-        .normalizer
-        .document(resident, &actor.document, &extra, Kind::Resident)
-    {
+    match normalize(net, resident, actor.document.clone(), extra, Kind::Resident).await {
         Ok(n) => keep(net, n, Some(place), resident).await,
         Err(why) => {
             refuse(net, place, resident, &why);
@@ -217,7 +227,7 @@ pub async fn ingest_object(
     if json::has_type(&doc, "Tombstone") {
         return unlist(net, place, id).await;
     }
-    match net.normalizer.document(id, &doc, &[], kind) {
+    match normalize(net, id, doc, Vec::new(), kind).await {
         Ok(n) => keep(net, n, Some(place), id).await,
         Err(why) => {
             refuse(net, place, id, &why);

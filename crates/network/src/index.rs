@@ -132,9 +132,22 @@ pub struct MapView {
     pub clusters: Vec<Cluster>,
 }
 
+/// The size of a map grid cell, in degrees: a city viewport reads a few cells, not the country.
+const CELL: f64 = 0.25;
+
+fn cell_of(p: Point) -> (i32, i32) {
+    ((p.lat / CELL).floor() as i32, (p.lon / CELL).floor() as i32)
+}
+
 #[derive(Default)]
 struct Inner {
     slots: Vec<Option<Arc<Entry>>>,
+    /// Where each entry is shown (its own point, or its place's), kept with the slots.
+    points: Vec<Option<Point>>,
+    /// Each entry's folded name, the directory's sort key.
+    keys: Vec<String>,
+    /// The entries shown in each grid cell.
+    grid: HashMap<(i32, i32), Vec<u32>>,
     by_id: HashMap<String, u32>,
     free: Vec<u32>,
     words: BTreeMap<String, Vec<u32>>,
@@ -164,7 +177,53 @@ fn entry_words(e: &Entry) -> Vec<String> {
 }
 
 impl Inner {
+    fn unplace(&mut self, slot: u32) {
+        if let Some(p) = self.points.get_mut(slot as usize).and_then(Option::take) {
+            let c = cell_of(p);
+            if let Some(list) = self.grid.get_mut(&c) {
+                if let Some(i) = list.iter().position(|s| *s == slot) {
+                    list.swap_remove(i);
+                }
+                if list.is_empty() {
+                    self.grid.remove(&c);
+                }
+            }
+        }
+    }
+
+    fn place(&mut self, slot: u32) {
+        self.unplace(slot);
+        let point = match self.slots.get(slot as usize).and_then(Option::as_ref) {
+            Some(e) => self.point_of(e),
+            None => None,
+        };
+        if let Some(p) = point {
+            self.points[slot as usize] = Some(p);
+            self.grid.entry(cell_of(p)).or_default().push(slot);
+        }
+    }
+
+    /// A place moved (or arrived, or left): the entries shown at its point follow.
+    fn replace_dependents(&mut self, place: &str) {
+        let dependents: Vec<u32> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let e = s.as_ref()?;
+                (e.point.is_none()
+                    && (e.location.as_deref() == Some(place)
+                        || e.places.iter().any(|p| p == place)))
+                .then_some(i as u32)
+            })
+            .collect();
+        for s in dependents {
+            self.place(s);
+        }
+    }
+
     fn remove_slot(&mut self, slot: u32) {
+        self.unplace(slot);
         let Some(old) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
@@ -182,8 +241,8 @@ impl Inner {
         if let Some(s) = old.start_ms() {
             self.by_start.remove(&(s, slot));
         }
-        if old.kind == Kind::Place {
-            self.place_points.remove(&old.id);
+        if old.kind == Kind::Place && self.place_points.remove(&old.id).is_some() {
+            self.replace_dependents(&old.id);
         }
         self.free.push(slot);
     }
@@ -196,9 +255,12 @@ impl Inner {
             Some(s) => s,
             None => {
                 self.slots.push(None);
+                self.points.push(None);
+                self.keys.push(String::new());
                 (self.slots.len() - 1) as u32
             }
         };
+        self.keys[slot as usize] = text::fold(&e.label);
         for w in entry_words(&e) {
             let list = self.words.entry(w).or_default();
             if let Err(i) = list.binary_search(&slot) {
@@ -211,13 +273,21 @@ impl Inner {
                 self.longest_ms = self.longest_ms.max(end - s);
             }
         }
-        if e.kind == Kind::Place
-            && let Some(p) = e.point
-        {
-            self.place_points.insert(e.id.clone(), p);
-        }
+        let moved_place = if e.kind == Kind::Place {
+            let old = match e.point {
+                Some(p) => self.place_points.insert(e.id.clone(), p),
+                None => self.place_points.remove(&e.id),
+            };
+            (old != e.point).then(|| e.id.clone())
+        } else {
+            None
+        };
         self.by_id.insert(e.id.clone(), slot);
         self.slots[slot as usize] = Some(Arc::new(e));
+        self.place(slot);
+        if let Some(place) = moved_place {
+            self.replace_dependents(&place);
+        }
     }
 
     fn point_of(&self, e: &Entry) -> Option<Point> {
@@ -273,17 +343,6 @@ impl Inner {
         }
         Some(result)
     }
-
-    fn candidates<'a>(&'a self, f: &Filter) -> Box<dyn Iterator<Item = &'a Arc<Entry>> + 'a> {
-        match self.text_candidates(&f.text) {
-            Some(slots) => Box::new(
-                slots
-                    .into_iter()
-                    .filter_map(|s| self.slots.get(s as usize).and_then(Option::as_ref)),
-            ),
-            None => Box::new(self.slots.iter().filter_map(Option::as_ref)),
-        }
-    }
 }
 
 fn counted<K: std::hash::Hash + Eq + Ord + Clone>(m: HashMap<K, usize>) -> Vec<(K, usize)> {
@@ -305,8 +364,11 @@ impl NetworkIndex {
 
     /// Adds or replaces many entries under one lock (at start).
     pub fn extend(&self, entries: impl IntoIterator<Item = Entry>) {
+        // Places first, so that what is shown at a place finds its point at once.
+        let (places, others): (Vec<Entry>, Vec<Entry>) =
+            entries.into_iter().partition(|e| e.kind == Kind::Place);
         let mut inner = self.inner.write();
-        for e in entries {
+        for e in places.into_iter().chain(others) {
             inner.insert(e);
         }
     }
@@ -375,51 +437,63 @@ impl NetworkIndex {
     /// facet counts over every match.
     pub fn search(&self, f: &Filter, offset: usize, limit: usize) -> SearchPage {
         let inner = self.inner.read();
-        let mut matches: Vec<&Arc<Entry>> = inner
-            .candidates(f)
-            .filter(|e| inner.matches(e, f))
+        let slots: Vec<u32> = match inner.text_candidates(&f.text) {
+            Some(t) => t,
+            None => (0..inner.slots.len() as u32).collect(),
+        };
+        let mut matches: Vec<(u32, &Arc<Entry>)> = slots
+            .into_iter()
+            .filter_map(|s| {
+                let e = inner.slots.get(s as usize)?.as_ref()?;
+                inner.matches(e, f).then_some((s, e))
+            })
             .collect();
+        // Counted on borrowed keys: a facet over 100,000 matches allocates nothing per match.
         let mut kinds: HashMap<Kind, usize> = HashMap::new();
-        let mut skills: HashMap<String, usize> = HashMap::new();
-        let mut places: HashMap<String, usize> = HashMap::new();
-        let mut communes: HashMap<String, usize> = HashMap::new();
-        for e in &matches {
+        let mut skills: HashMap<&str, usize> = HashMap::new();
+        let mut places: HashMap<&str, usize> = HashMap::new();
+        let mut communes: HashMap<&str, usize> = HashMap::new();
+        for (_, e) in &matches {
             *kinds.entry(e.kind).or_default() += 1;
-            for s in &e.skills {
-                *skills.entry(s.clone()).or_default() += 1;
+            for k in &e.skills {
+                *skills.entry(k.as_str()).or_default() += 1;
             }
             for p in &e.places {
-                *places.entry(p.clone()).or_default() += 1;
+                *places.entry(p.as_str()).or_default() += 1;
             }
             if let Some(c) = &e.commune {
-                *communes.entry(c.clone()).or_default() += 1;
+                *communes.entry(c.as_str()).or_default() += 1;
             }
         }
         let total = matches.len();
-        let key = |e: &Arc<Entry>| (e.kind, text::fold(&e.label));
+        let key = |m: &(u32, &Arc<Entry>)| (m.1.kind, inner.keys[m.0 as usize].as_str());
         let end = (offset + limit).min(total);
         if offset < total {
             if end < total {
-                matches.select_nth_unstable_by_key(end, |e| key(e));
+                matches.select_nth_unstable_by(end, |a, b| key(a).cmp(&key(b)));
             }
             matches.truncate(end);
-            matches.sort_by_cached_key(|e| key(e));
+            matches.sort_by(|a, b| key(a).cmp(&key(b)));
         }
-        let mut skills = counted(skills);
-        skills.truncate(50);
+        let owned = |m: HashMap<&str, usize>, keep: usize| -> Vec<(String, usize)> {
+            let mut v: Vec<(&str, usize)> = m.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            v.truncate(keep);
+            v.into_iter().map(|(k, n)| (k.to_owned(), n)).collect()
+        };
         SearchPage {
             total,
             items: matches
                 .into_iter()
                 .skip(offset)
                 .take(limit)
-                .cloned()
+                .map(|(_, e)| Arc::clone(e))
                 .collect(),
             facets: Facets {
                 kinds: counted(kinds),
-                skills,
-                places: counted(places),
-                communes: counted(communes),
+                skills: owned(skills, 50),
+                places: owned(places, 200),
+                communes: owned(communes, 200),
             },
         }
     }
@@ -429,15 +503,42 @@ impl NetworkIndex {
     pub fn map(&self, f: &Filter, bbox: Option<BBox>, max: usize) -> MapView {
         let inner = self.inner.read();
         let mut points: Vec<(&Arc<Entry>, Point)> = Vec::new();
-        for e in inner.candidates(f) {
-            if !inner.matches(e, f) {
-                continue;
+        let text = inner.text_candidates(&f.text);
+        let slots: Box<dyn Iterator<Item = u32> + '_> = match (&text, bbox) {
+            (Some(t), _) => Box::new(t.iter().copied()),
+            (None, Some(b)) => {
+                let (s, w) = cell_of(Point {
+                    lat: b.south,
+                    lon: b.west,
+                });
+                let (n, e) = cell_of(Point {
+                    lat: b.north,
+                    lon: b.east,
+                });
+                let cells = (n - s + 1) as i64 * (e - w + 1) as i64;
+                if cells < inner.grid.len() as i64 {
+                    Box::new(
+                        (s..=n)
+                            .flat_map(move |la| (w..=e).map(move |lo| (la, lo)))
+                            .filter_map(|c| inner.grid.get(&c))
+                            .flatten()
+                            .copied(),
+                    )
+                } else {
+                    Box::new(inner.grid.values().flatten().copied())
+                }
             }
-            let Some(p) = inner.point_of(e) else {
+            (None, None) => Box::new(inner.grid.values().flatten().copied()),
+        };
+        for slot in slots {
+            let (Some(Some(e)), Some(Some(p))) = (
+                inner.slots.get(slot as usize),
+                inner.points.get(slot as usize),
+            ) else {
                 continue;
             };
-            if bbox.is_none_or(|b| b.contains(p)) {
-                points.push((e, p));
+            if bbox.is_none_or(|b| b.contains(*p)) && inner.matches(e, f) {
+                points.push((e, *p));
             }
         }
         let total = points.len();

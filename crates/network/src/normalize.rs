@@ -12,7 +12,7 @@ use kommon_vocab::ns;
 use oxrdf::vocab::{rdf, xsd};
 use oxrdf::{Graph, Literal, NamedNode, NamedOrBlankNode, Term, TermRef, Triple};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
 /// Why the network keeps something out.
@@ -71,6 +71,11 @@ pub struct Commune {
 pub struct Normalizer {
     shapes: Shapes,
     vocab: Graph,
+    /// The vocabulary's triples about each of its subjects (a skill, a commune…), so that a
+    /// document is validated with only the part of the vocabulary it refers to.
+    vocab_about: HashMap<String, Vec<Triple>>,
+    /// Every `rdfs:subClassOf` of the vocabulary (the shapes' targets follow them).
+    subclasses: Vec<Triple>,
     contexts: ContextLoader,
     communes: Vec<Commune>,
     limits: ParseLimits,
@@ -119,9 +124,24 @@ impl Normalizer {
             .with_context(kommon_vocab::CONTEXT_IRI, kommon_vocab::CONTEXT_JSONLD)
             .map_err(|e| VocabularyError(e.to_string()))?;
         let communes = communes(&vocab);
+        let mut vocab_about: HashMap<String, Vec<Triple>> = HashMap::new();
+        let mut subclasses = Vec::new();
+        for t in vocab.iter() {
+            if t.predicate == oxrdf::vocab::rdfs::SUB_CLASS_OF {
+                subclasses.push(t.into_owned());
+            }
+            if let oxrdf::NamedOrBlankNodeRef::NamedNode(s) = t.subject {
+                vocab_about
+                    .entry(s.as_str().to_owned())
+                    .or_default()
+                    .push(t.into_owned());
+            }
+        }
         Ok(Normalizer {
             shapes,
             vocab,
+            vocab_about,
+            subclasses,
             contexts,
             communes,
             limits: ParseLimits {
@@ -231,8 +251,25 @@ impl Normalizer {
             ),
         })?;
         map_to_pair(&mut graph, &subject, kind);
+        // The document, the class hierarchy, and what the vocabulary says of the terms the
+        // document uses (a skill's scheme and types, a commune's type): what `sh:class` and
+        // `sh:node` look up, without copying the whole vocabulary for each document.
         let mut data = graph.clone();
-        data.extend(&self.vocab);
+        for t in &self.subclasses {
+            data.insert(t);
+        }
+        let mentioned: HashSet<String> = graph
+            .iter()
+            .filter_map(|t| match t.object {
+                TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
+                _ => None,
+            })
+            .collect();
+        for iri in &mentioned {
+            for t in self.vocab_about.get(iri).into_iter().flatten() {
+                data.insert(t);
+            }
+        }
         let report = self.shapes.validate(&data);
         if !report.conforms() {
             let mut seen = HashSet::new();
