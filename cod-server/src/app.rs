@@ -198,6 +198,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::network::pages::show).post(crate::network::pages::join),
         )
         .route(
+            "/{slug}/sources",
+            get(crate::network::sources::show).post(crate::network::sources::act),
+        )
+        .route(
             "/{slug}/ingestion",
             get(crate::network::pages::ingestion).post(crate::network::pages::reconcile),
         )

@@ -508,10 +508,12 @@ fn community_of(state: &AppState, r: &ReceivedActivity) -> Option<String> {
         .iter()
         .find_map(|c| fed.slug_of(c).map(str::to_owned))
         .or_else(|| {
-            // What a member place sends its followers names neither the network nor its
-            // followers: the network follows every member, so it is the network's.
+            // What a member place (or a followed source) sends its followers names neither the
+            // network nor its followers: the network follows them, so it is the network's.
             let net = state.network.as_ref()?;
-            crate::network::ingest::is_member(state, net, &r.signer).then(|| net.slug.clone())
+            (crate::network::ingest::is_member(state, net, &r.signer)
+                || crate::network::sources::is_followed(state, &r.signer))
+            .then(|| net.slug.clone())
         })
 }
 

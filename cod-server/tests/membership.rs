@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,64 +342,6 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
 
 /// A scripted Fedify peer (`tests/interop/fedify-peer.mjs`), killed when dropped; `None` when
 /// it is not installed (then the test is skipped, or fails with `KOMMON_REQUIRE_INTEROP=1`).
-struct Fedify(Child, u16);
-
-impl Fedify {
-    fn start() -> Option<Self> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
-        if !dir.join("fediverse/node_modules/@fedify/fedify").exists() {
-            assert!(
-                std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
-                "@fedify/fedify is not installed (tests/interop/install.sh)"
-            );
-            eprintln!("skipped: @fedify/fedify is not installed");
-            return None;
-        }
-        let port = free_port();
-        let mut child = Command::new("node")
-            .arg(dir.join("fedify-peer.mjs"))
-            .arg(port.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node runs");
-        use std::io::BufRead;
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        while !matches!(lines.next(), Some(Ok(l)) if l.starts_with("READY")) {}
-        Some(Self(child, port))
-    }
-
-    async fn control(&self, path: &str, body: Value) -> Value {
-        client()
-            .post(format!("http://localhost:{}/control/{path}", self.1))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn received(&self) -> Vec<Value> {
-        let v: Value = client()
-            .get(format!("http://localhost:{}/control/received", self.1))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v.as_array().cloned().unwrap_or_default()
-    }
-}
-
-impl Drop for Fedify {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fediverse_follower_of_the_place_receives_its_announces() {

@@ -617,3 +617,196 @@ fn chrono_next_month() -> String {
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
     format!("{y:04}-{m:02}")
 }
+
+/// The sources page's form, with its CSRF token.
+async fn sources_form(
+    http: &reqwest::Client,
+    cookie: &str,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> u16 {
+    let page = http
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
+    form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let r = http
+        .post(url)
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    r.status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_network_imports_an_external_sources_events_after_moderation() {
+    let Some(peer) = Fedify::start() else {
+        return;
+    };
+    let pods = start_pods(&["net"]);
+    let network = start_cod_with(
+        &[],
+        &[("pot-kommon", "POT KOMMON", &format!("{}/net", pods.base))],
+        &["--map-tiles", ""],
+    );
+    let net = network.base.clone();
+    let sources = format!("{net}/pot-kommon/sources");
+    let source = format!("http://localhost:{}/users/tester", peer.1);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = log_in_to(&http, &net, &pods.base, "net", "/pot-kommon/sources").await;
+    // Bad addresses are refused with a reason.
+    assert_eq!(
+        sources_form(
+            &http,
+            &cookie,
+            &sources,
+            &[("action", "follow"), ("actor", "nope")]
+        )
+        .await,
+        400
+    );
+    // The network's admin follows the Fedify actor; it accepts.
+    assert_eq!(
+        sources_form(
+            &http,
+            &cookie,
+            &sources,
+            &[("action", "follow"), ("actor", &source)]
+        )
+        .await,
+        303
+    );
+    let page_of_sources = || async {
+        http.get(&sources)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    eventually("the source followed", || async {
+        page_of_sources()
+            .await
+            .contains("suivie / followed")
+            .then_some(())
+    })
+    .await;
+    eventually("the network among the source's followers", || async {
+        let f: Value = client()
+            .get(format!("http://localhost:{}/control/followers", peer.1))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (!f.as_array().unwrap().is_empty()).then_some(())
+    })
+    .await;
+    let month = chrono_next_month();
+    let published = peer
+        .control(
+            "event",
+            json!({"name": "Atelier vélo du voisinage", "startTime": format!("{month}-10T18:00:00+02:00"),
+                   "endTime": format!("{month}-10T20:00:00+02:00"), "content": "<p>Réparez votre vélo</p>",
+                   "latitude": 48.93, "longitude": 2.36}),
+        )
+        .await;
+    let event = published["eventId"].as_str().unwrap().to_owned();
+    // It waits for a moderator: not in the agenda yet.
+    eventually("the event waiting", || async {
+        page_of_sources()
+            .await
+            .contains("Atelier vélo du voisinage")
+            .then_some(())
+    })
+    .await;
+    let (_, agenda) = get_text(&format!("{net}/agenda?month={month}")).await;
+    assert!(!agenda.contains("Atelier vélo du voisinage"));
+    // Accepted: fetched again, validated, in the agenda and on the map.
+    assert_eq!(
+        sources_form(
+            &http,
+            &cookie,
+            &sources,
+            &[("action", "accept"), ("source", &source), ("id", &event)]
+        )
+        .await,
+        303
+    );
+    let (_, agenda) = get_text(&format!("{net}/agenda?month={month}")).await;
+    assert!(agenda.contains("Atelier vélo du voisinage"), "{agenda}");
+    let fc = geojson(&net, "type=event").await;
+    assert_eq!(fc["features"][0]["id"], event.as_str(), "{fc}");
+    // Accepted events follow their source: an update, then a deletion.
+    peer.control(
+        "event-update",
+        json!({"eventId": event, "name": "Atelier vélo (reporté)"}),
+    )
+    .await;
+    eventually("the update in the agenda", || async {
+        let (_, a) = get_text(&format!("{net}/agenda?month={month}")).await;
+        a.contains("Atelier vélo (reporté)").then_some(())
+    })
+    .await;
+    peer.control("event-delete", json!({"eventId": event}))
+        .await;
+    eventually("the deletion in the agenda", || async {
+        let (_, a) = get_text(&format!("{net}/agenda?month={month}")).await;
+        (!a.contains("Atelier vélo")).then_some(())
+    })
+    .await;
+    // A discarded event never reaches the agenda.
+    let second = peer
+        .control(
+            "event",
+            json!({"name": "Vide-grenier", "startTime": format!("{month}-11T09:00:00+02:00")}),
+        )
+        .await;
+    let second = second["eventId"].as_str().unwrap().to_owned();
+    eventually("the second event waiting", || async {
+        page_of_sources()
+            .await
+            .contains("Vide-grenier")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        sources_form(
+            &http,
+            &cookie,
+            &sources,
+            &[("action", "discard"), ("source", &source), ("id", &second)]
+        )
+        .await,
+        303
+    );
+    assert!(!page_of_sources().await.contains("Vide-grenier"));
+    let (_, agenda) = get_text(&format!("{net}/agenda?month={month}")).await;
+    assert!(!agenda.contains("Vide-grenier"));
+    // Deciding twice is refused.
+    assert_eq!(
+        sources_form(
+            &http,
+            &cookie,
+            &sources,
+            &[("action", "accept"), ("source", &source), ("id", &second)]
+        )
+        .await,
+        404
+    );
+}

@@ -2,7 +2,9 @@
 //
 // Serves http://localhost:PORT/users/tester (RSA + Ed25519 keys, personal inbox, shared inbox /inbox,
 // followers, WebFinger, NodeInfo 2.1), accepts every Follow it receives, and offers a plain-JSON control
-// API under /control/ on the same port (contract in tests/interop/README.md). It prints exactly one line
+// API under /control/ on the same port (contract in tests/interop/README.md). It can also act as an event
+// source (a Mobilizon group, a Gancio instance): events at /users/tester/events/<uuid>, whose Create, Update
+// and Delete go to its followers. It prints exactly one line
 // on stdout, `READY PORT`, once it listens; its log goes to stderr. SIGTERM/SIGINT stop it.
 // Env: FIRST_KNOCK (rfc9421 | draft-cavage-http-signatures-12; default rfc9421), FEDIFY_LOG (logtape level
 // of the "fedify" category; default warning).
@@ -21,8 +23,10 @@ async function load(pkg, subpath = ".") {
   return import(new URL(pick(manifest.exports[subpath]), dir).href);
 }
 const { createFederation, MemoryKvStore, InProcessMessageQueue, generateCryptoKeyPair } = await load("@fedify/fedify");
-const { Accept, Activity, Create, Endpoints, Follow, Mention, Note, Person, Undo, isActor } =
-  await load("@fedify/fedify", "./vocab");
+const {
+  Accept, Activity, Create, Delete, Endpoints, Event, Follow, Mention, Note, Person, Place, PUBLIC_COLLECTION,
+  Tombstone, Undo, Update, isActor,
+} = await load("@fedify/fedify", "./vocab");
 const { configure, getConsoleSink } = await load("@logtape/logtape");
 const { Temporal } = await load("@js-temporal/polyfill");
 
@@ -65,6 +69,8 @@ const followers = new Map(); // follower actor id -> Recipient {id, inboxId, end
 const incomingFollows = new Map(); // Follow id -> follower actor id, to honour an Undo that only names the Follow
 const sentFollows = new Map(); // target URL as given, and its actor id -> {follow, actor}
 const notes = new Map(); // note uuid -> Note, so a peer that dereferences the note id gets it
+const events = new Map(); // event uuid -> {fields, create}: the Event is rebuilt from `fields` when served
+const goneEvents = new Map(); // deleted event uuid -> Tombstone, served with 410
 const outbox = []; // the Creates sent, newest first (an actor without an outbox fails activitypub-testing)
 
 federation
@@ -95,10 +101,15 @@ federation.setOutboxDispatcher("/users/{identifier}/outbox", async (_ctx, identi
 federation.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", async (_ctx, { identifier, id }) =>
   identifier === ME ? notes.get(id) ?? null : null);
 
+federation.setObjectDispatcher(Event, "/users/{identifier}/events/{id}", async (ctx, { identifier, id }) => {
+  const stored = identifier === ME ? events.get(id) : undefined;
+  return stored == null ? null : buildEvent(ctx, id, stored.fields);
+});
+
 federation.setNodeInfoDispatcher("/nodeinfo/2.1", async () => ({
   software: { name: "kommon-fedify-peer", version: "2.3.6" },
   protocols: ["activitypub"],
-  usage: { users: { total: 1 }, localPosts: notes.size, localComments: 0 },
+  usage: { users: { total: 1 }, localPosts: notes.size + events.size, localComments: 0 },
 }));
 
 // Fedify only calls these after the HTTP signature (or proof) checked out, so `received` holds verified
@@ -182,6 +193,86 @@ async function deliver(ctx, actor, activity) {
   }
 }
 
+// Fan-out to everyone in `followers` (through the followers dispatcher above), also `immediate`.
+async function deliverToFollowers(ctx, activity) {
+  try {
+    await ctx.sendActivity({ identifier: ME }, "followers", activity, { immediate: true });
+  } catch (e) {
+    throw new HttpError(502, `delivery of ${activity.id?.href} to the followers failed: ${e?.message ?? e}`);
+  }
+  return [...followers.keys()];
+}
+
+// ---- events (the peer as an event source) -----------------------------------------------------------
+
+const eventPrefix = () => `${origin}/users/${ME}/events/`;
+
+// An RFC 3339 time with an offset (`Z` or `±hh:mm`) -> Temporal.Instant (what Fedify's Event takes; it
+// serializes it in UTC). `undefined` stays undefined (field not given), `null` stays null (field removed).
+function instantOf(value, field) {
+  if (value === undefined || value === null) return value;
+  if (typeof value !== "string" || !/(Z|[+-]\d\d:?\d\d)$/i.test(value)) {
+    throw new HttpError(400, `\`${field}\` must be an RFC 3339 time with an offset`);
+  }
+  try {
+    return Temporal.Instant.from(value);
+  } catch {
+    throw new HttpError(400, `\`${field}\` must be an RFC 3339 time with an offset`);
+  }
+}
+
+// The fields a control request may set, checked. With `partial`, absent fields are left out (unchanged).
+function eventFields(body, partial) {
+  const f = {};
+  if (body.name !== undefined || !partial) {
+    if (typeof body.name !== "string" || body.name === "") throw new HttpError(400, "`name` (string) is required");
+    f.name = body.name;
+  }
+  if (body.startTime !== undefined || !partial) {
+    if (body.startTime == null) throw new HttpError(400, "`startTime` (RFC 3339 with offset) is required");
+    f.startTime = instantOf(body.startTime, "startTime");
+  }
+  if (body.endTime !== undefined) f.endTime = instantOf(body.endTime, "endTime");
+  if (body.content !== undefined) {
+    if (body.content !== null && typeof body.content !== "string") throw new HttpError(400, "`content` must be a string");
+    f.content = body.content;
+  }
+  for (const [k, max] of [["latitude", 90], ["longitude", 180]]) {
+    const v = body[k];
+    if (v === undefined) continue;
+    if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || Math.abs(v) > max)) {
+      throw new HttpError(400, `\`${k}\` must be a number in [-${max}, ${max}]`);
+    }
+    f[k] = v;
+  }
+  return f;
+}
+
+function buildEvent(ctx, uuid, f) {
+  const located = f.latitude != null && f.longitude != null;
+  return new Event({
+    id: ctx.getObjectUri(Event, { identifier: ME, id: uuid }),
+    attribution: ctx.getActorUri(ME),
+    name: f.name,
+    startTime: f.startTime,
+    endTime: f.endTime ?? null,
+    content: f.content ?? null,
+    location: located ? new Place({ latitude: f.latitude, longitude: f.longitude }) : null,
+    to: PUBLIC_COLLECTION,
+    cc: ctx.getFollowersUri(ME),
+    published: f.published,
+    updated: f.updated ?? null,
+  });
+}
+
+function storedEvent(eventId) {
+  if (typeof eventId !== "string" || eventId === "") throw new HttpError(400, "`eventId` (event URL) is required");
+  const uuid = eventId.startsWith(eventPrefix()) ? eventId.slice(eventPrefix().length) : null;
+  const stored = uuid == null ? undefined : events.get(uuid);
+  if (stored == null) throw new HttpError(404, `no event ${eventId}`);
+  return [uuid, stored];
+}
+
 const control = {
   "GET /control/received": async () => received,
   "GET /control/followers": async () => [...followers.keys()],
@@ -237,6 +328,68 @@ const control = {
     outbox.unshift(create);
     return { activityId: create.id.href, noteId: note.id.href };
   },
+  "POST /control/event": async (ctx, body) => {
+    const fields = eventFields(body, false);
+    if ((fields.latitude == null) !== (fields.longitude == null)) {
+      throw new HttpError(400, "give both `latitude` and `longitude`, or neither");
+    }
+    const uuid = crypto.randomUUID();
+    fields.published = Temporal.Now.instant();
+    const event = buildEvent(ctx, uuid, fields);
+    const create = new Create({
+      id: new URL(`${origin}/users/${ME}/creates/${uuid}`),
+      actor: ctx.getActorUri(ME),
+      object: event,
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(ME),
+      published: fields.published,
+    });
+    // Stored before delivery: a follower may dereference the event while it handles the Create.
+    events.set(uuid, { fields, create });
+    outbox.unshift(create);
+    const sentTo = await deliverToFollowers(ctx, create);
+    return { activityId: create.id.href, eventId: event.id.href, followers: sentTo };
+  },
+  "POST /control/event-update": async (ctx, body) => {
+    const [uuid, stored] = storedEvent(body.eventId);
+    const fields = { ...stored.fields, ...eventFields(body, true), updated: Temporal.Now.instant() };
+    if ((fields.latitude == null) !== (fields.longitude == null)) {
+      throw new HttpError(400, "the event would have only one of `latitude` and `longitude`");
+    }
+    const event = buildEvent(ctx, uuid, fields);
+    const update = new Update({
+      id: new URL(`${origin}/users/${ME}/updates/${crypto.randomUUID()}`),
+      actor: ctx.getActorUri(ME),
+      object: event,
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(ME),
+      published: fields.updated,
+    });
+    // The outbox keeps one Create per event, embedding its current state.
+    const create = stored.create.clone({ object: event });
+    outbox.splice(outbox.indexOf(stored.create), 1, create);
+    events.set(uuid, { fields, create });
+    const sentTo = await deliverToFollowers(ctx, update);
+    return { activityId: update.id.href, eventId: event.id.href, followers: sentTo };
+  },
+  "POST /control/event-delete": async (ctx, body) => {
+    const [uuid, stored] = storedEvent(body.eventId);
+    const deleted = Temporal.Now.instant();
+    const tombstone = new Tombstone({ id: new URL(body.eventId), formerType: Event, deleted });
+    events.delete(uuid);
+    goneEvents.set(uuid, tombstone);
+    outbox.splice(outbox.indexOf(stored.create), 1);
+    const del = new Delete({
+      id: new URL(`${origin}/users/${ME}/deletes/${crypto.randomUUID()}`),
+      actor: ctx.getActorUri(ME),
+      object: tombstone,
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(ME),
+      published: deleted,
+    });
+    const sentTo = await deliverToFollowers(ctx, del);
+    return { activityId: del.id.href, eventId: body.eventId, followers: sentTo };
+  },
 };
 
 async function handleControl(req, path, body) {
@@ -277,7 +430,15 @@ const server = http.createServer(async (req, res) => {
       new Request(url, { method: req.method, headers: req.headers, body: ["GET", "HEAD"].includes(req.method) ? undefined : body }),
       {
         contextData: undefined,
-        onNotFound: async () => new Response("not found", { status: 404 }),
+        onNotFound: async () => {
+          // A deleted event: 410 with its Tombstone (Fedify's object routes only know 404).
+          const gone = url.pathname.startsWith(`/users/${ME}/events/`)
+            ? goneEvents.get(url.pathname.slice(`/users/${ME}/events/`.length))
+            : undefined;
+          if (gone == null) return new Response("not found", { status: 404 });
+          const jsonLd = await gone.toJsonLd({ contextLoader: federation.createContext(new URL(origin), undefined).contextLoader });
+          return new Response(JSON.stringify(jsonLd), { status: 410, headers: { "content-type": "application/activity+json" } });
+        },
         onNotAcceptable: async () => new Response("not acceptable", { status: 406 }),
       },
     );

@@ -209,7 +209,19 @@ pub async fn ingest_object(
         return Ok(());
     }
     let doc = match state.federation.actors.fetch_json(id).await {
-        Ok(d) if json::id_of(&d) == Some(id) => d,
+        Ok(d) if json::id_of(&d) == Some(id) && belongs_to(place, id, &d) => d,
+        Ok(d) if json::id_of(&d) == Some(id) => {
+            refuse(
+                net,
+                place,
+                id,
+                &unexpected(
+                    format!("<{id}> n'est ni publié ni copié par le lieu qui le liste"),
+                    format!("<{id}> is neither published nor copied by the place that lists it"),
+                ),
+            );
+            return Ok(());
+        }
         Ok(_) => {
             refuse(
                 net,
@@ -231,6 +243,64 @@ pub async fn ingest_object(
         Ok(n) => keep(net, n, Some(place), id).await,
         Err(why) => {
             refuse(net, place, id, &why);
+            Ok(())
+        }
+    }
+}
+
+/// Whether a document is the place's: under its actor's path (how cod-server names what a
+/// place publishes and copies), or naming the place as its author or context. Two places may
+/// share a server: the same host is not enough.
+fn belongs_to(place: &str, id: &str, doc: &Value) -> bool {
+    id.starts_with(&format!("{place}/"))
+        || ["attributedTo", "context", "audience"]
+            .iter()
+            .any(|k| json::ids(doc, k).iter().any(|a| a == place))
+}
+
+/// Fetches and keeps an event of an external source a moderator accepted (or that follows
+/// its source after that): it must be on the source's server or name the source.
+pub async fn ingest_external(
+    state: &AppState,
+    net: &Arc<NetworkSite>,
+    source: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    let doc = match state.federation.actors.fetch_json(id).await {
+        Ok(d) if json::id_of(&d) == Some(id) => d,
+        Ok(_) => {
+            refuse(
+                net,
+                source,
+                id,
+                &Refusal::Unreadable(format!("the document at {id} has another id")),
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            refuse(net, source, id, &Refusal::Unreadable(e));
+            return Ok(());
+        }
+    };
+    if json::authority(id) != json::authority(source) && !belongs_to(source, id, &doc) {
+        refuse(
+            net,
+            source,
+            id,
+            &unexpected(
+                format!("<{id}> n'est pas un événement de la source qui l'annonce"),
+                format!("<{id}> is not an event of the source that announces it"),
+            ),
+        );
+        return Ok(());
+    }
+    if json::has_type(&doc, "Tombstone") {
+        return unlist(net, source, id).await;
+    }
+    match normalize(net, id, doc, Vec::new(), Kind::Event).await {
+        Ok(n) => keep(net, n, Some(source), id).await,
+        Err(why) => {
+            refuse(net, source, id, &why);
             Ok(())
         }
     }
@@ -301,17 +371,21 @@ pub async fn receive(
     r: &ReceivedActivity,
 ) -> Result<bool, StoreError> {
     let a = &r.activity;
+    let place = r.signer.as_str();
+    let member = is_member(state, net, place);
+    if !member && super::sources::receive(state, net, r).await? {
+        return Ok(true);
+    }
     let handled = ["Add", "Remove", "Create", "Update", "Delete", "Announce"];
     if !handled.iter().any(|t| json::has_type(a, t)) {
         return Ok(false);
     }
-    let place = r.signer.as_str();
     let object_id = a
         .get("object")
         .and_then(json::id_of)
         .unwrap_or_default()
         .to_owned();
-    if !is_member(state, net, place) {
+    if !member {
         let why = unexpected(
             format!("{place} n'est pas membre du réseau : ce qu'il publie n'y entre pas"),
             format!("{place} is not a member of the network: what it publishes stays out"),
@@ -343,7 +417,11 @@ pub async fn receive(
     } else if json::has_type(a, "Update") {
         if object_id == place {
             ingest_place(state, net, place).await?;
-        } else if let Some(e) = net.index.get(&object_id) {
+        } else if let Some(e) = net
+            .index
+            .get(&object_id)
+            .filter(|e| e.places.iter().any(|p| p == place))
+        {
             if e.kind == Kind::Resident {
                 ingest_resident(state, net, place, &object_id).await?;
             } else {
@@ -357,12 +435,12 @@ pub async fn receive(
     } else if json::has_type(a, "Delete") {
         if object_id == place {
             dismissed(state, net, place).await?;
-        } else if json::authority(&object_id) == json::authority(place)
-            || net
-                .index
-                .get(&object_id)
-                .is_some_and(|e| e.places.iter().any(|p| p == place))
+        } else if net
+            .index
+            .get(&object_id)
+            .is_some_and(|e| e.places.iter().any(|p| p == place))
         {
+            // Only what this place lists: another place on the same server cannot unlist it.
             unlist(net, place, &object_id).await?;
         }
     } else if json::has_type(a, "Create") {
@@ -558,8 +636,10 @@ pub fn spawn_reconciliation(state: AppState, every: std::time::Duration) {
 /// handling: it is addressed to the network or its followers by a member it follows.
 pub fn concerns_network(net: &NetworkSite, slug: &str, a: &Value) -> bool {
     slug == net.slug
-        && ["Add", "Remove", "Create", "Update", "Delete", "Announce"]
-            .iter()
-            .any(|t| json::has_type(a, t))
+        && [
+            "Add", "Remove", "Create", "Update", "Delete", "Announce", "Accept", "Reject",
+        ]
+        .iter()
+        .any(|t| json::has_type(a, t))
         && !addressing::addressees(a).is_empty()
 }

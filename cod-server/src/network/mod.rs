@@ -7,6 +7,7 @@ pub mod data;
 pub mod ingest;
 pub mod pages;
 pub mod site;
+pub mod sources;
 
 use kommon_network::{NetworkIndex, NetworkRecords, Normalizer, RecordedRefusal};
 use kommon_rdf::QuadStore;
@@ -42,7 +43,8 @@ impl NetworkSite {
     /// Opens the network of community `slug` over its public store, loading the vocabulary
     /// into it and the entries into the index.
     pub fn open(slug: &str, public: QuadStore) -> anyhow::Result<Self> {
-        let normalizer = Normalizer::bundled()?;
+        let normalizer =
+            Normalizer::bundled()?.tolerating(kommon_activitypub::json::TOLERATED_CONTEXTS);
         let records = NetworkRecords::new(&public);
         records.publish_vocabulary(normalizer.vocabulary())?;
         let index = NetworkIndex::new();

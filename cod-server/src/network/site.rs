@@ -965,6 +965,7 @@ pub async fn relations(State(state): State<AppState>) -> Response {
         "<h1>Relations <span class=\"en\" lang=\"en\">Relations</span></h1>\
 <p>Qui est résident·e où, et qui se retrouve dans plusieurs lieux. <span class=\"en\" lang=\"en\">Who is resident where, and who is found in several places.</span></p>",
     );
+    let intro_len = body.len();
     let places = net.index.all_of(Kind::Place);
     let mut shared: Vec<Arc<Entry>> = Vec::new();
     for p in &places {
@@ -995,6 +996,7 @@ pub async fn relations(State(state): State<AppState>) -> Response {
         }
         body.push_str("</ul></section>");
     }
+    body.insert_str(intro_len, &relations_svg(&state, &places, &shared));
     if !shared.is_empty() {
         body.push_str("<section><h2>Dans plusieurs lieux <span class=\"en\" lang=\"en\">In several places</span></h2><ul>");
         for r in &shared {
@@ -1014,6 +1016,80 @@ pub async fn relations(State(state): State<AppState>) -> Response {
         body.push_str("</ul></section>");
     }
     site_page(&state, &net, "/relations", "Relations", "", &body)
+}
+
+/// The relations as a diagram: the places on a circle, sized by their number of residents;
+/// the residents of several places between them, linked to each. The lists below say the same.
+fn relations_svg(state: &AppState, places: &[Arc<Entry>], shared: &[Arc<Entry>]) -> String {
+    if places.is_empty() {
+        return String::new();
+    }
+    let net = state.network.as_ref();
+    let (w, h, cx, cy, r) = (720.0_f64, 460.0_f64, 360.0_f64, 230.0_f64, 170.0_f64);
+    let n = places.len() as f64;
+    let mut at: std::collections::HashMap<&str, (f64, f64)> = std::collections::HashMap::new();
+    let mut s = format!(
+        "<figure><svg viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-labelledby=\"rel-title rel-desc\">\
+<title id=\"rel-title\">Relations entre les lieux et leurs résident·es</title>\
+<desc id=\"rel-desc\">{} lieux ; {} résident·es dans plusieurs lieux. La liste qui suit donne les mêmes relations.</desc>",
+        places.len(),
+        shared.len()
+    );
+    for (i, p) in places.iter().enumerate() {
+        let a = std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
+        let (x, y) = if places.len() == 1 {
+            (cx, cy)
+        } else {
+            (cx + r * a.cos(), cy + r * a.sin())
+        };
+        at.insert(p.id.as_str(), (x, y));
+    }
+    for e in shared {
+        let points: Vec<(f64, f64)> = e
+            .places
+            .iter()
+            .filter_map(|p| at.get(p.as_str()).copied())
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        let mx = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
+        let my = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
+        // Toward the centre, so that people between the same places do not overlap the line.
+        let (x, y) = (mx + (cx - mx) * 0.25, my + (cy - my) * 0.25);
+        for (px, py) in &points {
+            let _ = write!(
+                s,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{px:.1}\" y2=\"{py:.1}\" stroke=\"#6b7c93\" stroke-width=\"1.5\"/>"
+            );
+        }
+        let _ = write!(
+            s,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"#e37400\"><title>{}</title></circle>",
+            esc(&e.label)
+        );
+    }
+    for p in places {
+        let (x, y) = at[p.id.as_str()];
+        let residents = net.map_or(0, |n| {
+            n.index
+                .listed_by(&p.id)
+                .iter()
+                .filter(|e| e.kind == Kind::Resident)
+                .count()
+        });
+        let radius = 12.0 + (residents as f64).sqrt() * 4.0;
+        let _ = write!(
+            s,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{radius:.1}\" fill=\"#12355b\"><title>{} — {residents} résident·es</title></circle>\
+<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"14\" fill=\"#1d1d1d\">{}</text>",
+            esc(&p.label),
+            y + radius + 16.0,
+            esc(&p.label)
+        );
+    }
+    s.push_str("</svg><figcaption>En bleu les lieux (taille : nombre de résident·es), en orange les résident·es de plusieurs lieux. <span class=\"en\" lang=\"en\">Places in blue, residents of several places in orange.</span></figcaption></figure>");
+    s
 }
 
 /// `GET /requetes`: the visual query builder (Sparnatural) and a raw SPARQL editor whose

@@ -403,3 +403,64 @@ pub async fn log_in_to(
     assert_eq!(r.headers()["location"], next);
     cookies_of(&r)
 }
+
+/// The scripted Fedify peer (tests/interop/fedify-peer.mjs) and its control API; `None` when
+/// Fedify is not installed (and `KOMMON_REQUIRE_INTEROP` is not set).
+pub struct Fedify(pub Child, pub u16);
+
+impl Fedify {
+    pub fn start() -> Option<Self> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+        if !dir.join("fediverse/node_modules/@fedify/fedify").exists() {
+            assert!(
+                std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+                "@fedify/fedify is not installed (tests/interop/install.sh)"
+            );
+            eprintln!("skipped: @fedify/fedify is not installed");
+            return None;
+        }
+        let port = free_port();
+        let mut child = Command::new("node")
+            .arg(dir.join("fedify-peer.mjs"))
+            .arg(port.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs");
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        while !matches!(lines.next(), Some(Ok(l)) if l.starts_with("READY")) {}
+        Some(Self(child, port))
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        client()
+            .post(format!("http://localhost:{}/control/{path}", self.1))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn received(&self) -> Vec<Value> {
+        let v: Value = client()
+            .get(format!("http://localhost:{}/control/received", self.1))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v.as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Fedify {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

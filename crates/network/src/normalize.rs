@@ -79,6 +79,7 @@ pub struct Normalizer {
     contexts: ContextLoader,
     communes: Vec<Commune>,
     limits: ParseLimits,
+    tolerated: Vec<String>,
 }
 
 fn nn(s: &str) -> NamedNode {
@@ -148,7 +149,18 @@ impl Normalizer {
                 max_bytes: 512 * 1024,
                 ..ParseLimits::default()
             },
+            tolerated: Vec::new(),
         })
+    }
+
+    /// The same normalizer, dropping these context IRIs from documents instead of refusing
+    /// them: contexts of proofs, keys and platform extensions (Fedify's data integrity,
+    /// Mobilizon's terms…) whose terms the network does not read. Their terms are then
+    /// undefined, and JSON-LD expansion leaves them out.
+    #[must_use]
+    pub fn tolerating(mut self, contexts: &[&str]) -> Self {
+        self.tolerated = contexts.iter().map(|c| (*c).to_owned()).collect();
+        self
     }
 
     /// The vocabulary graph (ontology and skills), which the network also publishes.
@@ -194,7 +206,7 @@ impl Normalizer {
     /// `/.well-known/context.jsonld`; it is read as Kommon's, which holds the prefixes
     /// ActivityPods clients use. Nothing is ever fetched.
     fn alias_server_contexts(&self, json: &mut serde_json::Value) {
-        fn alias(v: &mut serde_json::Value, known: &ContextLoader) {
+        fn alias(v: &mut serde_json::Value, known: &ContextLoader, tolerated: &[String]) {
             match v {
                 serde_json::Value::String(s)
                     if s.ends_with(kommon_vocab::CONTEXT_PATH) && !known.knows(s) =>
@@ -202,15 +214,19 @@ impl Normalizer {
                     *s = kommon_vocab::CONTEXT_IRI.to_owned();
                 }
                 serde_json::Value::Array(items) => {
+                    items.retain(|i| {
+                        !i.as_str()
+                            .is_some_and(|s| !known.knows(s) && tolerated.iter().any(|t| t == s))
+                    });
                     for i in items {
-                        alias(i, known);
+                        alias(i, known, tolerated);
                     }
                 }
                 _ => {}
             }
         }
         if let Some(ctx) = json.get_mut("@context") {
-            alias(ctx, &self.contexts);
+            alias(ctx, &self.contexts, &self.tolerated);
         }
     }
 

@@ -133,3 +133,26 @@ fn communes_are_found_in_addresses() {
     assert_eq!(c.insee, "93039");
     assert!(n.commune_of("Paris").is_none());
 }
+
+#[test]
+fn contexts_of_proofs_are_dropped_only_when_tolerated() {
+    // As Fedify federates an event: identity and data-integrity contexts beside ActivityStreams.
+    let ev = json!({
+        "@context": ["https://w3id.org/identity/v1", "https://www.w3.org/ns/activitystreams",
+                     "https://w3id.org/security/v1", "https://w3id.org/security/data-integrity/v1"],
+        "id": "https://peer.example/users/t/events/1", "type": "Event", "name": "Atelier vélo",
+        "startTime": "2027-07-01T16:00:00Z", "to": "as:Public"
+    });
+    let id = "https://peer.example/users/t/events/1";
+    let strict = Normalizer::bundled().unwrap();
+    assert!(matches!(
+        strict.document(id, &ev, &[], Kind::Event),
+        Err(Refusal::Unreadable(_))
+    ));
+    let tolerant = Normalizer::bundled().unwrap().tolerating(&[
+        "https://w3id.org/identity/v1",
+        "https://w3id.org/security/data-integrity/v1",
+    ]);
+    let out = tolerant.document(id, &ev, &[], Kind::Event).unwrap();
+    assert_eq!(out.entry.label, "Atelier vélo");
+}
