@@ -41,6 +41,17 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Fill the network's public store from N-Quads, one named graph per document (a dump of
+    /// /donnees/public.nq, a national data set). The server must not be running.
+    NetworkImport {
+        /// The N-Quads file.
+        file: std::path::PathBuf,
+        /// Skip the shapes: for data the network had already validated (a restore).
+        #[arg(long)]
+        trusted: bool,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
 }
 
 fn main() -> Result<()> {
@@ -53,6 +64,34 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => cod_server::app::serve(config.resolve()),
+        Command::NetworkImport {
+            file,
+            trusted,
+            config,
+        } => {
+            let config = config.resolve();
+            let store = cod_server::app::open_store(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            let Some(net) = state.network.clone() else {
+                anyhow::bail!(
+                    "this server runs no network (create one with create-community --network)"
+                );
+            };
+            let started = std::time::Instant::now();
+            let report = cod_server::network::import::import_nquads(&net, &file, trusted)?;
+            net.records.store().flush()?;
+            store.flush()?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "documents": report.documents, "stored": report.stored,
+                    "refused": report.refused, "skipped": report.skipped,
+                    "residencies": report.residencies,
+                    "seconds": started.elapsed().as_secs_f64(),
+                })
+            );
+            Ok(())
+        }
         Command::CreateCommunity {
             slug,
             name,

@@ -810,3 +810,144 @@ async fn the_network_imports_an_external_sources_events_after_moderation() {
         404
     );
 }
+
+#[test]
+fn network_import_loads_a_data_set_then_the_server_serves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let nq = dir.path().join("set.nq");
+    // A place, a resident with skills, the residency between them, an event at the place, in
+    // the schema.org dialect of other platforms (and of bench/generate_network.py).
+    let g = |doc: &str, body: &str| -> String {
+        body.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("{} <{doc}> .\n", l.trim().trim_end_matches(" .")))
+            .collect()
+    };
+    let mut text = String::new();
+    text += &g(
+        "https://cod.example/le-6b",
+        r#"
+        <https://cod.example/le-6b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://virtual-assembly.org/ontologies/pair#Place> .
+        <https://cod.example/le-6b> <http://schema.org/name> "Le 6b" .
+        <https://cod.example/le-6b> <http://schema.org/latitude> "48.927"^^<http://www.w3.org/2001/XMLSchema#double> .
+        <https://cod.example/le-6b> <http://schema.org/longitude> "2.359"^^<http://www.w3.org/2001/XMLSchema#double> .
+        <https://cod.example/le-6b> <https://w3id.org/kommon/ns#commune> "93066" .
+    "#,
+    );
+    text += &g(
+        "https://pods.example/camille",
+        r#"
+        <https://pods.example/camille> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://virtual-assembly.org/ontologies/pair#Person> .
+        <https://pods.example/camille> <http://xmlns.com/foaf/0.1/name> "Camille Martin" .
+        <https://pods.example/camille> <http://virtual-assembly.org/ontologies/pair#hasSkill> <https://w3id.org/kommon/skills/menuiserie> .
+    "#,
+    );
+    text += &g(
+        "https://cod.example/le-6b/residents/1",
+        r#"
+        <https://cod.example/le-6b/residents/1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/kommon/ns#Residency> .
+        <https://cod.example/le-6b/residents/1> <http://virtual-assembly.org/ontologies/pair#membershipActor> <https://pods.example/camille> .
+        <https://cod.example/le-6b/residents/1> <http://virtual-assembly.org/ontologies/pair#membershipOrganization> <https://cod.example/le-6b> .
+    "#,
+    );
+    text += &g(
+        "https://cod.example/le-6b/events/1",
+        r#"
+        <https://cod.example/le-6b/events/1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/Event> .
+        <https://cod.example/le-6b/events/1> <http://schema.org/name> "Atelier menuiserie" .
+        <https://cod.example/le-6b/events/1> <http://schema.org/startDate> "2027-06-12T14:00:00+02:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> .
+        <https://cod.example/le-6b/events/1> <http://schema.org/location> <https://cod.example/le-6b> .
+    "#,
+    );
+    text += "<https://x.example/a> <https://x.example/p> \"broken\n";
+    std::fs::write(&nq, &text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_cod-server");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .args(["--listen", &listen])
+            .output()
+            .unwrap()
+    };
+    // Without a network: a clear error.
+    let out = run(&["network-import", nq.to_str().unwrap(), "--trusted"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("runs no network"));
+    let out = run(&[
+        "create-community",
+        "pot-kommon",
+        "--name",
+        "POT KOMMON",
+        "--admin",
+        "https://pods.example/admin",
+        "--network",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A syntax error names the file and the line; importing again after the fix replaces
+    // whatever the first run wrote (documents are replaced whole).
+    let out = run(&["network-import", nq.to_str().unwrap(), "--trusted"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("set.nq"), "{err}");
+    let text = text
+        .lines()
+        .filter(|l| !l.contains("broken"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    std::fs::write(&nq, &text).unwrap();
+    let out = run(&["network-import", nq.to_str().unwrap(), "--trusted"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["stored"],
+        json!({"place": 1, "resident": 1, "event": 1}),
+        "{report}"
+    );
+    assert_eq!(report["residencies"], 1);
+    let mut server = Command::new(bin)
+        .args(["serve", "--data"])
+        .arg(&data)
+        .args(["--listen", &listen, "--map-tiles", ""])
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let base = format!("http://localhost:{port}");
+        let fc = geojson(&base, "type=resident").await;
+        assert_eq!(
+            fc["features"][0]["id"], "https://pods.example/camille",
+            "{fc}"
+        );
+        // Shown at the place, with the place's commune found from its Insee code.
+        assert_eq!(
+            fc["features"][0]["geometry"]["coordinates"][1].as_f64(),
+            Some(48.927)
+        );
+        let places = geojson(&base, "type=place").await;
+        assert_eq!(
+            places["features"][0]["properties"]["commune"],
+            "https://w3id.org/kommon/ns#commune-saint-denis"
+        );
+        let crafts = geojson(&base, &format!("skill={}", urlencode(ARTISANAT))).await;
+        assert_eq!(crafts["features"].as_array().unwrap().len(), 1, "{crafts}");
+        let (_, agenda) = get_text(&format!("{base}/agenda?month=2027-06")).await;
+        assert!(agenda.contains("Atelier menuiserie"));
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+}

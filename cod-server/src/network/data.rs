@@ -30,6 +30,8 @@ pub struct Query {
     pub skills_asked: Vec<String>,
     /// What could not be read, told to the user.
     pub problems: Vec<String>,
+    /// A place's name searched (`lieu`), when there are too many places for a list.
+    pub place_name: String,
 }
 
 /// Reads `q`, `type`, `skill`, `place`, `commune`, `theme`, `bbox`, `month` and `page`.
@@ -65,6 +67,24 @@ pub fn parse_query(net: &NetworkSite, query: Option<&str>) -> Query {
                 }
             }
             "place" if q.filter.places.len() < 50 => q.filter.places.push(v),
+            "lieu" => {
+                q.place_name = v.chars().take(100).collect();
+                let found = net.index.search(
+                    &Filter {
+                        text: q.place_name.clone(),
+                        kinds: vec![Kind::Place],
+                        ..Filter::default()
+                    },
+                    0,
+                    50,
+                );
+                if found.items.is_empty() {
+                    q.problems.push(format!("aucun lieu ne s'appelle ainsi / no place by that name: {v}"));
+                    // Nothing must match rather than everything.
+                    q.filter.places.push(String::new());
+                }
+                q.filter.places.extend(found.items.iter().map(|e| e.id.clone()));
+            }
             "commune" if q.filter.communes.len() < 50 => q.filter.communes.push(v),
             "theme" if q.filter.themes.len() < 20 => q.filter.themes.push(v),
             "bbox" => match BBox::parse(&v) {

@@ -4,6 +4,7 @@
 //! ([`data`]) of the whole ecosystem.
 
 pub mod data;
+pub mod import;
 pub mod ingest;
 pub mod pages;
 pub mod site;

@@ -295,7 +295,8 @@ pub async fn home(State(state): State<AppState>) -> Response {
         now + 7 * 86_400_000,
         12,
     );
-    let places = net.index.all_of(Kind::Place);
+    let all_places = net.index.all_of(Kind::Place);
+    let places: Vec<Arc<Entry>> = all_places.iter().take(24).cloned().collect();
     let newest = net.index.newest(Kind::Resident, 8);
     let summary = state
         .federation
@@ -313,37 +314,10 @@ pub async fn home(State(state): State<AppState>) -> Response {
         body,
         "<p class=\"stats\">{} lieux, {} résident·es, {} projets, {} événements. \
 <span class=\"en\" lang=\"en\">places, residents, projects, events.</span></p>",
-        places.len(),
-        net.index
-            .search(
-                &Filter {
-                    kinds: vec![Kind::Resident],
-                    ..Filter::default()
-                },
-                0,
-                0
-            )
-            .total,
-        net.index
-            .search(
-                &Filter {
-                    kinds: vec![Kind::Project],
-                    ..Filter::default()
-                },
-                0,
-                0
-            )
-            .total,
-        net.index
-            .search(
-                &Filter {
-                    kinds: vec![Kind::Event],
-                    ..Filter::default()
-                },
-                0,
-                0
-            )
-            .total,
+        all_places.len(),
+        net.index.count(Kind::Resident),
+        net.index.count(Kind::Project),
+        net.index.count(Kind::Event),
     );
     let _ = write!(
         body,
@@ -352,8 +326,9 @@ pub async fn home(State(state): State<AppState>) -> Response {
     );
     let _ = write!(
         body,
-        "<section><h2>Les lieux <span class=\"en\" lang=\"en\">The places</span></h2>{}<p><a href=\"/carte?type=place\">Sur la carte <span class=\"en\" lang=\"en\">(on the map)</span></a></p></section>",
-        cards(&state, &net, &places)
+        "<section><h2>Les lieux <span class=\"en\" lang=\"en\">The places</span></h2>{}<p><a href=\"/carte?type=place\">Sur la carte <span class=\"en\" lang=\"en\">(on the map)</span></a> · <a href=\"/annuaire?type=place\">Tous les lieux ({}) <span class=\"en\" lang=\"en\">(all places)</span></a></p></section>",
+        cards(&state, &net, &places),
+        all_places.len()
     );
     let _ = write!(
         body,
@@ -430,21 +405,31 @@ fn filter_form(net: &NetworkSite, q: &Query, action: &str, kinds: &[Kind], extra
         option(net, &mut s, r, 0, &q.skills_asked);
     }
     s.push_str("</select></p>");
-    s.push_str("<p><label for=\"place\">Lieu <span class=\"en\" lang=\"en\">Place</span></label> <select id=\"place\" name=\"place\"><option value=\"\">Tous / any</option>");
-    for p in net.index.all_of(Kind::Place) {
-        let selected = if q.filter.places.contains(&p.id) {
-            " selected"
-        } else {
-            ""
-        };
+    let places = net.index.all_of(Kind::Place);
+    if places.len() <= 300 {
+        s.push_str("<p><label for=\"place\">Lieu <span class=\"en\" lang=\"en\">Place</span></label> <select id=\"place\" name=\"place\"><option value=\"\">Tous / any</option>");
+        for p in &places {
+            let selected = if q.filter.places.contains(&p.id) {
+                " selected"
+            } else {
+                ""
+            };
+            let _ = write!(
+                s,
+                "<option value=\"{}\"{selected}>{}</option>",
+                esc(&p.id),
+                esc(&p.label)
+            );
+        }
+        s.push_str("</select></p>");
+    } else {
+        // Too many places for a list: their name is searched.
         let _ = write!(
             s,
-            "<option value=\"{}\"{selected}>{}</option>",
-            esc(&p.id),
-            esc(&p.label)
+            "<p><label for=\"lieu\">Lieu <span class=\"en\" lang=\"en\">Place</span></label> <input id=\"lieu\" name=\"lieu\" type=\"search\" value=\"{}\" maxlength=\"100\"></p>",
+            esc(&q.place_name)
         );
     }
-    s.push_str("</select></p>");
     s.push_str("<p><label for=\"commune\">Commune <span class=\"en\" lang=\"en\">Town</span></label> <select id=\"commune\" name=\"commune\"><option value=\"\">Toutes / any</option>");
     for c in net.normalizer.communes() {
         let selected = if q.filter.communes.contains(&c.iri) {
@@ -776,12 +761,42 @@ pub async fn agenda(State(state): State<AppState>, request: Request) -> Response
         }
         body.push_str("</tr></tbody></table>");
     }
+    // The list, by pages of 100 (the grid above shows the whole month).
+    const PER_PAGE: usize = 100;
+    let pages = entries.len().div_ceil(PER_PAGE).max(1);
+    let shown: Vec<Arc<Entry>> = entries
+        .iter()
+        .skip((q.page.min(pages) - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .cloned()
+        .collect();
     let _ = write!(
         body,
-        "<section aria-labelledby=\"list\"><h2 id=\"list\">Liste <span class=\"en\" lang=\"en\">List</span> ({})</h2>{}</section>",
+        "<section aria-labelledby=\"list\"><h2 id=\"list\">Liste <span class=\"en\" lang=\"en\">List</span> ({})</h2>{}",
         entries.len(),
-        cards(&state, &net, &entries)
+        cards(&state, &net, &shown)
     );
+    if pages > 1 {
+        let here = format!("{}{amp}month={y:04}-{m:02}", esc(&base));
+        body.push_str("<nav aria-label=\"Pages de la liste\"><ul class=\"pager\">");
+        if q.page > 1 {
+            let _ = write!(
+                body,
+                "<li><a rel=\"prev\" href=\"/agenda?{here}&amp;page={}#list\">Précédente <span class=\"en\" lang=\"en\">previous</span></a></li>",
+                q.page - 1
+            );
+        }
+        let _ = write!(body, "<li>Page {} / {pages}</li>", q.page.min(pages));
+        if q.page < pages {
+            let _ = write!(
+                body,
+                "<li><a rel=\"next\" href=\"/agenda?{here}&amp;page={}#list\">Suivante <span class=\"en\" lang=\"en\">next</span></a></li>",
+                q.page + 1
+            );
+        }
+        body.push_str("</ul></nav>");
+    }
+    body.push_str("</section>");
     site_page(
         &state,
         &net,
@@ -932,10 +947,20 @@ pub async fn entry_page(State(state): State<AppState>, request: Request) -> Resp
                 listed.iter().filter(|x| x.kind == kind).cloned().collect();
             of.sort_by_cached_key(|x| kommon_network::text::fold(&x.label));
             if !of.is_empty() {
+                let total = of.len();
+                of.truncate(48);
+                let more = if total > of.len() {
+                    format!(
+                        "<p><a href=\"/annuaire?type={}&amp;place={}\">Les {total} <span class=\"en\" lang=\"en\">(all of them)</span></a></p>",
+                        kind.as_str(),
+                        esc(&form_urlencoded::byte_serialize(e.id.as_bytes()).collect::<String>())
+                    )
+                } else {
+                    String::new()
+                };
                 let _ = write!(
                     body,
-                    "<section><h2>{fr} <span class=\"en\" lang=\"en\">{en}</span> ({})</h2>{}</section>",
-                    of.len(),
+                    "<section><h2>{fr} <span class=\"en\" lang=\"en\">{en}</span> ({total})</h2>{}{more}</section>",
                     cards(&state, &net, &of)
                 );
             }
@@ -956,17 +981,40 @@ pub async fn entry_page(State(state): State<AppState>, request: Request) -> Resp
 
 /// `GET /relations`: who is resident where, and who works with whom, as lists (the graph's
 /// accessible form) and as a diagram.
-pub async fn relations(State(state): State<AppState>) -> Response {
+pub async fn relations(State(state): State<AppState>, request: Request) -> Response {
     let net = match network(&state) {
         Ok(n) => n,
         Err(r) => return r,
     };
+    let q = parse_query(&net, request.uri().query());
     let mut body = String::from(
         "<h1>Relations <span class=\"en\" lang=\"en\">Relations</span></h1>\
 <p>Qui est résident·e où, et qui se retrouve dans plusieurs lieux. <span class=\"en\" lang=\"en\">Who is resident where, and who is found in several places.</span></p>",
     );
+    // Thirty places a page: a national network's relations are read place by place.
+    const PER_PAGE: usize = 30;
+    let all_places = net.index.all_of(Kind::Place);
+    let pages = all_places.len().div_ceil(PER_PAGE).max(1);
+    let page = q.page.min(pages);
+    let places: Vec<Arc<Entry>> = all_places
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .cloned()
+        .collect();
+    if pages > 1 {
+        let _ = write!(
+            body,
+            "<p>Lieux {} à {} sur {} <span class=\"en\" lang=\"en\">(places {}–{} of {})</span>.</p>",
+            (page - 1) * PER_PAGE + 1,
+            (page - 1) * PER_PAGE + places.len(),
+            all_places.len(),
+            (page - 1) * PER_PAGE + 1,
+            (page - 1) * PER_PAGE + places.len(),
+            all_places.len()
+        );
+    }
     let intro_len = body.len();
-    let places = net.index.all_of(Kind::Place);
     let mut shared: Vec<Arc<Entry>> = Vec::new();
     for p in &places {
         let mut residents: Vec<Arc<Entry>> = net
@@ -983,18 +1031,29 @@ pub async fn relations(State(state): State<AppState>) -> Response {
             esc(&p.label),
             residents.len()
         );
-        for r in &residents {
+        for r in residents.iter().filter(|r| r.places.len() > 1) {
+            if !shared.iter().any(|s| s.id == r.id) && shared.len() < 500 {
+                shared.push(Arc::clone(r));
+            }
+        }
+        for r in residents.iter().take(12) {
             let _ = write!(
                 body,
                 "<li><a href=\"{}\">{}</a></li>",
                 esc(&page_of(&state, r)),
                 esc(&r.label)
             );
-            if r.places.len() > 1 && !shared.iter().any(|s| s.id == r.id) {
-                shared.push(Arc::clone(r));
-            }
         }
-        body.push_str("</ul></section>");
+        body.push_str("</ul>");
+        if residents.len() > 12 {
+            let _ = write!(
+                body,
+                "<p><a href=\"/annuaire?type=resident&amp;place={}\">Les {} résident·es <span class=\"en\" lang=\"en\">(all residents)</span></a></p>",
+                esc(&form_urlencoded::byte_serialize(p.id.as_bytes()).collect::<String>()),
+                residents.len()
+            );
+        }
+        body.push_str("</section>");
     }
     body.insert_str(intro_len, &relations_svg(&state, &places, &shared));
     if !shared.is_empty() {
@@ -1014,6 +1073,25 @@ pub async fn relations(State(state): State<AppState>) -> Response {
             );
         }
         body.push_str("</ul></section>");
+    }
+    if pages > 1 {
+        body.push_str("<nav aria-label=\"Pages\"><ul class=\"pager\">");
+        if page > 1 {
+            let _ = write!(
+                body,
+                "<li><a rel=\"prev\" href=\"/relations?page={}\">Précédente <span class=\"en\" lang=\"en\">previous</span></a></li>",
+                page - 1
+            );
+        }
+        let _ = write!(body, "<li>Page {page} / {pages}</li>");
+        if page < pages {
+            let _ = write!(
+                body,
+                "<li><a rel=\"next\" href=\"/relations?page={}\">Suivante <span class=\"en\" lang=\"en\">next</span></a></li>",
+                page + 1
+            );
+        }
+        body.push_str("</ul></nav>");
     }
     site_page(&state, &net, "/relations", "Relations", "", &body)
 }

@@ -152,6 +152,10 @@ struct Inner {
     free: Vec<u32>,
     words: BTreeMap<String, Vec<u32>>,
     by_start: BTreeSet<(i64, u32)>,
+    /// The entries each member place lists.
+    by_place: HashMap<String, Vec<u32>>,
+    /// How many entries of each kind.
+    counts: HashMap<Kind, usize>,
     longest_ms: i64,
     place_points: HashMap<String, Point>,
 }
@@ -241,6 +245,19 @@ impl Inner {
         if let Some(s) = old.start_ms() {
             self.by_start.remove(&(s, slot));
         }
+        for p in &old.places {
+            if let Some(list) = self.by_place.get_mut(p) {
+                if let Some(i) = list.iter().position(|s| *s == slot) {
+                    list.swap_remove(i);
+                }
+                if list.is_empty() {
+                    self.by_place.remove(p);
+                }
+            }
+        }
+        if let Some(n) = self.counts.get_mut(&old.kind) {
+            *n = n.saturating_sub(1);
+        }
         if old.kind == Kind::Place && self.place_points.remove(&old.id).is_some() {
             self.replace_dependents(&old.id);
         }
@@ -267,6 +284,10 @@ impl Inner {
                 list.insert(i, slot);
             }
         }
+        for p in &e.places {
+            self.by_place.entry(p.clone()).or_default().push(slot);
+        }
+        *self.counts.entry(e.kind).or_default() += 1;
         if let Some(s) = e.start_ms() {
             self.by_start.insert((s, slot));
             if let Some(end) = e.end_ms() {
@@ -425,12 +446,35 @@ impl NetworkIndex {
     pub fn listed_by(&self, place: &str) -> Vec<Arc<Entry>> {
         let inner = self.inner.read();
         inner
-            .slots
-            .iter()
+            .by_place
+            .get(place)
+            .into_iter()
             .flatten()
-            .filter(|e| e.places.iter().any(|p| p == place))
-            .cloned()
+            .filter_map(|s| inner.slots.get(*s as usize).cloned().flatten())
             .collect()
+    }
+
+    /// How many entries of `kind` a member place lists.
+    pub fn count_listed_by(&self, place: &str, kind: Kind) -> usize {
+        let inner = self.inner.read();
+        inner
+            .by_place
+            .get(place)
+            .into_iter()
+            .flatten()
+            .filter(|s| {
+                inner
+                    .slots
+                    .get(**s as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|e| e.kind == kind)
+            })
+            .count()
+    }
+
+    /// How many entries of `kind` there are.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.inner.read().counts.get(&kind).copied().unwrap_or(0)
     }
 
     /// A directory search: the entries matching `f`, by name, `limit` from `offset`, with
@@ -705,6 +749,9 @@ mod tests {
             100,
         );
         assert_eq!(agenda.len(), 1);
+        assert_eq!(idx.count(Kind::Resident), 1);
+        assert_eq!(idx.listed_by("https://c/le6b").len(), 2);
+        assert_eq!(idx.count_listed_by("https://c/le6b", Kind::Event), 1);
         // Renamed: the old words no longer find it; removed: nothing does.
         let mut r2 = Entry::new("https://p/amina", Kind::Resident, "Amina B.");
         r2.places = vec!["https://c/le6b".into()];
@@ -724,6 +771,8 @@ mod tests {
             0
         );
         assert_eq!(idx.len(), 2);
+        assert_eq!(idx.count(Kind::Resident), 0);
+        assert_eq!(idx.listed_by("https://c/le6b").len(), 1);
     }
 
     #[test]

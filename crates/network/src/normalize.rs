@@ -354,9 +354,54 @@ impl Normalizer {
             e.address = address(g, &b.into_owned().into());
         }
         if e.commune.is_none() {
-            e.commune = self.commune_of(&e.address).map(|c| c.iri.clone());
+            // A commune given by its Insee code, or found in the address.
+            let code = literal(g, &me, &kommon("commune")).unwrap_or_default();
+            e.commune = self
+                .communes
+                .iter()
+                .find(|c| !code.is_empty() && c.insee == code)
+                .or_else(|| self.commune_of(&e.address))
+                .map(|c| c.iri.clone());
         }
         e
+    }
+
+    /// Reads a document already validated (a network's own dump being restored, a bulk
+    /// import an operator vouches for): mapped and read into an entry, not checked against
+    /// the shapes.
+    pub fn read_trusted(
+        &self,
+        id: &str,
+        triples: Vec<Triple>,
+        kind: Kind,
+    ) -> Result<Normalized, Refusal> {
+        let subject = NamedNode::new(id)
+            .map_err(|_| Refusal::Unreadable(format!("<{id}> is not an absolute IRI")))?;
+        let mut graph: Graph = triples.into_iter().collect();
+        map_to_pair(&mut graph, &subject, kind);
+        let entry = self.entry(&graph, &subject, kind);
+        Ok(Normalized {
+            entry,
+            triples: graph.iter().map(|t| t.into_owned()).collect(),
+        })
+    }
+
+    /// What a document's types make it, for an import that does not know in advance.
+    pub fn kind_of_types<'a>(&self, types: impl IntoIterator<Item = &'a str>) -> Option<Kind> {
+        let types: HashSet<String> = types.into_iter().map(str::to_owned).collect();
+        let has = |iri: String| types.contains(&iri);
+        let places = [
+            format!("{}PhysicalPlace", ns::PAIR),
+            format!("{}Place", ns::PAIR),
+            format!("{}Place", ns::SCHEMA),
+        ];
+        // A place says so; an organisation without a place type is a resident organisation.
+        if places.into_iter().any(has) {
+            return Some(Kind::Place);
+        }
+        [Kind::Event, Kind::Call, Kind::Project, Kind::Resident]
+            .into_iter()
+            .find(|k| kind_of(&types, *k).is_some())
     }
 
     /// The commune an address names (by its name or its postcode's city name).
@@ -474,6 +519,7 @@ fn kind_of(types: &HashSet<String>, expected: Kind) -> Option<Kind> {
         p("PhysicalPlace"),
         p("Place"),
         p("Organization"),
+        s("Place"),
     ];
     let refs = |l: &[String]| -> bool { has(&l.iter().map(String::as_str).collect::<Vec<_>>()) };
     let ok = match expected {
@@ -535,10 +581,26 @@ fn map_to_pair(g: &mut Graph, subject: &NamedNode, kind: Kind) {
             vec![as_("summary"), nn(&format!("{}note", ns::VCARD))],
             pair("comment"),
         ),
-        (vec![as_("content")], pair("description")),
-        (vec![as_("startTime")], pair("startDate")),
-        (vec![as_("endTime")], pair("endDate")),
-        (vec![as_("location")], pair("hasLocation")),
+        (
+            vec![as_("content"), nn(&format!("{}description", ns::SCHEMA))],
+            pair("description"),
+        ),
+        (
+            vec![as_("startTime"), nn(&format!("{}startDate", ns::SCHEMA))],
+            pair("startDate"),
+        ),
+        (
+            vec![as_("endTime"), nn(&format!("{}endDate", ns::SCHEMA))],
+            pair("endDate"),
+        ),
+        (
+            vec![as_("location"), nn(&format!("{}location", ns::SCHEMA))],
+            pair("hasLocation"),
+        ),
+        (
+            vec![nn(&format!("{}address", ns::SCHEMA))],
+            pair("hasPostalAddress"),
+        ),
     ];
     for (from, to) in renamings {
         if g.object_for_subject_predicate(&me, &to).is_some() {
@@ -632,6 +694,11 @@ fn map_to_pair(g: &mut Graph, subject: &NamedNode, kind: Kind) {
                 }
             }
         }
+    }
+    // Skills written with PAIR's `hasSkill` are Kommon's `schema:skills`.
+    let skills = nn(&format!("{}skills", ns::SCHEMA));
+    for t in g.objects_for_subject_predicate(&me, &pair("hasSkill")) {
+        add.push(Triple::new(me.clone(), skills.clone(), t.into_owned()));
     }
     for t in add {
         g.insert(&t);

@@ -118,6 +118,40 @@ impl NetworkRecords {
         })
     }
 
+    /// Stores many documents and their entries in one transaction (imports): each as
+    /// [`NetworkRecords::put`] would, with the document itself as its source.
+    pub fn put_many(&self, docs: &[Normalized], now_ms: u64) -> Result<(), StoreError> {
+        let hosts = NamedNode::new_unchecked(format!("{}hosts", ns::KOMMON));
+        let generated = Literal::new_typed_literal(kommon_xsd_datetime(now_ms), xsd::DATE_TIME);
+        self.store.transaction(|tx| -> Result<(), StoreError> {
+            for n in docs {
+                let Ok(id) = NamedNode::new(&n.entry.id) else {
+                    continue;
+                };
+                let mut triples = n.triples.clone();
+                triples.push(Triple::new(
+                    id.clone(),
+                    prov("generatedAtTime"),
+                    generated.clone(),
+                ));
+                if n.entry.kind == crate::entry::Kind::Resident {
+                    for p in &n.entry.places {
+                        if let Ok(place) = NamedNode::new(p) {
+                            triples.push(Triple::new(place, hosts.clone(), id.clone()));
+                        }
+                    }
+                }
+                let mut entry = n.entry.clone();
+                entry.updated_ms = now_ms;
+                let json = serde_json::to_vec(&entry)
+                    .map_err(|e| StoreError::Invalid(format!("entry not serialisable: {e}")))?;
+                tx.put_document(id.as_ref(), triples)?;
+                tx.keyspace_insert(ENTRIES, entry.id.as_bytes(), &json);
+            }
+            Ok(())
+        })
+    }
+
     /// Removes a document and its entry; `true` when it was there.
     pub fn remove(&self, id: &str) -> Result<bool, StoreError> {
         let Ok(name) = NamedNode::new(id) else {
