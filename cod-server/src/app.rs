@@ -152,20 +152,28 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
 
 /// The router of a cod-server.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // The network's public pages and feeds: the same for every visitor, kept until the index
+    // changes.
+    let public = Router::new()
         .route("/", get(crate::network::site::home))
         .route("/carte", get(crate::network::site::map))
         .route("/annuaire", get(crate::network::site::directory))
         .route("/agenda", get(crate::network::site::agenda))
         .route("/fiche", get(crate::network::site::entry_page))
         .route("/relations", get(crate::network::site::relations))
-        .route("/requetes", get(crate::network::site::queries))
-        .route("/donnees", get(crate::network::site::open_data))
-        .route("/donnees/{file}", get(crate::network::data::dump))
         .route("/api/geojson", get(crate::network::data::geojson))
         .route("/agenda.ics", get(crate::network::data::ical))
         .route("/agenda.rss", get(crate::network::data::feed))
         .route("/agenda.atom", get(crate::network::data::feed))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::network::cache::public_page,
+        ));
+    Router::new()
+        .merge(public)
+        .route("/requetes", get(crate::network::site::queries))
+        .route("/donnees", get(crate::network::site::open_data))
+        .route("/donnees/{file}", get(crate::network::data::dump))
         .route(
             "/sparql",
             get(crate::network::data::sparql)

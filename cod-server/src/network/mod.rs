@@ -3,6 +3,7 @@
 //! the place approved ([`ingest`]), and serves the public site ([`site`]) and the open data
 //! ([`data`]) of the whole ecosystem.
 
+pub mod cache;
 pub mod data;
 pub mod import;
 pub mod ingest;
@@ -38,6 +39,8 @@ pub struct NetworkSite {
     pub sparql: SparqlEndpoint,
     /// Recent activities from actors that are not members, refused.
     pub outsiders: parking_lot::Mutex<VecDeque<RecordedRefusal>>,
+    /// The public pages, kept until the index changes.
+    pub pages: cache::PageCache,
 }
 
 impl NetworkSite {
@@ -69,6 +72,7 @@ impl NetworkSite {
             skills: kommon_vocab::SkillScheme::bundled()?,
             sparql,
             outsiders: parking_lot::Mutex::new(VecDeque::new()),
+            pages: cache::PageCache::default(),
         })
     }
 

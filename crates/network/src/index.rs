@@ -156,6 +156,12 @@ struct Inner {
     by_place: HashMap<String, Vec<u32>>,
     /// How many entries of each kind.
     counts: HashMap<Kind, usize>,
+    /// The entries of each kind, by folded name.
+    by_kind: HashMap<Kind, BTreeSet<(String, u32)>>,
+    /// The entries of each kind, by when they were stored.
+    recent: HashMap<Kind, BTreeSet<(u64, u32)>>,
+    /// How many entries carry each theme.
+    themes: HashMap<String, usize>,
     longest_ms: i64,
     place_points: HashMap<String, Point>,
 }
@@ -164,6 +170,7 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct NetworkIndex {
     inner: Arc<RwLock<Inner>>,
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn entry_words(e: &Entry) -> Vec<String> {
@@ -258,6 +265,21 @@ impl Inner {
         if let Some(n) = self.counts.get_mut(&old.kind) {
             *n = n.saturating_sub(1);
         }
+        let key = std::mem::take(&mut self.keys[slot as usize]);
+        if let Some(set) = self.by_kind.get_mut(&old.kind) {
+            set.remove(&(key, slot));
+        }
+        if let Some(set) = self.recent.get_mut(&old.kind) {
+            set.remove(&(old.updated_ms, slot));
+        }
+        for t in &old.themes {
+            if let Some(n) = self.themes.get_mut(t) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.themes.remove(t);
+                }
+            }
+        }
         if old.kind == Kind::Place && self.place_points.remove(&old.id).is_some() {
             self.replace_dependents(&old.id);
         }
@@ -288,6 +310,17 @@ impl Inner {
             self.by_place.entry(p.clone()).or_default().push(slot);
         }
         *self.counts.entry(e.kind).or_default() += 1;
+        self.by_kind
+            .entry(e.kind)
+            .or_default()
+            .insert((self.keys[slot as usize].clone(), slot));
+        self.recent
+            .entry(e.kind)
+            .or_default()
+            .insert((e.updated_ms, slot));
+        for t in &e.themes {
+            *self.themes.entry(t.clone()).or_default() += 1;
+        }
         if let Some(s) = e.start_ms() {
             self.by_start.insert((s, slot));
             if let Some(end) = e.end_ms() {
@@ -381,6 +414,18 @@ impl NetworkIndex {
     /// Adds or replaces an entry.
     pub fn insert(&self, e: Entry) {
         self.inner.write().insert(e);
+        self.changed();
+    }
+
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// A number that changes whenever the index does: what was computed from the index under
+    /// one generation holds until the next (the site's page cache relies on it).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Adds or replaces many entries under one lock (at start).
@@ -392,6 +437,8 @@ impl NetworkIndex {
         for e in places.into_iter().chain(others) {
             inner.insert(e);
         }
+        drop(inner);
+        self.changed();
     }
 
     /// Removes an entry; `true` when it was there.
@@ -400,6 +447,8 @@ impl NetworkIndex {
         match inner.by_id.get(id).copied() {
             Some(slot) => {
                 inner.remove_slot(slot);
+                drop(inner);
+                self.changed();
                 true
             }
             None => false,
@@ -431,15 +480,13 @@ impl NetworkIndex {
     /// Every entry of a kind, by name (for a list of the places).
     pub fn all_of(&self, kind: Kind) -> Vec<Arc<Entry>> {
         let inner = self.inner.read();
-        let mut v: Vec<Arc<Entry>> = inner
-            .slots
-            .iter()
+        inner
+            .by_kind
+            .get(&kind)
+            .into_iter()
             .flatten()
-            .filter(|e| e.kind == kind)
-            .cloned()
-            .collect();
-        v.sort_by_cached_key(|e| text::fold(&e.label));
-        v
+            .filter_map(|(_, s)| inner.slots.get(*s as usize).cloned().flatten())
+            .collect()
     }
 
     /// Entries listed by a member place (its residents, projects and events).
@@ -572,6 +619,14 @@ impl NetworkIndex {
                     Box::new(inner.grid.values().flatten().copied())
                 }
             }
+            // Only some kinds, anywhere: their own lists are shorter than the whole grid.
+            (None, None) if !f.kinds.is_empty() => Box::new(
+                f.kinds
+                    .iter()
+                    .filter_map(|k| inner.by_kind.get(k))
+                    .flatten()
+                    .map(|(_, s)| *s),
+            ),
             (None, None) => Box::new(inner.grid.values().flatten().copied()),
         };
         for slot in slots {
@@ -664,31 +719,19 @@ impl NetworkIndex {
     /// The most recently stored entries of a kind, newest first.
     pub fn newest(&self, kind: Kind, limit: usize) -> Vec<Arc<Entry>> {
         let inner = self.inner.read();
-        let mut v: Vec<&Arc<Entry>> = inner
-            .slots
-            .iter()
-            .flatten()
-            .filter(|e| e.kind == kind)
-            .collect();
-        let n = limit.min(v.len());
-        if n < v.len() {
-            v.select_nth_unstable_by(n, |a, b| b.updated_ms.cmp(&a.updated_ms));
-            v.truncate(n);
-        }
-        v.sort_by_key(|e| std::cmp::Reverse(e.updated_ms));
-        v.into_iter().cloned().collect()
+        inner
+            .recent
+            .get(&kind)
+            .into_iter()
+            .flat_map(|set| set.iter().rev())
+            .take(limit)
+            .filter_map(|(_, s)| inner.slots.get(*s as usize).cloned().flatten())
+            .collect()
     }
 
     /// Every theme in use, most frequent first.
     pub fn themes(&self) -> Vec<(String, usize)> {
-        let inner = self.inner.read();
-        let mut m: HashMap<String, usize> = HashMap::new();
-        for e in inner.slots.iter().flatten() {
-            for t in &e.themes {
-                *m.entry(t.clone()).or_default() += 1;
-            }
-        }
-        counted(m)
+        counted(self.inner.read().themes.clone())
     }
 }
 
