@@ -227,7 +227,7 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
             .header(DEV, webid(who))
             .header("content-type", "application/sparql-update")
             .body(format!(
-                "INSERT DATA {{ <{profile}#me> <http://schema.org/skills> <{skill}> . }}"
+                "INSERT DATA {{ <{profile}#me> <http://schema.org/skills> <{skill}> ; <https://w3id.org/kommon/ns#supplies> <{place}> . }}"
             ))
             .send()
             .await
@@ -297,6 +297,13 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
         let (_, dir) = get_text(&format!("{net}/annuaire?q={who}")).await;
         assert!(dir.contains(&urlencode(&webid(who))), "{dir}");
     }
+    // What residents declare of their value chains is on the relations page.
+    let (status, relations) = get_text(&format!("{net}/relations")).await;
+    assert_eq!(status, 200);
+    assert!(
+        relations.contains("Chaînes de valeur") && relations.contains("— fournit — "),
+        "{relations}"
+    );
     // The skill filter follows the nomenclature: "artisanat" covers carpentry, not ceramics…
     let crafts = geojson(
         &net,

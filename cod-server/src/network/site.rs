@@ -1074,6 +1074,7 @@ pub async fn relations(State(state): State<AppState>, request: Request) -> Respo
         }
         body.push_str("</ul></section>");
     }
+    body.push_str(&value_chains(&state, &net).await);
     if pages > 1 {
         body.push_str("<nav aria-label=\"Pages\"><ul class=\"pager\">");
         if page > 1 {
@@ -1094,6 +1095,77 @@ pub async fn relations(State(state): State<AppState>, request: Request) -> Respo
         body.push_str("</ul></nav>");
     }
     site_page(&state, &net, "/relations", "Relations", "", &body)
+}
+
+/// Value chains: the partnerships, supplies and support the members' documents declare
+/// (`kommon:partnerOf`, `kommon:supplies`, `kommon:supports`, any sub-property of
+/// `kommon:valueChainRelation` but the residencies listed above), read from the public store.
+async fn value_chains(state: &AppState, net: &Arc<NetworkSite>) -> String {
+    use kommon_rdf::{QueryOptions, QueryOutcome};
+    const QUERY: &str = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX kommon: <https://w3id.org/kommon/ns#>
+SELECT ?a ?p ?b ?label WHERE {
+  ?p rdfs:subPropertyOf+ kommon:valueChainRelation .
+  FILTER(?p != kommon:hosts)
+  ?a ?p ?b .
+  OPTIONAL { ?p rdfs:label ?label FILTER(lang(?label) = \"fr\") }
+} LIMIT 500";
+    let store = net.records.store().clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let options = QueryOptions {
+            default_graph_as_union: true,
+            timeout: Some(std::time::Duration::from_secs(5)),
+            max_results: Some(500),
+            ..QueryOptions::default()
+        };
+        match store.query(QUERY, &options) {
+            Ok(QueryOutcome::Solutions { rows, .. }) => rows,
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading value chains");
+                Vec::new()
+            }
+        }
+    })
+    .await
+    .unwrap_or_default();
+    let iri = |t: &Option<oxrdf::Term>| match t {
+        Some(oxrdf::Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+        _ => None,
+    };
+    let mut items = String::new();
+    for row in &rows {
+        let (Some(a), Some(p), Some(b)) = (iri(&row[0]), iri(&row[1]), iri(&row[2])) else {
+            continue;
+        };
+        let label = match row.get(3) {
+            Some(Some(oxrdf::Term::Literal(l))) => l.value().to_owned(),
+            _ => p.rsplit(['#', '/']).next().unwrap_or(&p).to_owned(),
+        };
+        let name = |id: &str| match net.index.get(id) {
+            Some(e) => format!(
+                "<a href=\"{}\">{}</a>",
+                esc(&page_of(state, &e)),
+                esc(&e.label)
+            ),
+            None => format!("<a href=\"{0}\" rel=\"external\">{0}</a>", esc(id)),
+        };
+        let _ = write!(
+            items,
+            "<li>{} — {} — {}</li>",
+            name(&a),
+            esc(&label),
+            name(&b)
+        );
+    }
+    if items.is_empty() {
+        return "<section><h2>Chaînes de valeur <span class=\"en\" lang=\"en\">Value chains</span></h2>\
+<p>Aucun partenariat ni approvisionnement déclaré pour l'instant. <span class=\"en\" lang=\"en\">No partnership or supply declared yet.</span></p></section>"
+            .into();
+    }
+    format!(
+        "<section><h2>Chaînes de valeur <span class=\"en\" lang=\"en\">Value chains</span></h2><ul>{items}</ul></section>"
+    )
 }
 
 /// The relations as a diagram: the places on a circle, sized by their number of residents;
