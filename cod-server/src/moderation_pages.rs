@@ -105,10 +105,21 @@ pub async fn render(
     };
     let csrf = esc(&session.csrf);
     let mut body = format!(
-        "<h1>Modération — {} <span class=\"en\" lang=\"en\">(moderation)</span></h1><p>Connecté·e : {} · <a href=\"/{}\">page du lieu</a></p>",
+        "<h1>Modération — {} <span class=\"en\" lang=\"en\">(moderation)</span></h1><p>Connecté·e : {} · <a href=\"/{}\">page du lieu</a> · {}</p>",
         esc(&community.name),
         esc(&session.webid),
-        esc(&slug)
+        esc(&slug),
+        if community.network {
+            format!(
+                "<a href=\"/{0}/ingestion\">ingestion</a> · <a href=\"/{0}/sources\">sources externes</a> · <a href=\"/\">site public</a>",
+                esc(&slug)
+            )
+        } else {
+            format!(
+                "<a href=\"/{0}/admin\">administration</a> · <a href=\"/{0}/reseaux\">réseaux</a>",
+                esc(&slug)
+            )
+        }
     );
     if let Some(f) = q.fait {
         body.push_str(&format!(
