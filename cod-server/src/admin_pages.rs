@@ -151,9 +151,19 @@ pub async fn show(
         &c.moderators.join("\n"),
         true,
     ));
+    body.push_str(&field(
+        "notify_emails",
+        "Adresses à prévenir des demandes en attente, une par ligne (jamais publiées)",
+        "addresses told of waiting requests, one per line, never published",
+        &c.notify_emails.join("\n"),
+        true,
+    ));
+    if !state.notifier.enabled() {
+        body.push_str("<p class=\"en\">Ce serveur n'envoie pas d'emails (pas de serveur SMTP configuré) : seul le compte de la page de modération prévient. <span lang=\"en\">This server sends no email (no SMTP server configured).</span></p>");
+    }
     body.push_str("<p><button type=\"submit\">Enregistrer <span lang=\"en\">/ Save</span></button></p></form>");
     body.push_str(&format!(
-        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}\">Page du lieu</a></p>",
+        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}/reseaux\">Réseaux</a> · <a href=\"/{0}\">Page du lieu</a></p>",
         esc(&slug)
     ));
     page(&format!("Administration — {}", c.name), &body)
@@ -192,6 +202,8 @@ pub struct Edit {
     equipment: String,
     #[serde(default)]
     moderators: String,
+    #[serde(default)]
+    notify_emails: String,
 }
 
 /// `POST /{slug}/admin`.
@@ -268,6 +280,23 @@ pub async fn save(
             moderators.push(m.to_owned());
         }
     }
+    let mut notify_emails: Vec<String> = Vec::new();
+    for a in f
+        .notify_emails
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        if !crate::notify::is_email(a) || notify_emails.len() >= 20 {
+            return back_err(&format!(
+                "{a} n’est pas une adresse email (20 au plus). / {a} is not an email address (at most 20)."
+            ));
+        }
+        if !notify_emails.iter().any(|x| x == a) {
+            notify_emails.push(a.to_owned());
+        }
+    }
+    c.notify_emails = notify_emails;
     c.name = name.to_owned();
     c.summary = f.summary.trim().to_owned();
     c.profile = profile;

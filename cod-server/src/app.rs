@@ -43,6 +43,8 @@ pub struct AppState {
     pub cards: Arc<crate::cards::Cards>,
     /// The network, when one of the communities is a network.
     pub network: Option<Arc<crate::network::NetworkSite>>,
+    /// Emails to moderators.
+    pub notifier: Arc<crate::notify::Notifier>,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -87,6 +89,7 @@ impl AppState {
             auth = auth.with(Arc::new(DevelopmentHeaderVerifier));
         }
         let network = crate::network::open(&federation.registry, &config)?;
+        let notifier = Arc::new(crate::notify::Notifier::new(&config)?);
         Ok(Self {
             federation,
             auth,
@@ -96,6 +99,7 @@ impl AppState {
             sessions: Arc::default(),
             cards: Arc::new(crate::cards::Cards::new()),
             network,
+            notifier,
         })
     }
 }

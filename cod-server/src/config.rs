@@ -48,6 +48,21 @@ pub struct ServerConfig {
     /// seconds.
     #[arg(long, env = "KOMMON_RECONCILE_EVERY_S", default_value_t = 3600)]
     pub reconcile_every_s: u64,
+    /// The SMTP server that tells moderators of waiting requests: `smtp://host:25` (plain, on
+    /// a local relay), `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`.
+    /// Without it, the count on the moderation page is the only notice.
+    #[arg(long, env = "KOMMON_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of those emails.
+    #[arg(
+        long,
+        env = "KOMMON_MAIL_FROM",
+        default_value = "Kommon <ne-pas-repondre@localhost>"
+    )]
+    pub mail_from: String,
+    /// At most one email per place in this many seconds (a digest of what waits).
+    #[arg(long, env = "KOMMON_NOTIFY_EVERY_S", default_value_t = 600)]
+    pub notify_every_s: u64,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,

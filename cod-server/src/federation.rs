@@ -600,6 +600,7 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
                 })
                 .await
                 .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+                crate::notify::pending_changed(state, &slug);
                 None
             }
             Err(why) => {
@@ -676,6 +677,7 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         tracing::warn!(community = %slug, actor = %r.signer, "too many Join requests: ignored");
         return Ok(());
     }
+    let joins_here = object_id == community;
     let fed2 = fed.clone();
     let r2 = r.clone();
     let slug2 = slug.clone();
@@ -765,6 +767,9 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     let left = answer
         .as_ref()
         .is_some_and(|x| json::has_type(x, "Remove") && json::has_type(&a, "Leave"));
+    if json::has_type(&a, "Join") && joins_here && answer.is_none() {
+        crate::notify::pending_changed(state, &slug);
+    }
     if let Some(answer) = answer {
         fed.answer(&slug, answer).await?;
     }

@@ -19,6 +19,7 @@ pub mod login;
 pub mod moderation;
 pub mod moderation_pages;
 pub mod network;
+pub mod notify;
 pub mod offers;
 pub mod pages;
 pub mod publications;

@@ -140,6 +140,9 @@ pub struct Community {
     /// site (map, directory, agenda, semantic search).
     #[serde(default)]
     pub network: bool,
+    /// Where to tell the moderators that requests are waiting (never shown to the public).
+    #[serde(default)]
+    pub notify_emails: Vec<String>,
 }
 
 impl Community {
@@ -241,6 +244,7 @@ impl CommunityRegistry {
             created_ms: now_ms,
             profile: PlaceProfile::default(),
             network: false,
+            notify_emails: Vec::new(),
         };
         self.save(&c)?;
         Ok(c)
