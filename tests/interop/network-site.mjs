@@ -1,5 +1,6 @@
 // The network's public site in a real browser (Debian's chromium driven by playwright-core): the map
-// shows markers and the same results as a list; choosing a skill in the filter form narrows both the
+// draws the communes of Plaine Commune (its offline basemap) and shows markers and the same
+// results as a list; choosing a skill in the filter form narrows both the
 // markers and the list (and the filtered view is a URL); the agenda of a month shows an event.
 //
 //   node tests/interop/network-site.mjs BASE_URL SKILL_IRI MONTH EVENT_NAME
@@ -38,6 +39,12 @@ try {
 
   await page.goto(`${BASE}/carte`, { waitUntil: "load" });
   report.all = await mapState();
+  // The communes' outlines are drawn even without tiles (the offline basemap).
+  await page
+    .waitForFunction(() => document.querySelectorAll("#map path.leaflet-interactive").length >= 9, null, { timeout: 10000 })
+    .catch(() => {});
+  report.communes = await page.locator("#map path.leaflet-interactive").count();
+  if (report.communes < 9) failures.push(`the map draws ${report.communes} communes, not the 9 of Plaine Commune`);
   // Narrow by skill with the form, as a visitor does.
   await page.selectOption("#skill", SKILL);
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("form.filters button[type=submit]")]);

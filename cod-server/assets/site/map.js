@@ -9,6 +9,17 @@
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
   }
+  // The communes' outlines: the map still says where things are without tiles (offline).
+  var communes = null;
+  fetch("/assets/communes-plaine-commune.geojson").then(function (r) { return r.json(); }).then(function (gj) {
+    communes = L.geoJSON(gj, {
+      style: { color: "#12355b", weight: 1.5, fillColor: "#12355b", fillOpacity: 0.04 },
+      interactive: true,
+      attribution: "Contours des communes : IGN – ADMIN EXPRESS (Licence Ouverte)",
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.nom, { sticky: true }); }
+    }).addTo(map);
+    communes.bringToBack();
+  }).catch(function () {});
   var layer = L.markerClusterGroup ? L.markerClusterGroup() : L.layerGroup();
   map.addLayer(layer);
   var labels = { place: "Lieu", resident: "Résident·e", project: "Projet", event: "Événement", call: "Appel" };

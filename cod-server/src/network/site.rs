@@ -95,6 +95,11 @@ pub const ASSETS: &[(&str, &[u8], &str)] = &[
         "text/css",
     ),
     (
+        "communes-plaine-commune.geojson",
+        include_bytes!("../../assets/communes-plaine-commune.geojson"),
+        "application/geo+json",
+    ),
+    (
         "query-builder.ttl",
         kommon_vocab::QUERY_BUILDER_TTL.as_bytes(),
         "text/turtle; charset=utf-8",
