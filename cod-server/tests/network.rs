@@ -536,6 +536,17 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
         status == 400 || status == 503 || status == 413,
         "{status} {body}"
     );
+    // An answer larger than the endpoint's 10,000 results is refused, with the reason.
+    let (status, body) = get_text(&format!(
+        "{net}/sparql?query={}",
+        urlencode("SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?p ?o2 }")
+    ))
+    .await;
+    assert!(
+        status == 413 || status == 400 || status == 503,
+        "{status} {body}"
+    );
+    assert!(!body.is_empty());
     let (status, page) = get_text(&format!(
         "{net}/requetes?query={}",
         urlencode("SELECT WHERE")
@@ -867,6 +878,15 @@ fn network_import_loads_a_data_set_then_the_server_serves_it() {
         <https://cod.example/le-6b/events/1> <http://schema.org/location> <https://cod.example/le-6b> .
     "#,
     );
+    text += &g(
+        "https://cod.example/le-6b/projects/1",
+        r#"
+        <https://cod.example/le-6b/projects/1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://virtual-assembly.org/ontologies/pair#Project> .
+        <https://cod.example/le-6b/projects/1> <http://virtual-assembly.org/ontologies/pair#label> "Jardin partagé du canal" .
+        <https://cod.example/le-6b/projects/1> <http://virtual-assembly.org/ontologies/pair#involves> <https://pods.example/camille> .
+        <https://cod.example/le-6b/projects/1> <http://virtual-assembly.org/ontologies/pair#hasLocation> <https://cod.example/le-6b> .
+    "#,
+    );
     text += "<https://x.example/a> <https://x.example/p> \"broken\n";
     std::fs::write(&nq, &text).unwrap();
     let bin = env!("CARGO_BIN_EXE_cod-server");
@@ -921,7 +941,7 @@ fn network_import_loads_a_data_set_then_the_server_serves_it() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         report["stored"],
-        json!({"place": 1, "resident": 1, "event": 1}),
+        json!({"place": 1, "resident": 1, "event": 1, "project": 1}),
         "{report}"
     );
     assert_eq!(report["residencies"], 1);
@@ -954,6 +974,13 @@ fn network_import_loads_a_data_set_then_the_server_serves_it() {
         assert_eq!(crafts["features"].as_array().unwrap().len(), 1, "{crafts}");
         let (_, agenda) = get_text(&format!("{base}/agenda?month=2027-06")).await;
         assert!(agenda.contains("Atelier menuiserie"));
+        // Who works on which project, on the relations page.
+        let (_, relations) = get_text(&format!("{base}/relations")).await;
+        assert!(
+            relations.contains("participe au projet")
+                && relations.contains("Jardin partagé du canal"),
+            "{relations}"
+        );
     });
     let _ = server.kill();
     let _ = server.wait();

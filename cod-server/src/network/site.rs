@@ -1104,16 +1104,25 @@ pub async fn relations(State(state): State<AppState>, request: Request) -> Respo
 
 /// Value chains: the partnerships, supplies and support the members' documents declare
 /// (`kommon:partnerOf`, `kommon:supplies`, `kommon:supports`, any sub-property of
-/// `kommon:valueChainRelation` but the residencies listed above), read from the public store.
+/// `kommon:valueChainRelation` but the residencies listed above), and who takes part in which
+/// project, read from the public store.
 async fn value_chains(state: &AppState, net: &Arc<NetworkSite>) -> String {
     use kommon_rdf::{QueryOptions, QueryOutcome};
+    // The declared relations, and who takes part in which project (`pair:involves`).
     const QUERY: &str = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX kommon: <https://w3id.org/kommon/ns#>
+PREFIX pair: <http://virtual-assembly.org/ontologies/pair#>
 SELECT ?a ?p ?b ?label WHERE {
-  ?p rdfs:subPropertyOf+ kommon:valueChainRelation .
-  FILTER(?p != kommon:hosts)
-  ?a ?p ?b .
-  OPTIONAL { ?p rdfs:label ?label FILTER(lang(?label) = \"fr\") }
+  {
+    ?p rdfs:subPropertyOf+ kommon:valueChainRelation .
+    FILTER(?p != kommon:hosts)
+    ?a ?p ?b .
+    OPTIONAL { ?p rdfs:label ?label FILTER(lang(?label) = \"fr\") }
+  } UNION {
+    ?b a pair:Project ; pair:involves ?a .
+    BIND(pair:involves AS ?p)
+    BIND(\"participe au projet\" AS ?label)
+  }
 } LIMIT 500";
     let store = net.records.store().clone();
     let rows = tokio::task::spawn_blocking(move || {
