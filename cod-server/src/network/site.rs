@@ -1234,7 +1234,9 @@ fn relations_svg(state: &AppState, places: &[Arc<Entry>], shared: &[Arc<Entry>])
         );
     }
     for p in places {
-        let (x, y) = at[p.id.as_str()];
+        let Some(&(x, y)) = at.get(p.id.as_str()) else {
+            continue;
+        };
         let residents = net.map_or(0, |n| {
             n.index
                 .listed_by(&p.id)
