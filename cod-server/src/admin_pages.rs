@@ -162,6 +162,35 @@ pub async fn show(
         body.push_str("<p class=\"en\">Ce serveur n'envoie pas d'emails (pas de serveur SMTP configuré) : seul le compte de la page de modération prévient. <span lang=\"en\">This server sends no email (no SMTP server configured).</span></p>");
     }
     body.push_str("<p><button type=\"submit\">Enregistrer <span lang=\"en\">/ Save</span></button></p></form>");
+    // Photos: a form of their own (a file), each with its description.
+    body.push_str("<h2 id=\"photos\">Photos du lieu <span class=\"en\" lang=\"en\">(photos of the place)</span></h2>");
+    let list = crate::photos::photos(&state, &slug);
+    if !list.is_empty() {
+        body.push_str(
+            "<ul style=\"list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem\">",
+        );
+        for ph in &list {
+            body.push_str(&format!(
+                "<li><img src=\"{src}\" alt=\"{alt}\" style=\"max-width:12rem;height:auto\"><br>{alt}\
+<form method=\"post\" action=\"/{slug}/photos\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"id\" value=\"{id}\">\
+<button name=\"action\" value=\"delete\">Retirer <span lang=\"en\">/ Remove</span></button></form></li>",
+                src = esc(&crate::photos::url(&state, &slug, ph)),
+                alt = esc(&ph.alt),
+                slug = esc(&slug),
+                csrf = esc(&session.csrf),
+                id = esc(&ph.id),
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"/{slug}/photos\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<p><label for=\"photo\">Photo (JPEG, PNG ou WebP, 2 Mio au plus) <span class=\"en\" lang=\"en\">(at most 2 MiB)</span></label><br><input id=\"photo\" name=\"photo\" type=\"file\" accept=\"image/jpeg,image/png,image/webp\" required></p>\
+<p><label for=\"alt\">Ce que montre la photo, pour qui ne la voit pas <span class=\"en\" lang=\"en\">(what it shows)</span></label><br><input id=\"alt\" name=\"alt\" required maxlength=\"300\" style=\"width:100%\"></p>\
+<p><button type=\"submit\">Ajouter la photo <span lang=\"en\">/ Add the photo</span></button></p></form>",
+        slug = esc(&slug),
+        csrf = esc(&session.csrf),
+    ));
     body.push_str(&format!(
         "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}/reseaux\">Réseaux</a> · <a href=\"/{0}\">Page du lieu</a></p>",
         esc(&slug)
@@ -304,8 +333,17 @@ pub async fn save(
     if state.federation.registry.save(&c).is_err() {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
     }
-    // Followers (and the network) learn of the change: an Update of the place's actor.
-    if let Ok(mut actor) = community_document(&state, &c) {
+    announce_profile(&state, &c).await;
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("fait", "Profil enregistré. / Profile saved.")
+        .finish();
+    redirect(&format!("/{slug}/admin?{q}"))
+}
+
+/// Tells the place's followers (and the network) of its new profile: an `Update` of its actor.
+pub async fn announce_profile(state: &AppState, c: &kommon_community::Community) {
+    let slug = &c.slug;
+    if let Ok(mut actor) = community_document(state, c) {
         if let Some(o) = actor.as_object_mut() {
             o.remove("@context");
         }
@@ -315,14 +353,10 @@ pub async fn save(
             "type": "Update",
             "object": actor,
             "to": [PUBLIC[0]],
-            "cc": [fed.collection(&slug, "followers")],
+            "cc": [fed.collection(slug, "followers")],
         });
-        if let Err(e) = fed.answer(&slug, update).await {
+        if let Err(e) = fed.answer(slug, update).await {
             tracing::error!(error = %e, "announcing a place's new profile");
         }
     }
-    let q = form_urlencoded::Serializer::new(String::new())
-        .append_pair("fait", "Profil enregistré. / Profile saved.")
-        .finish();
-    redirect(&format!("/{slug}/admin?{q}"))
 }

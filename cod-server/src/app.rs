@@ -209,6 +209,8 @@ pub fn router(state: AppState) -> Router {
             "/{slug}/reseaux",
             get(crate::network::pages::show).post(crate::network::pages::join),
         )
+        .route("/{slug}/photos", post(crate::photos::post))
+        .route("/{slug}/photos/{id}", get(crate::photos::serve))
         .route(
             "/{slug}/sources",
             get(crate::network::sources::show).post(crate::network::sources::act),
@@ -546,6 +548,18 @@ pub fn community_document(
     }
     if !fields.is_empty() {
         doc["attachment"] = serde_json::json!(fields);
+    }
+    let photos = crate::photos::photos(state, &community.slug);
+    if !photos.is_empty() {
+        doc["image"] = serde_json::json!(
+            photos
+                .iter()
+                .map(|p| serde_json::json!({
+                    "type": "Image", "mediaType": p.media_type, "name": p.alt,
+                    "url": crate::photos::url(state, &community.slug, p),
+                }))
+                .collect::<Vec<_>>()
+        );
     }
     doc["attributedTo"] = serde_json::json!(
         community

@@ -22,4 +22,5 @@ pub mod network;
 pub mod notify;
 pub mod offers;
 pub mod pages;
+pub mod photos;
 pub mod publications;

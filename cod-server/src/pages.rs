@@ -70,6 +70,18 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
     if !c.summary.is_empty() {
         body.push_str(&format!("<p>{}</p>", esc(&c.summary)));
     }
+    let photos = crate::photos::photos(state, &c.slug);
+    if !photos.is_empty() {
+        body.push_str("<ul class=\"photos\" style=\"list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.75rem\">");
+        for p in &photos {
+            body.push_str(&format!(
+                "<li><img src=\"{}\" alt=\"{}\" style=\"max-width:16rem;height:auto;border-radius:.25rem\"></li>",
+                esc(&crate::photos::url(state, &c.slug, p)),
+                esc(&p.alt)
+            ));
+        }
+        body.push_str("</ul>");
+    }
     let p = &c.profile;
     let mut infos = String::new();
     let town = format!("{} {}", p.postal_code, p.locality);
