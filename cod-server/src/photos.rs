@@ -119,13 +119,33 @@ fn refuse(status: StatusCode, m: &str) -> Response {
 pub async fn post(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers: HeaderMap = parts.headers;
     let (session, c) = match crate::login::with_role(&state, &headers, &slug, "admin", Role::Admin)
     {
         Ok(v) => v,
         Err(r) => return r,
+    };
+    // A photo too large is read on (up to 16 MiB) and thrown away, so the browser is still
+    // listening when the 413 comes.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let Some(body) = kommon_activitypub::inbox::read_bounded(
+        body,
+        declared,
+        MAX_PHOTO_BYTES + 64 * 1024,
+        16 * 1024 * 1024,
+    )
+    .await
+    else {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "la photo dépasse 2 Mio / the photo is larger than 2 MiB",
+        );
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
