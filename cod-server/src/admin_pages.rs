@@ -246,11 +246,8 @@ pub async fn save(
         Ok(v) => v,
         Err(r) => return r,
     };
-    if f.csrf != session.csrf {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "the form is stale or not from this site: reload the page",
-        );
+    if let Err(r) = crate::login::check_form(&session, &f.csrf) {
+        return r;
     }
     let back_err = |m: &str| {
         let q = form_urlencoded::Serializer::new(String::new())

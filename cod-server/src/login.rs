@@ -500,3 +500,30 @@ pub fn with_role(
     }
     Ok((session, community))
 }
+
+/// The answer to a form whose token is not the session's (stale, or posted from another site),
+/// if it is not.
+pub fn check_form(session: &Session, csrf: &str) -> Result<(), Response> {
+    if csrf == session.csrf {
+        Ok(())
+    } else {
+        Err(crate::app::plain(
+            axum::http::StatusCode::FORBIDDEN,
+            "the form is stale or not from this site: reload the page",
+        ))
+    }
+}
+
+/// [`with_role`] for a posted form: the role, then the form's token.
+pub fn with_role_and_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    page_name: &str,
+    role: kommon_community::Role,
+    csrf: &str,
+) -> Result<(Session, kommon_community::Community), Response> {
+    let (session, community) = with_role(state, headers, slug, page_name, role)?;
+    check_form(&session, csrf)?;
+    Ok((session, community))
+}

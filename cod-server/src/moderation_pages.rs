@@ -210,11 +210,8 @@ pub async fn act(
         Ok(v) => v,
         Err(r) => return r,
     };
-    if f.csrf != session.csrf {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "the form is stale or not from this site: reload the page",
-        );
+    if let Err(r) = crate::login::check_form(&session, &f.csrf) {
+        return r;
     }
     let activity = match f.action.as_str() {
         "accept" => serde_json::json!({"type": "Accept", "object": f.object}),

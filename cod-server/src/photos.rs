@@ -193,11 +193,8 @@ pub async fn post(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    if get("csrf") != session.csrf {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "the form is stale or not from this site: reload the page",
-        );
+    if let Err(r) = crate::login::check_form(&session, &get("csrf")) {
+        return r;
     }
     let fed = &state.federation;
     if get("action") == "delete" {

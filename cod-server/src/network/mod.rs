@@ -123,3 +123,20 @@ pub fn open(
         .with_context(|| format!("opening the network's public store in {}", path.display()))?;
     Ok(Some(Arc::new(NetworkSite::open(&network.slug, public)?)))
 }
+
+/// The network of community `slug`, or the 404 of a community that is not the network.
+pub fn of_community(
+    state: &crate::app::AppState,
+    slug: &str,
+) -> Result<Arc<NetworkSite>, axum::response::Response> {
+    state
+        .network
+        .clone()
+        .filter(|n| n.slug == slug)
+        .ok_or_else(|| {
+            crate::app::plain(
+                axum::http::StatusCode::NOT_FOUND,
+                "this community is not a network",
+            )
+        })
+}

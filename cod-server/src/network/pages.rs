@@ -148,17 +148,17 @@ pub async fn join(
     headers: HeaderMap,
     Form(f): Form<JoinForm>,
 ) -> Response {
-    let (session, _) =
-        match crate::login::with_role(&state, &headers, &slug, "reseaux", Role::Admin) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-    if f.csrf != session.csrf {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "the form is stale or not from this site: reload the page",
-        );
-    }
+    let (_, _) = match crate::login::with_role_and_form(
+        &state,
+        &headers,
+        &slug,
+        "reseaux",
+        Role::Admin,
+        &f.csrf,
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     match ask_to_join(&state, &slug, &f.network, &f.message).await {
         Ok(_) => redirect(&format!("/{slug}/reseaux")),
         Err((status, message)) => plain(status, &message),
@@ -244,8 +244,9 @@ pub async fn ingestion(
             Ok(v) => v,
             Err(r) => return r,
         };
-    let Some(net) = state.network.clone().filter(|n| n.slug == slug) else {
-        return plain(StatusCode::NOT_FOUND, "this community is not a network");
+    let net = match super::of_community(&state, &slug) {
+        Ok(n) => n,
+        Err(r) => return r,
     };
     let fed = &state.federation;
     let members = fed
@@ -318,19 +319,20 @@ pub async fn reconcile(
     headers: HeaderMap,
     Form(f): Form<ReconcileForm>,
 ) -> Response {
-    let (session, _) =
-        match crate::login::with_role(&state, &headers, &slug, "ingestion", Role::Moderator) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-    if f.csrf != session.csrf {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "the form is stale or not from this site: reload the page",
-        );
-    }
-    let Some(net) = state.network.clone().filter(|n| n.slug == slug) else {
-        return plain(StatusCode::NOT_FOUND, "this community is not a network");
+    let (_, _) = match crate::login::with_role_and_form(
+        &state,
+        &headers,
+        &slug,
+        "ingestion",
+        Role::Moderator,
+        &f.csrf,
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let net = match super::of_community(&state, &slug) {
+        Ok(n) => n,
+        Err(r) => return r,
     };
     if !super::ingest::is_member(&state, &net, &f.place) {
         return plain(

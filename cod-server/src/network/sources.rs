@@ -222,14 +222,6 @@ pub struct SourceForm {
     id: String,
 }
 
-fn network_of(state: &AppState, slug: &str) -> Result<Arc<NetworkSite>, Response> {
-    state
-        .network
-        .clone()
-        .filter(|n| n.slug == slug)
-        .ok_or_else(|| plain(StatusCode::NOT_FOUND, "this community is not a network"))
-}
-
 /// `GET /{network}/sources`: the followed sources and the events waiting for a decision.
 pub async fn show(
     State(state): State<AppState>,
@@ -241,7 +233,7 @@ pub async fn show(
             Ok(v) => v,
             Err(r) => return r,
         };
-    let net = match network_of(&state, &slug) {
+    let net = match super::of_community(&state, &slug) {
         Ok(n) => n,
         Err(r) => return r,
     };
@@ -335,18 +327,18 @@ pub async fn act(
     headers: HeaderMap,
     Form(f): Form<SourceForm>,
 ) -> Response {
-    let (session, c) =
-        match crate::login::with_role(&state, &headers, &slug, "sources", Role::Moderator) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-    if f.csrf != session.csrf {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "the form is stale or not from this site: reload the page",
-        );
-    }
-    let net = match network_of(&state, &slug) {
+    let (session, c) = match crate::login::with_role_and_form(
+        &state,
+        &headers,
+        &slug,
+        "sources",
+        Role::Moderator,
+        &f.csrf,
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let net = match super::of_community(&state, &slug) {
         Ok(n) => n,
         Err(r) => return r,
     };
