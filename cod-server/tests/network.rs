@@ -41,7 +41,7 @@ fn names(fc: &Value) -> Vec<String> {
     v
 }
 
-/// The admin form of a place, with its CSRF token, saved with a profile.
+/// The admin form of a place, saved with a profile.
 async fn save_profile(
     http: &reqwest::Client,
     cookie: &str,
@@ -49,25 +49,8 @@ async fn save_profile(
     slug: &str,
     fields: &[(&str, &str)],
 ) {
-    let page = http
-        .get(format!("{cod}/{slug}/admin"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
-    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
-    form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let r = http
-        .post(format!("{cod}/{slug}/admin"))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let admin = format!("{cod}/{slug}/admin");
+    let r = post_form(http, cookie, &admin, &admin, fields).await;
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(to.contains("fait="), "{to}");
@@ -136,16 +119,7 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
         ],
     )
     .await;
-    let page = http
-        .get(format!("{}/le-6b/reseaux", places.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
+    let csrf = csrf_of(&http, &cookie, &format!("{}/le-6b/reseaux", places.base)).await;
     // An address that is no URL is refused with a reason, and nothing is sent.
     let r = http
         .post(format!("{}/le-6b/reseaux", places.base))
@@ -636,33 +610,17 @@ fn chrono_next_month() -> String {
     format!("{y:04}-{m:02}")
 }
 
-/// The sources page's form, with its CSRF token.
+/// The sources page's form; the answer's status.
 async fn sources_form(
     http: &reqwest::Client,
     cookie: &str,
     url: &str,
     fields: &[(&str, &str)],
 ) -> u16 {
-    let page = http
-        .get(url)
-        .header("cookie", cookie)
-        .send()
+    post_form(http, cookie, url, url, fields)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
-    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
-    form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let r = http
-        .post(url)
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    r.status().as_u16()
+        .status()
+        .as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread")]

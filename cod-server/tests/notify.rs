@@ -107,27 +107,14 @@ async fn moderators_get_one_email_per_interval_of_what_waits() {
         let cookie = cookie.clone();
         let url = format!("{place}/admin");
         async move {
-            let page = http
-                .get(&url)
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_owned();
-            let r = http
-                .post(&url)
-                .header("cookie", &cookie)
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("name", "Le 6B"),
-                    ("notify_emails", emails),
-                ])
-                .send()
-                .await
-                .unwrap();
+            let r = post_form(
+                &http,
+                &cookie,
+                &url,
+                &url,
+                &[("name", "Le 6B"), ("notify_emails", emails)],
+            )
+            .await;
             r.headers()["location"].to_str().unwrap().to_owned()
         }
     };

@@ -26,16 +26,7 @@ async fn admins_add_described_photos_that_the_place_shows_and_publishes() {
         .build()
         .unwrap();
     let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/admin").await;
-    let admin = http
-        .get(format!("{place}/admin"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&admin, "name=\"csrf\" value=\"", "\"").to_owned();
+    let csrf = csrf_of(&http, &cookie, &format!("{place}/admin")).await;
     let upload = |bytes: Vec<u8>, alt: &'static str| {
         let (http, cookie, csrf, url) = (
             http.clone(),

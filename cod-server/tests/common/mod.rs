@@ -464,3 +464,35 @@ impl Drop for Fedify {
         let _ = self.0.wait();
     }
 }
+
+/// The form token of a logged-in page.
+pub async fn csrf_of(http: &reqwest::Client, cookie: &str, page: &str) -> String {
+    let text = http
+        .get(page)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    between(&text, "name=\"csrf\" value=\"", "\"").to_owned()
+}
+
+/// Posts a form of `page` (its token added) to `action`, as a logged-in browser does.
+pub async fn post_form(
+    http: &reqwest::Client,
+    cookie: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, String)> = vec![("csrf", csrf_of(http, cookie, page).await)];
+    form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    http.post(action)
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
