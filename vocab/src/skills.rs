@@ -87,8 +87,22 @@ impl SkillScheme {
         Self::from_turtle(crate::SKILLS_TTL)
     }
 
+    /// The kinds of service a place renders or a request asks for (`kommon:ServiceTypes`, in
+    /// the ontology), read as a tree like the skills: orientation matches both the same way.
+    pub fn service_types() -> Result<Self, VocabError> {
+        Self::read(
+            crate::ONTOLOGY_TTL,
+            Some(&format!("{}ServiceTypes", ns::KOMMON)),
+        )
+    }
+
     /// Reads a SKOS concept scheme in Turtle.
     pub fn from_turtle(ttl: &str) -> Result<Self, VocabError> {
+        Self::read(ttl, None)
+    }
+
+    /// Reads the concepts of a Turtle file, only those `skos:inScheme` `scheme` when given.
+    fn read(ttl: &str, scheme: Option<&str>) -> Result<Self, VocabError> {
         let skos = |l: &str| NamedNode::new_unchecked(format!("{}{l}", ns::SKOS));
         let graph: oxrdf::Graph = oxttl::TurtleParser::new()
             .for_slice(ttl.as_bytes())
@@ -99,7 +113,16 @@ impl SkillScheme {
         let mut iris: BTreeSet<NamedNode> = BTreeSet::new();
         for s in graph.subjects_for_predicate_object(rdf::TYPE, &skos("Concept")) {
             if let NamedOrBlankNode::NamedNode(n) = s.into_owned() {
-                iris.insert(n);
+                let in_scheme = scheme.is_none_or(|scheme| {
+                    graph.contains(oxrdf::TripleRef::new(
+                        &n,
+                        &skos("inScheme"),
+                        oxrdf::NamedNodeRef::new_unchecked(scheme),
+                    ))
+                });
+                if in_scheme {
+                    iris.insert(n);
+                }
             }
         }
         let named = |s: &NamedNode, p: &NamedNode| -> Vec<NamedNode> {

@@ -77,6 +77,18 @@ pub struct Point {
     pub lon: f64,
 }
 
+impl Point {
+    /// Great-circle distance to another point, in km (haversine on a 6,371 km sphere: within
+    /// a few metres at the scale of a territory).
+    pub fn distance_km(&self, other: &Point) -> f64 {
+        let (la1, la2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dlat = la2 - la1;
+        let dlon = (other.lon - self.lon).to_radians();
+        let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+        2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+    }
+}
+
 /// One thing the network shows: a place, a resident, a project, an event or a call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
