@@ -45,6 +45,8 @@ pub struct AppState {
     pub network: Option<Arc<crate::network::NetworkSite>>,
     /// Emails to moderators.
     pub notifier: Arc<crate::notify::Notifier>,
+    /// The places' calls for volunteers, offers of help and service requests.
+    pub orientation: Arc<crate::orientation::Orientation>,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -90,6 +92,7 @@ impl AppState {
         }
         let network = crate::network::open(&federation.registry, &config)?;
         let notifier = Arc::new(crate::notify::Notifier::new(&config)?);
+        let orientation = Arc::new(crate::orientation::Orientation::new(&store)?);
         Ok(Self {
             federation,
             auth,
@@ -100,6 +103,7 @@ impl AppState {
             cards: Arc::new(crate::cards::Cards::new()),
             network,
             notifier,
+            orientation,
         })
     }
 }
@@ -139,6 +143,7 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
             state.clone(),
             Duration::from_secs(state.config.reconcile_every_s.max(10)),
         );
+        crate::orientation::spawn_erasure(state.clone(), Duration::from_secs(3600));
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async move {
@@ -218,6 +223,25 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{slug}/ingestion",
             get(crate::network::pages::ingestion).post(crate::network::pages::reconcile),
+        )
+        .route(
+            "/{slug}/orientation",
+            get(crate::orientation::queue::show).post(crate::orientation::queue::act),
+        )
+        .route(
+            "/{slug}/benevolat",
+            get(crate::orientation::public::volunteer_page)
+                .post(crate::orientation::public::volunteer_submit),
+        )
+        .route(
+            "/{slug}/coup-de-main",
+            get(crate::orientation::public::service_page)
+                .post(crate::orientation::public::service_submit),
+        )
+        .route(
+            "/{slug}/suivi/{token}",
+            get(crate::orientation::public::follow_page)
+                .post(crate::orientation::public::follow_act),
         )
         .route(
             "/{slug}/moderation",
@@ -747,9 +771,15 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             }
         }
         (Method::GET | Method::HEAD, t)
-            if t.starts_with("events/") || t.starts_with("news/") || t.starts_with("projects/") =>
+            if t.starts_with("events/")
+                || t.starts_with("news/")
+                || t.starts_with("projects/")
+                || t.starts_with("calls/") =>
         {
             match crate::publications::object(&fed, &url) {
+                Ok(Some(o)) if wants_html(&parts) && crate::publications::is_call(&o) => {
+                    crate::orientation::public::call_page(&state, &community, &o)
+                }
                 Ok(Some(o)) if wants_html(&parts) => crate::pages::object_page(&community, &o),
                 Ok(Some(mut o)) => {
                     // Kommon's context too: copies keep the PAIR and Kommon terms of their
@@ -767,7 +797,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         (
             Method::GET | Method::HEAD,
             which @ ("inbox" | "outbox" | "followers" | "following" | "residents" | "pending"
-            | "decisions" | "events" | "news" | "projects"),
+            | "decisions" | "events" | "news" | "projects" | "calls"),
         ) => {
             let private = matches!(which, "inbox" | "pending" | "decisions");
             if private && !moderates(&community, credentials.as_ref()) {
@@ -865,7 +895,7 @@ async fn collection_page(
                         items.push(without_context(a));
                     }
                 }
-                "events" | "news" | "projects" => {
+                "events" | "news" | "projects" | "calls" => {
                     if let Some(o) = crate::publications::object(&fed, item)? {
                         items.push(o);
                     }

@@ -21,6 +21,7 @@ pub mod moderation_pages;
 pub mod network;
 pub mod notify;
 pub mod offers;
+pub mod orientation;
 pub mod pages;
 pub mod photos;
 pub mod publications;

@@ -219,6 +219,25 @@ pub async fn post(
         });
         (answer, None)
     } else {
+        // Calls for volunteers are written, published and closed on the orientation page,
+        // which keeps their volunteers: the outbox does not touch them.
+        let calls = format!("{}/", fed.collection(slug, "calls"));
+        let touches_call = crate::publications::is_call(&activity)
+            || activity
+                .get("object")
+                .is_some_and(crate::publications::is_call)
+            || activity
+                .get("object")
+                .and_then(json::id_of)
+                .is_some_and(|id| id.starts_with(&calls));
+        if touches_call {
+            return Err(refuse(
+                400,
+                format!(
+                    "calls for volunteers are written on /{slug}/orientation, not through the outbox"
+                ),
+            ));
+        }
         let fed2 = fed.clone();
         let slug2 = slug.to_owned();
         let a = activity.clone();

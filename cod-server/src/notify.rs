@@ -132,3 +132,35 @@ sur la page d'administration du lieu.\n",
         }
     });
 }
+
+/// Sends one email to one person (a volunteer told their offer was accepted, a requester given
+/// their follow-up link), in the background, when the server has an SMTP server; failures are
+/// logged. Returns whether a message was handed to the mailer.
+pub fn tell(state: &AppState, to: &str, subject: &str, body: String) -> bool {
+    let notifier = &state.notifier;
+    let (Some(transport), Some(from)) = (notifier.transport.clone(), notifier.from.clone()) else {
+        return false;
+    };
+    let Ok(to) = Mailbox::from_str(to.trim()) else {
+        return false;
+    };
+    let message = match Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+    {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "writing an email");
+            return false;
+        }
+    };
+    tokio::spawn(async move {
+        if let Err(e) = transport.send(message).await {
+            tracing::warn!(error = %e, "sending an email to a person");
+        }
+    });
+    true
+}

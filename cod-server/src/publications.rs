@@ -21,9 +21,17 @@ pub fn collection_of(object: &Value) -> Option<&'static str> {
         Some("events")
     } else if json::has_type(object, "Note") || json::has_type(object, "Article") {
         Some("news")
+    } else if is_call(object) {
+        Some("calls")
     } else {
         None
     }
+}
+
+/// Whether an object is a call for volunteers (written on the orientation page only).
+pub fn is_call(object: &Value) -> bool {
+    json::has_type(object, "kommon:CallForVolunteers")
+        || json::has_type(object, "https://w3id.org/kommon/ns#CallForVolunteers")
 }
 
 fn refuse(message: impl Into<String>) -> Refusal {
@@ -56,7 +64,17 @@ pub fn check(object: &Value) -> Result<(), Refusal> {
     text("name", 300)?;
     text("summary", 2000)?;
     text("content", 20_000)?;
-    if json::has_type(object, "Event") {
+    if is_call(object) {
+        for k in ["name", "content"] {
+            if object
+                .get(k)
+                .and_then(Value::as_str)
+                .is_none_or(|n| n.trim().is_empty())
+            {
+                return Err(refuse(format!("a call for volunteers needs a {k}")));
+            }
+        }
+    } else if json::has_type(object, "Event") {
         if object
             .get("name")
             .and_then(Value::as_str)
@@ -109,6 +127,10 @@ pub fn object(fed: &Federation, id: &str) -> Result<Option<Value>, StoreError> {
         .and_then(|v| serde_json::from_slice(&v).ok()))
 }
 
+fn object_exists(fed: &Federation, id: &str) -> Result<bool, StoreError> {
+    Ok(fed.store.keyspace(OBJECTS).get(id.as_bytes())?.is_some())
+}
+
 /// Publishes an object (a `Create`, or a bare object), an `Update` or a `Delete` of community
 /// `slug`; the activity for the community to send.
 pub fn prepare(fed: &Federation, slug: &str, activity: &Value) -> Result<Value, Refusal> {
@@ -135,7 +157,18 @@ pub fn prepare(fed: &Federation, slug: &str, activity: &Value) -> Result<Value, 
                 return Err(refuse("a place publishes Event, Note or Article objects"));
             };
             check(&object)?;
-            let id = fed.new_id(slug, which);
+            // A call keeps the id the orientation desk gave it, under the place's calls.
+            let calls = format!("{}/", fed.collection(slug, "calls"));
+            let preset = json::id_of(&object)
+                .filter(|id| which == "calls" && id.starts_with(&calls))
+                .map(str::to_owned);
+            let id = match preset {
+                Some(id) if object_exists(fed, &id).map_err(store_err)? => {
+                    return Err(Refusal(409, format!("{id} is already published")));
+                }
+                Some(id) => id,
+                None => fed.new_id(slug, which),
+            };
             if let Some(o) = object.as_object_mut() {
                 o.remove("@context");
                 o.insert("id".into(), json!(id));

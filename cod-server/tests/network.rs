@@ -41,31 +41,8 @@ fn names(fc: &Value) -> Vec<String> {
     v
 }
 
-/// The admin form of a place, saved with a profile.
-async fn save_profile(
-    http: &reqwest::Client,
-    cookie: &str,
-    cod: &str,
-    slug: &str,
-    fields: &[(&str, &str)],
-) {
-    let admin = format!("{cod}/{slug}/admin");
-    let r = post_form(http, cookie, &admin, &admin, fields).await;
-    assert_eq!(r.status(), 303);
-    let to = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(to.contains("fait="), "{to}");
-}
-
-fn python(script: &str, args: &[&str]) -> String {
-    let py = std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/venv/bin/python");
-        if std::path::Path::new(venv).exists() {
-            venv.to_owned()
-        } else {
-            "python3".to_owned()
-        }
-    });
-    let out = Command::new(py)
+fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
         .arg("-c")
         .arg(script)
         .args(args)
@@ -130,46 +107,13 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
         .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("URL"));
-    let r = http
-        .post(format!("{}/le-6b/reseaux", places.base))
-        .header("cookie", &cookie)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("network", net_actor.as_str()),
-            ("message", "Le 6B souhaite rejoindre POT KOMMON"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-
-    // The network's moderator sees the place's request and accepts it.
-    let pending_url = format!("{net_actor}/pending?page=true");
-    let join = eventually("the place's request at the network", || async {
-        let p = netmod.get(&pending_url).await;
-        ids(&p).first().cloned()
-    })
-    .await;
-    let r = netmod
-        .post(
-            &format!("{net_actor}/outbox"),
-            json!({"type": "Accept", "object": join}),
-        )
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
-    // The place learns it is a member; the network follows and back-fills it.
-    eventually("the place knows it is a member", || async {
-        let t = http
-            .get(format!("{}/le-6b/reseaux", places.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        t.contains("membre / member").then_some(())
-    })
+    join_network(
+        &http,
+        &cookie,
+        &format!("{}/le-6b", places.base),
+        &net_actor,
+        &netmod,
+    )
     .await;
     let fc = eventually("the place on the network's map", || async {
         let fc = geojson(&net, "type=place").await;
@@ -327,7 +271,7 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
     })
     .await;
     let ics = format!("{net}/agenda.ics?month={next_month}");
-    let out = python(
+    let out = run_python(
         "import sys, requests, icalendar\n\
 cal = icalendar.Calendar.from_ical(requests.get(sys.argv[1]).content)\n\
 for ev in cal.walk('VEVENT'):\n    print(ev['SUMMARY'], ev.decoded('DTSTART').isoformat())",
@@ -336,7 +280,7 @@ for ev in cal.walk('VEVENT'):\n    print(ev['SUMMARY'], ev.decoded('DTSTART').is
     assert!(out.contains("Portes ouvertes des ateliers"), "{out}");
     assert!(out.contains("12T12:00:00+00:00"), "{out}");
     for feed in ["agenda.rss", "agenda.atom"] {
-        let out = python(
+        let out = run_python(
             "import sys, feedparser\n\
 d = feedparser.parse(sys.argv[1])\n\
 assert not d.bozo, d.bozo_exception\n\
@@ -348,7 +292,7 @@ print(d.version, [e.title for e in d.entries])",
             "{feed}: {out}"
         );
     }
-    let out = python(
+    let out = run_python(
         "import sys, requests, geojson\n\
 fc = geojson.loads(requests.get(sys.argv[1]).text)\n\
 assert fc.is_valid, fc.errors()\n\
@@ -356,7 +300,7 @@ print(len(fc['features']))",
         &[&format!("{net}/api/geojson")],
     );
     assert!(out.trim().parse::<usize>().unwrap() >= 4, "{out}");
-    let out = python(
+    let out = run_python(
         "import sys\nfrom SPARQLWrapper import SPARQLWrapper, JSON\n\
 s = SPARQLWrapper(sys.argv[1]); s.setReturnFormat(JSON)\n\
 s.setQuery('PREFIX pair: <http://virtual-assembly.org/ontologies/pair#> PREFIX kommon: <https://w3id.org/kommon/ns#> SELECT ?r ?name WHERE { ?place kommon:hosts ?r . ?r pair:label ?name } ORDER BY ?r')\n\

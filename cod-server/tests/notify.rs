@@ -5,75 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn python() -> String {
-    std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/venv/bin/python");
-        if std::path::Path::new(venv).exists() {
-            venv.to_owned()
-        } else {
-            "python3".to_owned()
-        }
-    })
-}
-
-struct Smtp(std::process::Child, Arc<Mutex<String>>);
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_smtp(port: u16) -> Option<Smtp> {
-    let ok = Command::new(python())
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
-            "aiosmtpd is not installed (pip install -r tests/requirements.txt)"
-        );
-        eprintln!("skipped: aiosmtpd is not installed");
-        return None;
-    }
-    // The default handler prints every message it receives on stdout.
-    let mut child = Command::new(python())
-        .args([
-            "-u",
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = Arc::new(Mutex::new(String::new()));
-    let mut stdout = child.stdout.take().unwrap();
-    let sink = Arc::clone(&out);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    wait_listening(port);
-    Some(Smtp(child, out))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn moderators_get_one_email_per_interval_of_what_waits() {

@@ -90,15 +90,18 @@ impl SkillScheme {
     /// The kinds of service a place renders or a request asks for (`kommon:ServiceTypes`, in
     /// the ontology), read as a tree like the skills: orientation matches both the same way.
     pub fn service_types() -> Result<Self, VocabError> {
-        Self::read(
-            crate::ONTOLOGY_TTL,
-            Some(&format!("{}ServiceTypes", ns::KOMMON)),
-        )
+        Self::from_turtle_in_scheme(crate::ONTOLOGY_TTL, &format!("{}ServiceTypes", ns::KOMMON))
     }
 
     /// Reads a SKOS concept scheme in Turtle.
     pub fn from_turtle(ttl: &str) -> Result<Self, VocabError> {
         Self::read(ttl, None)
+    }
+
+    /// Reads the concepts of one scheme of a Turtle file (`skos:inScheme scheme`): the
+    /// communes, the accessibility features of the ontology.
+    pub fn from_turtle_in_scheme(ttl: &str, scheme: &str) -> Result<Self, VocabError> {
+        Self::read(ttl, Some(scheme))
     }
 
     /// Reads the concepts of a Turtle file, only those `skos:inScheme` `scheme` when given.

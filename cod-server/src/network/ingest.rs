@@ -24,10 +24,11 @@ use std::sync::Arc;
 const MAX_ITEMS: usize = 100_000;
 
 /// The collections of a place the network copies, and what their items are.
-const COLLECTIONS: [(&str, Kind); 3] = [
+const COLLECTIONS: [(&str, Kind); 4] = [
     ("residents", Kind::Resident),
     ("events", Kind::Event),
     ("projects", Kind::Project),
+    ("calls", Kind::Call),
 ];
 
 fn network_id(state: &AppState, net: &NetworkSite) -> String {
@@ -240,6 +241,12 @@ pub async fn ingest_object(
         return unlist(net, place, id).await;
     }
     match normalize(net, id, doc, Vec::new(), kind).await {
+        // A call filled, closed or past stays at its place, out of the network's lists.
+        Ok(n)
+            if kind == Kind::Call && n.entry.end_ms().is_some_and(|end| end < now_ms() as i64) =>
+        {
+            unlist(net, place, id).await
+        }
         Ok(n) => keep(net, n, Some(place), id).await,
         Err(why) => {
             refuse(net, place, id, &why);
@@ -454,10 +461,12 @@ pub async fn receive(
     Ok(true)
 }
 
-/// The kind of an embedded object the network lists on its own (an event), if any.
+/// The kind of an embedded object the network lists on its own (an event, a call), if any.
 fn dated_kind(object: Option<&Value>) -> Option<Kind> {
     let o = object?;
-    if json::has_type(o, "Event") || json::has_type(o, "pair:Event") {
+    if crate::publications::is_call(o) {
+        Some(Kind::Call)
+    } else if json::has_type(o, "Event") || json::has_type(o, "pair:Event") {
         Some(Kind::Event)
     } else if json::has_type(o, "pair:Project") {
         Some(Kind::Project)

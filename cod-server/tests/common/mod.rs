@@ -496,3 +496,139 @@ pub async fn post_form(
         .await
         .unwrap()
 }
+
+/// The Python of the test tools (`.ci/venv` when present).
+pub fn python() -> String {
+    std::env::var("KOMMON_PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/venv/bin/python");
+        if std::path::Path::new(venv).exists() {
+            venv.to_owned()
+        } else {
+            "python3".to_owned()
+        }
+    })
+}
+
+/// A real SMTP server (Python's aiosmtpd) printing what it receives; `.1` holds it.
+pub struct Smtp(
+    pub std::process::Child,
+    pub std::sync::Arc<std::sync::Mutex<String>>,
+);
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts aiosmtpd on `port`; `None` when it is not installed (and interop is not required).
+pub fn start_smtp(port: u16) -> Option<Smtp> {
+    let ok = Command::new(python())
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "aiosmtpd is not installed (pip install -r tests/requirements.txt)"
+        );
+        eprintln!("skipped: aiosmtpd is not installed");
+        return None;
+    }
+    // The default handler prints every message it receives on stdout.
+    let mut child = Command::new(python())
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = std::sync::Arc::clone(&out);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    wait_listening(port);
+    Some(Smtp(child, out))
+}
+
+/// Saves a place's admin form with these fields; the save must succeed.
+pub async fn save_profile(
+    http: &reqwest::Client,
+    cookie: &str,
+    cod: &str,
+    slug: &str,
+    fields: &[(&str, &str)],
+) {
+    let admin = format!("{cod}/{slug}/admin");
+    let r = post_form(http, cookie, &admin, &admin, fields).await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("fait="), "{to}");
+}
+
+/// A place asks to join a network from its pages (its admin logged in with `cookie`), and the
+/// network's moderator accepts; returns once the place knows it is a member.
+pub async fn join_network(
+    http: &reqwest::Client,
+    cookie: &str,
+    place_page: &str,
+    net_actor: &str,
+    netmod: &Token,
+) {
+    let csrf = csrf_of(http, cookie, &format!("{place_page}/reseaux")).await;
+    let r = http
+        .post(format!("{place_page}/reseaux"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("network", net_actor),
+            ("message", "Nous souhaitons rejoindre le réseau"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let pending_url = format!("{net_actor}/pending?page=true");
+    let join = eventually("the place's request at the network", || async {
+        let p = netmod.get(&pending_url).await;
+        ids(&p).first().cloned()
+    })
+    .await;
+    let r = netmod
+        .post(
+            &format!("{net_actor}/outbox"),
+            serde_json::json!({"type": "Accept", "object": join}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    eventually("the place knows it is a member", || async {
+        let t = http
+            .get(format!("{place_page}/reseaux"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        t.contains("membre / member").then_some(())
+    })
+    .await;
+}

@@ -102,6 +102,8 @@ pub enum Reason {
     Skill {
         /// The candidate's skill.
         offered: ConceptId,
+        /// The words the candidate used for it, when it came from their text.
+        offered_said: Option<String>,
         /// The skill asked.
         asked: Asked,
         /// How they stand.
@@ -465,8 +467,14 @@ fn reasons(ctx: Context<'_>, seeker: &Profile, c: &Profile) -> Vec<Reason> {
             .iter()
             .any(|r| matches!(r, Reason::Skill { offered: o, .. } if *o == offered))
         {
+            let offered_said = c
+                .skills
+                .iter()
+                .find(|a| a.concept == offered)
+                .and_then(|a| a.said.clone());
             out.push(Reason::Skill {
                 offered,
+                offered_said,
                 asked,
                 relation,
             });
@@ -531,11 +539,16 @@ fn asked_en(n: &Nomenclature, a: &Asked) -> String {
 fn concept_fr(
     n: &Nomenclature,
     offered: ConceptId,
+    offered_said: Option<&str>,
     asked: &Asked,
     relation: Relation,
     what: &str,
 ) -> String {
-    let label = n.label_fr(offered);
+    // The candidate's own words, when their skill came from what they wrote.
+    let label = match offered_said {
+        Some(w) => format!("{} (« {w} »)", n.label_fr(offered)),
+        None => n.label_fr(offered).to_owned(),
+    };
     let said = asked_fr(n, asked);
     match relation {
         Relation::Exact if asked.said.is_none() => format!("{label}, comme demandé"),
@@ -547,8 +560,17 @@ fn concept_fr(
     }
 }
 
-fn concept_en(n: &Nomenclature, offered: ConceptId, asked: &Asked, relation: Relation) -> String {
-    let label = n.label_en(offered);
+fn concept_en(
+    n: &Nomenclature,
+    offered: ConceptId,
+    offered_said: Option<&str>,
+    asked: &Asked,
+    relation: Relation,
+) -> String {
+    let label = match offered_said {
+        Some(w) => format!("{} (“{w}”)", n.label_en(offered)),
+        None => n.label_en(offered).to_owned(),
+    };
     let said = asked_en(n, asked);
     match relation {
         Relation::Exact if asked.said.is_none() => format!("{label}, as asked"),
@@ -570,14 +592,22 @@ impl Suggestion {
             .map(|r| match r {
                 Reason::Skill {
                     offered,
+                    offered_said,
                     asked,
                     relation,
-                } => concept_fr(ctx.skills, *offered, asked, *relation, "demandé"),
+                } => concept_fr(
+                    ctx.skills,
+                    *offered,
+                    offered_said.as_deref(),
+                    asked,
+                    *relation,
+                    "demandé",
+                ),
                 Reason::Service {
                     offered,
                     asked,
                     relation,
-                } => concept_fr(ctx.services, *offered, asked, *relation, "demandé"),
+                } => concept_fr(ctx.services, *offered, None, asked, *relation, "demandé"),
                 Reason::Time(o) => format!("disponible {}", describe_fr(&o.when)),
                 Reason::NoCommonTime => "aucun créneau en commun".to_owned(),
                 Reason::Distance(km) => km_fr(*km),
@@ -596,14 +626,21 @@ impl Suggestion {
             .map(|r| match r {
                 Reason::Skill {
                     offered,
+                    offered_said,
                     asked,
                     relation,
-                } => concept_en(ctx.skills, *offered, asked, *relation),
+                } => concept_en(
+                    ctx.skills,
+                    *offered,
+                    offered_said.as_deref(),
+                    asked,
+                    *relation,
+                ),
                 Reason::Service {
                     offered,
                     asked,
                     relation,
-                } => concept_en(ctx.services, *offered, asked, *relation),
+                } => concept_en(ctx.services, *offered, None, asked, *relation),
                 Reason::Time(o) => format!("available {}", describe_en(&o.when)),
                 Reason::NoCommonTime => "no time in common".to_owned(),
                 Reason::Distance(km) => km_en(*km),

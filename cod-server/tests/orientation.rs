@@ -1,0 +1,667 @@
+//! Orientation across real processes on loopback: a place (Le 6B, on one cod-server) writes a
+//! call for volunteers and publishes it; it reaches the network (another cod-server) and its
+//! map; volunteers offer their help from the place's public form; the place's moderator sees
+//! the best volunteer first with the reasons in French, accepts, and the volunteer is told on
+//! their follow-up page and by email (a real SMTP server, aiosmtpd). Service requests go
+//! through the same queue. Bad input is refused with a reason and stores nothing; a request
+//! withdrawn while the place decides cannot be accepted and leaves no personal data behind.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const MENUISERIE: &str = "https://w3id.org/kommon/skills/menuiserie";
+const CUISINE: &str = "https://w3id.org/kommon/skills/cuisine";
+const SAINT_DENIS: &str = "https://w3id.org/kommon/ns#commune-saint-denis";
+const REPAIR: &str = "https://w3id.org/kommon/ns#service-repair";
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn text(http: &reqwest::Client, url: &str, cookie: &str) -> String {
+    http.get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Posts a public form (no login); the answer.
+async fn post_public(
+    http: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    http.post(url).form(fields).send().await.unwrap()
+}
+
+/// Posts a form of the orientation page; where it sends back to.
+async fn orientation_act(
+    http: &reqwest::Client,
+    cookie: &str,
+    page: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let r = post_form(http, cookie, page, page, fields).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    urlencoding_decode(&to)
+}
+
+fn urlencoding_decode(s: &str) -> String {
+    form_urlencoded::parse(s.split_once('?').map(|(_, q)| q).unwrap_or("").as_bytes())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The messages aiosmtpd printed, decoded (headers and bodies in plain UTF-8) by Python's
+/// email parser.
+fn decoded_mails(raw: &str) -> Vec<String> {
+    let script = r#"
+import sys, email, email.header, email.policy
+raw = sys.stdin.read()
+for chunk in raw.split("---------- MESSAGE FOLLOWS ----------")[1:]:
+    body = chunk.split("------------ END MESSAGE ------------")[0].lstrip("\n")
+    m = email.message_from_string(body, policy=email.policy.default)
+    print("To:", m["To"])
+    print("Subject:", m["Subject"])
+    print(m.get_content())
+    print("\x1e")
+"#;
+    let mut child = std::process::Command::new(python())
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(raw.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split('\u{1e}')
+        .map(str::to_owned)
+        .collect()
+}
+
+fn volunteer<'a>(
+    name: &'a str,
+    email: &'a str,
+    message: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("nom", name),
+        ("courriel", email),
+        ("message", message),
+        ("commune", SAINT_DENIS),
+        ("consentement", "on"),
+    ];
+    f.extend_from_slice(extra);
+    f
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_told() {
+    let smtp_port = free_port();
+    let smtp = start_smtp(smtp_port);
+    let pods = start_pods(&["mo", "net"]);
+    let webid = |n: &str| format!("{}/{n}", pods.base);
+    let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
+    let mut flags: Vec<&str> = vec![];
+    if smtp.is_some() {
+        flags.extend([
+            "--smtp-url",
+            &smtp_url,
+            "--mail-from",
+            "Kommon <kommon@localhost>",
+        ]);
+    }
+    let places = start_cod_with(&[("le-6b", "Le 6B", &webid("mo"))], &[], &flags);
+    let network = start_cod_with(
+        &[],
+        &[("pot-kommon", "POT KOMMON", &webid("net"))],
+        &["--map-tiles", "", "--reconcile-every-s", "3600"],
+    );
+    let place = format!("{}/le-6b", places.base);
+    let net_actor = format!("{}/pot-kommon", network.base);
+    let netmod = token(&pods, "net").await;
+    let http = http();
+
+    // The place fills in where it is and joins the network.
+    let cookie = log_in_to(&http, &places.base, &pods.base, "mo", "/le-6b/admin").await;
+    save_profile(
+        &http,
+        &cookie,
+        &places.base,
+        "le-6b",
+        &[
+            ("name", "Le 6B"),
+            ("street_address", "6-10 quai de Seine"),
+            ("postal_code", "93200"),
+            ("locality", "Saint-Denis"),
+            ("latitude", "48.9245"),
+            ("longitude", "2.3522"),
+            ("contact", "accueil@le6b.example"),
+        ],
+    )
+    .await;
+    join_network(&http, &cookie, &place, &net_actor, &netmod).await;
+
+    // A moderator writes a call; bad ones are refused with the reason.
+    let page = format!("{place}/orientation");
+    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    let call = |end: &'static str, skill: &'static str| {
+        vec![
+            ("action", "nouvel_appel"),
+            ("titre", "Construire les bancs du jardin"),
+            (
+                "description",
+                "Nous construisons des bancs en bois de réemploi pour le jardin du 6B.",
+            ),
+            ("competences", skill),
+            ("creneau_jour_1", "samedi"),
+            ("creneau_debut_1", "10:00"),
+            ("creneau_fin_1", end),
+            ("places", "2"),
+            ("date_limite", until.as_str()),
+            ("contact_nom", "Claire"),
+            ("contact_email", "benevolat@le6b.example"),
+        ]
+    };
+    let to = orientation_act(&http, &cookie, &page, &call("09:00", MENUISERIE)).await;
+    assert!(
+        to.contains("erreur=") && to.contains("finit avant de commencer"),
+        "{to}"
+    );
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &call("13:00", "https://evil.example/hack"),
+    )
+    .await;
+    assert!(to.contains("erreur=") && to.contains("référentiel"), "{to}");
+    let to = orientation_act(&http, &cookie, &page, &call("13:00", MENUISERIE)).await;
+    assert!(to.contains("fait=") && to.contains("Brouillon"), "{to}");
+    let queue = text(&http, &page, &cookie).await;
+    let call_id = between(&queue, "name=\"appel\" value=\"", "\"").to_owned();
+    assert_eq!(call_id.len(), 36, "{queue}");
+    // A draft is not public.
+    let public = text(&http, &format!("{place}/benevolat"), "").await;
+    assert!(!public.contains("Construire les bancs"), "{public}");
+
+    // Published: on the place's page, as an ActivityStreams Page that is a job posting, and
+    // on the network's map.
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &[("action", "publier"), ("appel", &call_id)],
+    )
+    .await;
+    assert!(to.contains("fait="), "{to}");
+    let public = text(&http, &format!("{place}/benevolat"), "").await;
+    assert!(
+        public.contains("Construire les bancs du jardin"),
+        "{public}"
+    );
+    let object_url = format!("{place}/calls/{call_id}");
+    let object: Value = client()
+        .get(&object_url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        object["type"],
+        serde_json::json!(["Page", "kommon:CallForVolunteers"])
+    );
+    assert_eq!(object["schema:employmentType"], "VOLUNTEER");
+    assert_eq!(object["schema:skills"], serde_json::json!([MENUISERIE]));
+    let turtle = client()
+        .get(&object_url)
+        .header("accept", "text/turtle")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        turtle.contains("CallForVolunteers") && turtle.contains("VOLUNTEER"),
+        "{turtle}"
+    );
+    eventually("the call on the network's map", || async {
+        let fc: Value = client()
+            .get(format!("{}/api/geojson?type=call", network.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        fc.to_string()
+            .contains("Construire les bancs du jardin")
+            .then_some(())
+    })
+    .await;
+
+    // Bad offers are refused with the reason, and nothing is kept.
+    let form = format!("{place}/benevolat");
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let no_consent: Vec<(&str, &str)> = volunteer("Yanis", "yanis@example.org", "menuiserie", &[])
+        .into_iter()
+        .filter(|(k, _)| *k != "consentement")
+        .collect();
+    for (fields, says, status) in [
+        (no_consent, "sans votre accord", 400),
+        (
+            volunteer(
+                "Yanis",
+                "yanis@example.org",
+                "menuiserie",
+                &[
+                    ("date_jour_1", "2030-05-04"),
+                    ("date_debut_1", "18:00"),
+                    ("date_fin_1", "14:00"),
+                ],
+            ),
+            "finit avant de commencer",
+            400,
+        ),
+        (
+            volunteer(
+                "Yanis",
+                "yanis@example.org",
+                "",
+                &[("competences", "https://evil.example/x")],
+            ),
+            "référentiel",
+            400,
+        ),
+        (
+            volunteer(
+                "Yanis",
+                "yanis@example.org",
+                "menuiserie",
+                &[("latitude", "123"), ("longitude", "2.3")],
+            ),
+            "latitude",
+            400,
+        ),
+        (
+            volunteer("Yanis", "pas-une-adresse", "menuiserie", &[]),
+            "adresse électronique",
+            400,
+        ),
+        (
+            volunteer("Yanis", "yanis@example.org", "", &[]),
+            "dites ce que vous savez faire",
+            400,
+        ),
+        (
+            volunteer(
+                "Yanis",
+                "yanis@example.org",
+                "menuiserie",
+                &[("appel", "../../etc")],
+            ),
+            "introuvable",
+            404,
+        ),
+    ] {
+        let r = post_public(&anon, &form, &fields).await;
+        assert_eq!(r.status().as_u16(), status, "{says}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(says), "{says}: {body}");
+    }
+    let huge = "x".repeat(70 * 1024);
+    let r = post_public(
+        &anon,
+        &form,
+        &volunteer("Yanis", "yanis@example.org", &huge, &[]),
+    )
+    .await;
+    assert_eq!(r.status(), 413);
+    let queue = text(&http, &page, &cookie).await;
+    assert!(queue.contains("En attente (0)"), "{queue}");
+
+    // Two volunteers offer their help; Yanis writes "travail du bois" and is free on Saturday
+    // mornings, Sara cooks on weekday evenings.
+    let r = post_public(
+        &anon,
+        &form,
+        &volunteer(
+            "Yanis",
+            "yanis@example.org",
+            "Je fais du travail du bois depuis vingt ans.",
+            &[("dispo", "sa-matin"), ("appel", &call_id)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let yanis_follow = format!(
+        "{}{}",
+        places.base,
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+    );
+    let r = post_public(
+        &anon,
+        &form,
+        &volunteer(
+            "Sara",
+            "sara@example.org",
+            "J'aime cuisiner pour les autres.",
+            &[
+                ("competences", CUISINE),
+                ("dispo", "tu-soir"),
+                ("dispo", "th-soir"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let sara_follow = format!(
+        "{}{}",
+        places.base,
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+    );
+    let follow = text(&http, &yanis_follow, "").await;
+    assert!(follow.contains("En attente"), "{follow}");
+
+    // The moderator sees Yanis first for the call, with the reasons.
+    let queue = text(&http, &page, &cookie).await;
+    assert!(queue.contains("En attente (2)"), "{queue}");
+    let suggested = between(&queue, "Bénévoles suggéré·es", "</ol>");
+    let first = between(suggested, "<li>", "</li>");
+    assert!(first.contains("<strong>Yanis</strong>"), "{suggested}");
+    assert!(
+        first.contains("Menuiserie (« travail du bois »), comme demandé ; disponible le samedi matin ; à 1,5 km"),
+        "{first}"
+    );
+    // And for Yanis's offer, the call first, in his words.
+    let offer = between(&queue, "Appels suggérés", "</ol>");
+    assert!(
+        offer.contains("Construire les bancs du jardin</strong> — Menuiserie, proche de « travail du bois » demandé ; disponible le samedi matin ; à 1,5 km"),
+        "{offer}"
+    );
+    // Sara is not suggested for a carpentry call on Saturdays at all.
+    assert!(!suggested.contains("Sara"), "{suggested}");
+    let yanis_token = yanis_follow.rsplit('/').next().unwrap().to_owned();
+    let sara_token = sara_follow.rsplit('/').next().unwrap().to_owned();
+
+    // Sara withdraws while the place decides: her data is gone, and she cannot be accepted.
+    let r = post_public(&anon, &sara_follow, &[("action", "retirer")]).await;
+    assert_eq!(r.status(), 303);
+    let follow = text(&http, &sara_follow, "").await;
+    assert!(
+        follow.contains("Retirée") && !follow.contains("cuisiner"),
+        "{follow}"
+    );
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &[
+            ("action", "accepter"),
+            ("demande", &sara_token),
+            ("appel", &call_id),
+        ],
+    )
+    .await;
+    assert!(to.contains("erreur=") && to.contains("retirée"), "{to}");
+    let queue = text(&http, &page, &cookie).await;
+    assert!(
+        !queue.contains("Sara") && !queue.contains("sara@example.org"),
+        "no leak: {queue}"
+    );
+
+    // Yanis is accepted for the call and told.
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &[
+            ("action", "accepter"),
+            ("demande", &yanis_token),
+            ("appel", &call_id),
+            ("note", "Rendez-vous samedi à 10 h à l'atelier."),
+        ],
+    )
+    .await;
+    assert!(to.contains("fait=") && to.contains("Yanis"), "{to}");
+    let follow = text(&http, &yanis_follow, "").await;
+    assert!(
+        follow.contains("Acceptée") && follow.contains("Construire les bancs du jardin"),
+        "{follow}"
+    );
+    assert!(
+        follow.contains("benevolat@le6b.example") && follow.contains("Rendez-vous samedi"),
+        "{follow}"
+    );
+    if let Some(smtp) = &smtp {
+        let mail = eventually("the email to Yanis", || async {
+            let mails = decoded_mails(&smtp.1.lock().unwrap().clone());
+            mails
+                .into_iter()
+                .find(|m| m.contains("a accepté votre proposition d'aide"))
+        })
+        .await;
+        assert!(mail.contains("yanis@example.org"), "{mail}");
+        assert!(mail.contains("Construire les bancs du jardin"), "{mail}");
+        assert!(mail.contains(&yanis_follow), "{mail}");
+    }
+    // Deciding twice is refused.
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &[
+            ("action", "accepter"),
+            ("demande", &yanis_token),
+            ("appel", &call_id),
+        ],
+    )
+    .await;
+    assert!(
+        to.contains("erreur=") && to.contains("déjà reçu une réponse"),
+        "{to}"
+    );
+
+    // Closed by the moderator: it leaves the place's public list and the network's map.
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &[("action", "clore"), ("appel", &call_id)],
+    )
+    .await;
+    assert!(to.contains("fait="), "{to}");
+    let public = text(&http, &format!("{place}/benevolat"), "").await;
+    assert!(!public.contains("Construire les bancs"), "{public}");
+    eventually("the call off the network's map", || async {
+        let fc: Value = client()
+            .get(format!("{}/api/geojson?type=call", network.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (!fc.to_string().contains("Construire les bancs du jardin")).then_some(())
+    })
+    .await;
+    // A closed call takes no more offers.
+    let r = post_public(
+        &anon,
+        &form,
+        &volunteer(
+            "Léa",
+            "lea@example.org",
+            "menuiserie",
+            &[("appel", &call_id)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_requests_reach_the_places_that_take_them_and_are_declined_with_a_reason() {
+    let pods = start_pods(&["mo"]);
+    let cod = start_cod(&[("le-6b", "Le 6B", &format!("{}/mo", pods.base))]);
+    let place = format!("{}/le-6b", cod.base);
+    let http = http();
+    // Until the place says what it takes, it takes no service request.
+    let page = text(&http, &format!("{place}/coup-de-main"), "").await;
+    assert!(
+        page.contains("ne prend pas de nouvelles demandes"),
+        "{page}"
+    );
+    let ask = [
+        ("nom", "Mme K."),
+        ("courriel", "k@example.org"),
+        ("message", "Mon grille-pain ne chauffe plus."),
+        ("services", REPAIR),
+        ("dispo", "sa-apres-midi"),
+        ("consentement", "on"),
+    ];
+    let r = post_public(&http, &format!("{place}/coup-de-main"), &ask).await;
+    assert_eq!(r.status(), 409);
+
+    let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/orientation").await;
+    let orientation = format!("{place}/orientation");
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &orientation,
+        &[
+            ("action", "reglages"),
+            ("services", REPAIR),
+            ("capacite", "1"),
+            ("conservation", "3"),
+        ],
+    )
+    .await;
+    assert!(
+        to.contains("erreur=") && to.contains("conservation"),
+        "{to}"
+    );
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &orientation,
+        &[
+            ("action", "reglages"),
+            ("services", REPAIR),
+            ("capacite", "1"),
+            ("conservation", "30"),
+        ],
+    )
+    .await;
+    assert!(to.contains("fait="), "{to}");
+    let page = text(&http, &format!("{place}/coup-de-main"), "").await;
+    assert!(
+        page.contains("Réparation de vélos") && page.contains("30 jours"),
+        "{page}"
+    );
+    let r = post_public(&http, &format!("{place}/coup-de-main"), &ask).await;
+    assert_eq!(r.status(), 303);
+    let follow = format!(
+        "{}{}",
+        cod.base,
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+    );
+    // Capacity 1: a second request waits for the first to be answered.
+    let r = post_public(&http, &format!("{place}/coup-de-main"), &ask).await;
+    assert_eq!(r.status(), 409);
+
+    let queue = text(&http, &orientation, &cookie).await;
+    assert!(
+        queue.contains("Demande de service") && queue.contains("grille-pain"),
+        "{queue}"
+    );
+    let token = follow.rsplit('/').next().unwrap();
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &orientation,
+        &[("action", "refuser"), ("demande", token), ("raison", "")],
+    )
+    .await;
+    assert!(to.contains("erreur="), "{to}");
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &orientation,
+        &[
+            ("action", "refuser"),
+            ("demande", token),
+            ("raison", "Notre repair café reprend en avril."),
+        ],
+    )
+    .await;
+    assert!(to.contains("fait="), "{to}");
+    let page = text(&http, &follow, "").await;
+    assert!(
+        page.contains("Non retenue") && page.contains("repair café reprend en avril"),
+        "{page}"
+    );
+    // A follow-up link that names nothing says so, without telling whether it ever existed.
+    let r = http
+        .get(format!("{place}/suivi/0123456789abcdef0123456789abcdef"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .get(format!("{place}/suivi/..%2F..%2Fetc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Forms from another site (no token) are refused.
+    let r = http
+        .post(&orientation)
+        .header("cookie", &cookie)
+        .form(&[("action", "reglages")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

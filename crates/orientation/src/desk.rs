@@ -1,0 +1,294 @@
+//! Where a server keeps the orientation of its places: their calls, the offers and requests
+//! they received, and what each place accepts. Decisions change a request and its call in one
+//! transaction, so a call is never counted filled by a volunteer whose acceptance was lost.
+
+use crate::call::{CallForVolunteers, CallStatus};
+use crate::error::OrientationError;
+use crate::request::{HelpRequest, RequestKind, RequestStatus};
+use crate::slots::Slot;
+use chrono::NaiveDate;
+use kommon_rdf::{QuadStore, StoreError};
+use serde::{Deserialize, Serialize};
+
+const CALLS: &str = "orientation-calls";
+const REQUESTS: &str = "orientation-requests";
+const SETTINGS: &str = "orientation-settings";
+
+/// What a place accepts: the kinds of service requests it takes, the skills its residents
+/// offer for them, how many requests it can follow at once, its hours, and how long it keeps
+/// requests (RGPD).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceOrientation {
+    /// Service types it takes (IRIs); none means it takes no service requests.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Skills its residents offer for those services (IRIs).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// How many service requests it can have waiting or in progress at once.
+    pub capacity: u32,
+    /// When it receives people.
+    #[serde(default)]
+    pub hours: Vec<Slot>,
+    /// Days after which a request and the personal data in it are erased.
+    pub retention_days: u32,
+}
+
+impl Default for PlaceOrientation {
+    fn default() -> Self {
+        PlaceOrientation {
+            services: Vec::new(),
+            skills: Vec::new(),
+            capacity: 10,
+            hours: Vec::new(),
+            retention_days: 90,
+        }
+    }
+}
+
+/// Shortest and longest retention a place may set, in days.
+pub const RETENTION_DAYS: (u32, u32) = (7, 730);
+
+/// The orientation records of one server.
+#[derive(Clone)]
+pub struct OrientationDesk {
+    store: QuadStore,
+}
+
+fn key(slug: &str, id: &str) -> Vec<u8> {
+    format!("{slug}/{id}").into_bytes()
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupted(e.to_string()))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupted(e.to_string()))
+}
+
+impl OrientationDesk {
+    /// The records kept in `store`.
+    pub fn new(store: &QuadStore) -> Self {
+        OrientationDesk {
+            store: store.clone(),
+        }
+    }
+
+    /// What place `slug` accepts (the defaults until its admins say).
+    pub fn settings(&self, slug: &str) -> Result<PlaceOrientation, StoreError> {
+        match self.store.keyspace(SETTINGS).get(slug.as_bytes())? {
+            Some(b) => decode(&b),
+            None => Ok(PlaceOrientation::default()),
+        }
+    }
+
+    /// Saves what place `slug` accepts.
+    pub fn set_settings(&self, slug: &str, s: &PlaceOrientation) -> Result<(), StoreError> {
+        self.store
+            .keyspace(SETTINGS)
+            .insert(slug.as_bytes(), &encode(s)?)
+    }
+
+    /// Saves a call.
+    pub fn put_call(&self, call: &CallForVolunteers) -> Result<(), StoreError> {
+        self.store
+            .keyspace(CALLS)
+            .insert(&key(&call.community, &call.id), &encode(call)?)
+    }
+
+    /// Call `id` of place `slug`.
+    pub fn call(&self, slug: &str, id: &str) -> Result<Option<CallForVolunteers>, StoreError> {
+        self.store
+            .keyspace(CALLS)
+            .get(&key(slug, id))?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+
+    /// The calls of place `slug`, newest first.
+    pub fn calls(&self, slug: &str) -> Result<Vec<CallForVolunteers>, StoreError> {
+        let mut out: Vec<CallForVolunteers> = Vec::new();
+        for entry in self.store.keyspace(CALLS).scan_prefix(&key(slug, "")) {
+            out.push(decode(&entry?.1)?);
+        }
+        out.sort_by_key(|c| std::cmp::Reverse(c.created_ms));
+        Ok(out)
+    }
+
+    /// Records a new request.
+    pub fn add_request(&self, r: &HelpRequest) -> Result<(), StoreError> {
+        self.store
+            .keyspace(REQUESTS)
+            .insert(&key(&r.community, &r.token), &encode(r)?)
+    }
+
+    /// Request `token` of place `slug`.
+    pub fn request(&self, slug: &str, token: &str) -> Result<Option<HelpRequest>, StoreError> {
+        self.store
+            .keyspace(REQUESTS)
+            .get(&key(slug, token))?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+
+    /// The requests of place `slug`, oldest first.
+    pub fn requests(&self, slug: &str) -> Result<Vec<HelpRequest>, StoreError> {
+        let mut out: Vec<HelpRequest> = Vec::new();
+        for entry in self.store.keyspace(REQUESTS).scan_prefix(&key(slug, "")) {
+            out.push(decode(&entry?.1)?);
+        }
+        out.sort_by_key(|r| r.created_ms);
+        Ok(out)
+    }
+
+    /// Whether place `slug` can take one more service request.
+    pub fn takes_service_requests(&self, slug: &str) -> Result<bool, StoreError> {
+        let settings = self.settings(slug)?;
+        if settings.services.is_empty() {
+            return Ok(false);
+        }
+        let waiting = self
+            .requests(slug)?
+            .iter()
+            .filter(|r| r.kind == RequestKind::Service && r.is_pending())
+            .count();
+        Ok((waiting as u32) < settings.capacity)
+    }
+
+    /// Changes a pending request with `decide`, and its call when it names one, atomically.
+    fn decide(
+        &self,
+        slug: &str,
+        token: &str,
+        call_id: Option<&str>,
+        today: NaiveDate,
+        decide: impl FnOnce(&mut HelpRequest),
+    ) -> Result<(HelpRequest, Option<CallForVolunteers>), OrientationError> {
+        self.store.transaction(|tx| {
+            let mut r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
+                Some(b) => decode(&b)?,
+                None => return Err(OrientationError::NotFound("demande")),
+            };
+            match r.status {
+                RequestStatus::Pending => {}
+                RequestStatus::Withdrawn { .. } => return Err(OrientationError::Withdrawn),
+                _ => return Err(OrientationError::AlreadyDecided),
+            }
+            let call = match call_id {
+                Some(id) => {
+                    let mut c: CallForVolunteers = match tx.keyspace_get(CALLS, &key(slug, id))? {
+                        Some(b) => decode(&b)?,
+                        None => return Err(OrientationError::NotFound("appel")),
+                    };
+                    if !c.is_open(today) {
+                        return Err(OrientationError::CallClosed);
+                    }
+                    c.accepted.push(r.token.clone());
+                    if c.places_left() == 0 {
+                        c.status = CallStatus::Closed;
+                    }
+                    tx.keyspace_insert(CALLS, &key(slug, id), &encode(&c)?);
+                    Some(c)
+                }
+                None => None,
+            };
+            decide(&mut r);
+            tx.keyspace_insert(REQUESTS, &key(slug, token), &encode(&r)?);
+            Ok((r, call))
+        })
+    }
+
+    /// Accepts a pending request, for call `call_id` when given (the call closes when this
+    /// fills it): the request and the call as they now are.
+    pub fn accept(
+        &self,
+        slug: &str,
+        token: &str,
+        call_id: Option<&str>,
+        note: &str,
+        today: NaiveDate,
+        now_ms: u64,
+    ) -> Result<(HelpRequest, Option<CallForVolunteers>), OrientationError> {
+        let note: String = note.chars().take(2000).collect();
+        let call = call_id.map(str::to_owned);
+        self.decide(slug, token, call_id, today, |r| {
+            r.status = RequestStatus::Accepted {
+                call,
+                note,
+                at_ms: now_ms,
+            }
+        })
+    }
+
+    /// Declines a pending request with a reason told to the person.
+    pub fn decline(
+        &self,
+        slug: &str,
+        token: &str,
+        reason: &str,
+        today: NaiveDate,
+        now_ms: u64,
+    ) -> Result<HelpRequest, OrientationError> {
+        let reason: String = reason.trim().chars().take(2000).collect();
+        if reason.is_empty() {
+            return Err(OrientationError::Missing("raison"));
+        }
+        self.decide(slug, token, None, today, |r| {
+            r.status = RequestStatus::Declined {
+                reason,
+                at_ms: now_ms,
+            }
+        })
+        .map(|(r, _)| r)
+    }
+
+    /// The person withdraws their request: its personal data is erased at once. Withdrawing
+    /// twice changes nothing.
+    pub fn withdraw(
+        &self,
+        slug: &str,
+        token: &str,
+        now_ms: u64,
+    ) -> Result<HelpRequest, OrientationError> {
+        self.store.transaction(|tx| {
+            let mut r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
+                Some(b) => decode(&b)?,
+                None => return Err(OrientationError::NotFound("demande")),
+            };
+            if matches!(r.status, RequestStatus::Withdrawn { .. }) {
+                return Ok(r);
+            }
+            r.erase_personal_data();
+            r.status = RequestStatus::Withdrawn { at_ms: now_ms };
+            tx.keyspace_insert(REQUESTS, &key(slug, token), &encode(&r)?);
+            Ok(r)
+        })
+    }
+
+    /// Erases every request older than its place's retention; how many.
+    pub fn erase_expired(&self, now_ms: u64) -> Result<usize, StoreError> {
+        let mut expired: Vec<Vec<u8>> = Vec::new();
+        let mut retention: std::collections::HashMap<String, u64> = Default::default();
+        for entry in self.store.keyspace(REQUESTS).scan_prefix(b"") {
+            let (k, v) = entry?;
+            let r: HelpRequest = decode(&v)?;
+            let days = match retention.get(&r.community) {
+                Some(d) => *d,
+                None => {
+                    let d = self.settings(&r.community)?.retention_days as u64;
+                    retention.insert(r.community.clone(), d);
+                    d
+                }
+            };
+            if r.created_ms + days * 86_400_000 < now_ms {
+                expired.push(k);
+            }
+        }
+        let ks = self.store.keyspace(REQUESTS);
+        for k in &expired {
+            ks.remove(k)?;
+        }
+        Ok(expired.len())
+    }
+}

@@ -1,0 +1,266 @@
+//! Volunteer offers and service requests from the public: what the person can do or needs,
+//! when, where, under which constraints, and how to reach them (an email given with explicit
+//! consent, or their pod's actor). Personal data stays with the place that receives it, is
+//! shown to its moderators only, and is erased on withdrawal or after the place's retention.
+
+use crate::error::OrientationError;
+use crate::form::{self, Fields};
+use crate::nomenclature::Nomenclature;
+use crate::slots::{self, Slot};
+use serde::{Deserialize, Serialize};
+
+/// What the person offers or asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestKind {
+    /// « Je veux aider »: a volunteer offer.
+    Volunteer,
+    /// « J'ai besoin d'un coup de main »: a service request.
+    Service,
+}
+
+/// Where a request stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum RequestStatus {
+    /// Waiting for the place's moderators.
+    Pending,
+    /// Accepted, for a call when it names one.
+    Accepted {
+        /// The call (local id) the volunteer was taken for.
+        call: Option<String>,
+        /// What the moderator added for the person.
+        note: String,
+        /// When.
+        at_ms: u64,
+    },
+    /// Declined, with the reason told to the person.
+    Declined {
+        /// Why.
+        reason: String,
+        /// When.
+        at_ms: u64,
+    },
+    /// Withdrawn by the person; their data is erased.
+    Withdrawn {
+        /// When.
+        at_ms: u64,
+    },
+}
+
+/// A volunteer offer or a service request received by a place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HelpRequest {
+    /// The secret that names it: the person's follow-up link holds it.
+    pub token: String,
+    /// The place's slug.
+    pub community: String,
+    /// Offer or request.
+    pub kind: RequestKind,
+    /// How the person wants to be called.
+    pub name: String,
+    /// Their email, when they gave one.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Their pod's actor, when it came as an ActivityPub `Offer`.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// What they wrote.
+    pub text: String,
+    /// Skills ticked (nomenclature IRIs).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Service types ticked.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// When they are available.
+    #[serde(default)]
+    pub slots: Vec<Slot>,
+    /// Their commune (`kommon:commune-…`), if they said.
+    #[serde(default)]
+    pub commune: Option<String>,
+    /// Where they are (latitude, longitude), when they shared it.
+    #[serde(default)]
+    pub point: Option<(f64, f64)>,
+    /// How far they can go, in km.
+    #[serde(default)]
+    pub max_km: Option<f64>,
+    /// Under 18.
+    #[serde(default)]
+    pub minor: bool,
+    /// Accessibility features they need.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// The call they answer, if they came from one.
+    #[serde(default)]
+    pub call: Option<String>,
+    /// When they consented to their data being kept and passed to the place.
+    pub consent_ms: u64,
+    /// When it arrived.
+    pub created_ms: u64,
+    /// Where it stands.
+    pub status: RequestStatus,
+}
+
+/// What a request may name, besides the nomenclatures: the communes and accessibility
+/// features of the vocabulary.
+pub struct Choices<'a> {
+    /// Skills.
+    pub skills: &'a Nomenclature,
+    /// Service types.
+    pub services: &'a Nomenclature,
+    /// Commune IRIs.
+    pub communes: &'a [String],
+    /// Accessibility feature IRIs.
+    pub accessibility: &'a [String],
+}
+
+/// Whether `s` looks like an email address: one `@`, something before, a dot after, no
+/// spaces, within 254 characters (the server's mailer checks it fully before sending).
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// Optional `latitude` and `longitude` fields (a "use my position" button fills them): both
+/// or neither, within ±90 and ±180.
+fn read_point(fields: &Fields) -> Result<Option<(f64, f64)>, OrientationError> {
+    let (lat, lon) = (
+        form::one(fields, "latitude"),
+        form::one(fields, "longitude"),
+    );
+    if lat.is_empty() && lon.is_empty() {
+        return Ok(None);
+    }
+    let lat = lat
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && v.abs() <= 90.0)
+        .ok_or(OrientationError::OutOfRange("latitude", -90.0, 90.0))?;
+    let lon = lon
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && v.abs() <= 180.0)
+        .ok_or(OrientationError::OutOfRange("longitude", -180.0, 180.0))?;
+    Ok(Some((lat, lon)))
+}
+
+impl HelpRequest {
+    /// A request from the public form of a place, checked: consent ticked, a name, an email
+    /// that reads, something asked (ticked or written), known skills, services, commune and
+    /// needs, availability that can be.
+    pub fn from_form(
+        fields: &Fields,
+        kind: RequestKind,
+        token: &str,
+        community: &str,
+        choices: &Choices<'_>,
+        now_ms: u64,
+    ) -> Result<Self, OrientationError> {
+        if !form::checked(fields, "consentement") {
+            return Err(OrientationError::MissingConsent);
+        }
+        let name = form::text(fields, "nom", "prénom ou nom", 120, true)?;
+        let email = form::text(fields, "courriel", "courriel", 254, true)?;
+        if !looks_like_email(&email) {
+            return Err(OrientationError::BadEmail(email.chars().take(80).collect()));
+        }
+        let text = form::text(fields, "message", "message", 4000, false)?;
+        let skills = form::all(fields, "competences", 30);
+        choices.skills.ids(&skills)?;
+        let services = form::all(fields, "services", 30);
+        choices.services.ids(&services)?;
+        if skills.is_empty()
+            && services.is_empty()
+            && choices.skills.find_in_text(&text).is_empty()
+            && choices.services.find_in_text(&text).is_empty()
+        {
+            return Err(OrientationError::NothingAsked);
+        }
+        let commune = match form::one(fields, "commune") {
+            "" => None,
+            c if choices.communes.iter().any(|k| k == c) => Some(c.to_owned()),
+            c => {
+                return Err(OrientationError::UnknownValue(
+                    "commune",
+                    c.chars().take(120).collect(),
+                ));
+            }
+        };
+        let point = read_point(fields)?;
+        let max_km = match form::one(fields, "distance") {
+            "" => None,
+            d => match d.parse::<f64>() {
+                Ok(km) if (0.1..=100.0).contains(&km) => Some(km),
+                _ => return Err(OrientationError::OutOfRange("distance (km)", 0.1, 100.0)),
+            },
+        };
+        let needs = form::all(fields, "besoins", 30);
+        if let Some(bad) = needs.iter().find(|f| !choices.accessibility.contains(f)) {
+            return Err(OrientationError::UnknownValue(
+                "accessibilité",
+                bad.chars().take(120).collect(),
+            ));
+        }
+        let mut slots = form::weekly_availability(fields, "dispo")?;
+        slots.extend(form::slot_rows(fields, "date", 3, None, None)?);
+        slots::check_all(&slots)?;
+        let call = match form::one(fields, "appel") {
+            "" => None,
+            c if c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') => {
+                Some(c.to_owned())
+            }
+            _ => return Err(OrientationError::NotFound("appel")),
+        };
+        Ok(HelpRequest {
+            token: token.to_owned(),
+            community: community.to_owned(),
+            kind,
+            name,
+            email: Some(email),
+            actor: None,
+            text,
+            skills,
+            services,
+            slots,
+            commune,
+            point,
+            max_km,
+            minor: kind == RequestKind::Volunteer && form::checked(fields, "mineur"),
+            needs,
+            call,
+            consent_ms: now_ms,
+            created_ms: now_ms,
+            status: RequestStatus::Pending,
+        })
+    }
+
+    /// Whether the place still has to decide.
+    pub fn is_pending(&self) -> bool {
+        self.status == RequestStatus::Pending
+    }
+
+    /// Forgets everything personal, keeping only what the follow-up page needs to say it was
+    /// withdrawn (or erased).
+    pub fn erase_personal_data(&mut self) {
+        self.name.clear();
+        self.email = None;
+        self.actor = None;
+        self.text.clear();
+        self.skills.clear();
+        self.services.clear();
+        self.slots.clear();
+        self.commune = None;
+        self.point = None;
+        self.max_km = None;
+        self.needs.clear();
+    }
+}
