@@ -518,6 +518,22 @@ fn community_of(state: &AppState, r: &ReceivedActivity) -> Option<String> {
 }
 
 /// What a received activity changes; the answers to send (published after the commit).
+/// Records a received activity (in the community's inbox, deduplicated) on its own.
+async fn record_once(
+    fed: &Federation,
+    slug: &str,
+    r: &ReceivedActivity,
+) -> Result<bool, StoreError> {
+    let fed2 = fed.clone();
+    let (r2, slug2) = (r.clone(), slug.to_owned());
+    tokio::task::spawn_blocking(move || {
+        fed2.store
+            .transaction(|tx| record_received(tx, &fed2, &slug2, &r2))
+    })
+    .await
+    .map_err(|e| StoreError::Corrupted(e.to_string()))?
+}
+
 async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreError> {
     let fed = state.federation.clone();
     let Some(slug) = community_of(state, r) else {
@@ -559,6 +575,15 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     // server ends, and each place tells its followers (the network forgets them).
     if json::has_type(&a, "Delete") && object_id == r.signer {
         return actor_deleted(state, r).await;
+    }
+    // Offers of help and service requests from pods go to the orientation queue.
+    if json::has_type(&a, "Offer") && crate::orientation::pods::is_orientation_offer(&a) {
+        record_once(&fed, &slug, r).await?;
+        return crate::orientation::pods::receive_offer(state, &slug, r).await;
+    }
+    if json::has_type(&a, "Undo") && crate::orientation::pods::receive_undo(state, &slug, r)? {
+        record_once(&fed, &slug, r).await?;
+        return Ok(());
     }
     // Offers and their originals' changes: the object is read (a fetch) before the transaction.
     let target = a

@@ -665,3 +665,112 @@ async fn service_requests_reach_the_places_that_take_them_and_are_declined_with_
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offers_of_help_from_pods_join_the_queue_and_are_answered_in_their_inbox() {
+    let pods = start_pods(&["mo", "ana", "bo"]);
+    let cod = start_cod(&[("le-6b", "Le 6B", &format!("{}/mo", pods.base))]);
+    let place = format!("{}/le-6b", cod.base);
+    let offer = |skill: &str| {
+        serde_json::json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/kommon/context.jsonld"],
+            "type": "Offer",
+            "to": [place],
+            "target": place,
+            "object": {
+                "type": "kommon:VolunteerOffer",
+                "schema:name": "Coup de main",
+                "content": "Je peux aider à construire des meubles.",
+                "schema:skills": [skill],
+                "kommon:availability": [{
+                    "type": "schema:Schedule",
+                    "schema:byDay": ["schema:Saturday"],
+                    "schema:startTime": "10:00:00",
+                    "schema:endTime": "13:00:00"
+                }]
+            }
+        })
+    };
+    // An unknown skill is refused with the reason, in the sender's inbox.
+    let bad = resident_posts(&pods, "bo", offer("https://evil.example/skill")).await;
+    let reject = eventually("bo's Reject", || async {
+        inbox(&pods, "bo")
+            .await
+            .into_iter()
+            .find(|a| a["type"] == "Reject")
+    })
+    .await;
+    assert_eq!(reject["object"], serde_json::json!(bad));
+    assert!(
+        reject["content"].as_str().unwrap().contains("référentiel"),
+        "{reject}"
+    );
+
+    let sent = resident_posts(&pods, "ana", offer("kskill:menuiserie")).await;
+    let http = http();
+    let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/orientation").await;
+    let page = format!("{place}/orientation");
+    let queue = eventually("ana's offer in the queue", || async {
+        let q = text(&http, &page, &cookie).await;
+        q.contains("En attente (1)").then_some(q)
+    })
+    .await;
+    assert!(
+        queue.contains("Je peux aider à construire des meubles") && queue.contains("Menuiserie"),
+        "{queue}"
+    );
+    let token = between(&queue, "name=\"demande\" value=\"", "\"").to_owned();
+    let to = orientation_act(
+        &http,
+        &cookie,
+        &page,
+        &[
+            ("action", "accepter"),
+            ("demande", &token),
+            ("appel", ""),
+            ("note", "Passez samedi."),
+        ],
+    )
+    .await;
+    assert!(to.contains("fait="), "{to}");
+    let accept = eventually("ana's Accept", || async {
+        inbox(&pods, "ana")
+            .await
+            .into_iter()
+            .find(|a| a["type"] == "Accept")
+    })
+    .await;
+    assert_eq!(accept["object"], serde_json::json!(sent));
+    assert!(
+        accept["content"]
+            .as_str()
+            .unwrap()
+            .contains("Passez samedi"),
+        "{accept}"
+    );
+    let follow = accept["url"].as_str().unwrap();
+    assert!(text(&http, follow, "").await.contains("Acceptée"));
+
+    // Another offer, then withdrawn with Undo: its data is erased at the place.
+    let sent = resident_posts(&pods, "ana", offer("kskill:ceramique")).await;
+    eventually("the second offer in the queue", || async {
+        text(&http, &page, &cookie)
+            .await
+            .contains("En attente (1)")
+            .then_some(())
+    })
+    .await;
+    resident_posts(
+        &pods,
+        "ana",
+        serde_json::json!({"type": "Undo", "object": sent, "to": [place]}),
+    )
+    .await;
+    eventually("the offer withdrawn", || async {
+        text(&http, &page, &cookie)
+            .await
+            .contains("En attente (0)")
+            .then_some(())
+    })
+    .await;
+}

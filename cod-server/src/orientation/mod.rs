@@ -4,6 +4,7 @@
 //! matching are `kommon-orientation`'s; this module serves them.
 
 pub mod calls;
+pub mod pods;
 pub mod public;
 pub mod queue;
 

@@ -459,7 +459,7 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
             {
                 tracing::warn!(error = %e.1, "announcing a filled call");
             }
-            tell_decision(state, c, &r, call.as_ref());
+            tell_decision(state, c, &r, call.as_ref()).await;
             Ok(match &call {
                 Some(call) => format!(
                     "{} est retenu·e pour « {} » et en est prévenu·e. / Accepted.",
@@ -482,7 +482,7 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
                     now_ms(),
                 )
                 .map_err(|e| e.to_string())?;
-            tell_decision(state, c, &r, None);
+            tell_decision(state, c, &r, None).await;
             Ok(format!(
                 "La demande de {} est déclinée ; la personne reçoit la raison. / Declined.",
                 r.name
@@ -520,13 +520,30 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
     }
 }
 
-/// Tells the person what the place decided, by email when they gave one.
-fn tell_decision(
+/// Tells the person what the place decided: by email when they gave one, by `Accept` or
+/// `Reject` of their offer when it came from their pod.
+async fn tell_decision(
     state: &AppState,
     c: &Community,
     r: &HelpRequest,
     call: Option<&CallForVolunteers>,
 ) {
+    if r.actor.is_some() {
+        let (accepted, text) = match &r.status {
+            RequestStatus::Accepted { note, .. } => (
+                true,
+                format!(
+                    "{} accepte votre proposition{}. {note}",
+                    c.name,
+                    call.map(|c| format!(" pour « {} »", c.title))
+                        .unwrap_or_default()
+                ),
+            ),
+            RequestStatus::Declined { reason, .. } => (false, reason.clone()),
+            _ => return,
+        };
+        super::pods::answer(state, &c.slug, r, accepted, text.trim()).await;
+    }
     let Some(email) = &r.email else { return };
     let follow = format!("{}/{}/suivi/{}", state.federation.base, c.slug, r.token);
     let (subject, text) = match &r.status {

@@ -6,7 +6,7 @@
 use crate::error::OrientationError;
 use crate::form::{self, Fields};
 use crate::nomenclature::Nomenclature;
-use crate::slots::{self, Slot};
+use crate::slots::{self, Slot, SlotError};
 use serde::{Deserialize, Serialize};
 
 /// What the person offers or asks.
@@ -65,6 +65,9 @@ pub struct HelpRequest {
     /// Their pod's actor, when it came as an ActivityPub `Offer`.
     #[serde(default)]
     pub actor: Option<String>,
+    /// The `Offer` activity it came in, to answer with `Accept` or `Reject`.
+    #[serde(default)]
+    pub activity: Option<String>,
     /// What they wrote.
     pub text: String,
     /// Skills ticked (nomenclature IRIs).
@@ -128,6 +131,83 @@ pub fn looks_like_email(s: &str) -> bool {
         && !domain.ends_with('.')
         && !s.contains(char::is_whitespace)
         && !domain.contains('@')
+}
+
+fn values<'a>(o: &'a serde_json::Value, keys: &[&str]) -> Vec<&'a serde_json::Value> {
+    keys.iter()
+        .filter_map(|k| o.get(*k))
+        .flat_map(|v| match v {
+            serde_json::Value::Array(a) => a.iter().collect::<Vec<_>>(),
+            v => vec![v],
+        })
+        .collect()
+}
+
+fn iris_of(o: &serde_json::Value, keys: &[&str], max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values(o, keys) {
+        let iri = match v {
+            serde_json::Value::String(s) => Some(s.as_str()),
+            v => v
+                .get("id")
+                .or_else(|| v.get("@id"))
+                .and_then(|i| i.as_str()),
+        };
+        if let Some(i) = iri.map(expand)
+            && !out.contains(&i)
+            && out.len() < max
+        {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// A compact IRI of Kommon's context (`kskill:menuiserie`, `kommon:commune-stains`) made whole.
+fn expand(iri: &str) -> String {
+    if let Some(rest) = iri.strip_prefix("kskill:") {
+        format!("https://w3id.org/kommon/skills/{rest}")
+    } else if let Some(rest) = iri.strip_prefix("kommon:") {
+        format!("https://w3id.org/kommon/ns#{rest}")
+    } else {
+        iri.to_owned()
+    }
+}
+
+/// A `schema:Schedule` (compacted with Kommon's context) as a slot.
+fn slot_of(v: &serde_json::Value) -> Result<Slot, OrientationError> {
+    let text = |k: &str| {
+        v.get(k)
+            .or_else(|| v.get(k.trim_start_matches("schema:")))
+            .and_then(|x| x.as_str())
+            .unwrap_or("")
+    };
+    let start = slots::parse_time(text("schema:startTime"))?;
+    let end = slots::parse_time(text("schema:endTime"))?;
+    let date = |k: &str| -> Result<Option<chrono::NaiveDate>, OrientationError> {
+        match text(k) {
+            "" => Ok(None),
+            d => Ok(Some(slots::parse_date(d.get(..10).unwrap_or(d))?)),
+        }
+    };
+    let days: Vec<chrono::Weekday> = values(v, &["schema:byDay", "byDay"])
+        .into_iter()
+        .filter_map(|d| d.as_str().or_else(|| d.get("id").and_then(|i| i.as_str())))
+        .map(|d| {
+            slots::parse_day(d.trim_start_matches("schema:")).ok_or_else(|| {
+                OrientationError::UnknownValue("schema:byDay", d.chars().take(60).collect())
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let (from, until) = (date("schema:startDate")?, date("schema:endDate")?);
+    if days.is_empty() {
+        let day = from.ok_or(OrientationError::Missing(
+            "schema:startDate ou schema:byDay",
+        ))?;
+        Ok(Slot::dated(day, start, end)?)
+    } else {
+        Ok(Slot::weekly(days, start, end, from, until)?)
+    }
 }
 
 /// Optional `latitude` and `longitude` fields (a "use my position" button fills them): both
@@ -227,6 +307,7 @@ impl HelpRequest {
             name,
             email: Some(email),
             actor: None,
+            activity: None,
             text,
             skills,
             services,
@@ -237,6 +318,108 @@ impl HelpRequest {
             minor: kind == RequestKind::Volunteer && form::checked(fields, "mineur"),
             needs,
             call,
+            consent_ms: now_ms,
+            created_ms: now_ms,
+            status: RequestStatus::Pending,
+        })
+    }
+
+    /// A request sent from a pod as the object of an ActivityPub `Offer` (a
+    /// `kommon:VolunteerOffer` or a `kommon:ServiceRequest`, compacted with ActivityStreams' and
+    /// Kommon's contexts), checked like a form. Sending it from one's own pod is the consent;
+    /// the actor is the contact, and the answer comes back as `Accept` or `Reject`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_offer(
+        object: &serde_json::Value,
+        activity: &str,
+        actor: &str,
+        name: &str,
+        token: &str,
+        community: &str,
+        choices: &Choices<'_>,
+        now_ms: u64,
+    ) -> Result<Self, OrientationError> {
+        let types: Vec<String> = values(object, &["type", "@type"])
+            .into_iter()
+            .filter_map(|t| t.as_str().map(expand))
+            .collect();
+        let kind = if types.iter().any(|t| t.ends_with("#VolunteerOffer")) {
+            RequestKind::Volunteer
+        } else if types.iter().any(|t| t.ends_with("#ServiceRequest")) {
+            RequestKind::Service
+        } else {
+            return Err(OrientationError::UnknownValue(
+                "type",
+                "ni kommon:VolunteerOffer ni kommon:ServiceRequest / neither".into(),
+            ));
+        };
+        let text: String = values(
+            object,
+            &[
+                "content",
+                "schema:description",
+                "summary",
+                "name",
+                "schema:name",
+            ],
+        )
+        .into_iter()
+        .filter_map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+        if text.chars().count() > 4000 {
+            return Err(OrientationError::TooLong("description", 4000));
+        }
+        let skills = iris_of(object, &["schema:skills", "skills"], 30);
+        choices.skills.ids(&skills)?;
+        let services = iris_of(object, &["kommon:requestType"], 30);
+        choices.services.ids(&services)?;
+        if skills.is_empty()
+            && services.is_empty()
+            && choices.skills.find_in_text(&text).is_empty()
+            && choices.services.find_in_text(&text).is_empty()
+        {
+            return Err(OrientationError::NothingAsked);
+        }
+        let commune = iris_of(object, &["kommon:commune"], 1).into_iter().next();
+        if let Some(c) = &commune
+            && !choices.communes.contains(c)
+        {
+            return Err(OrientationError::UnknownValue(
+                "commune",
+                c.chars().take(120).collect(),
+            ));
+        }
+        let schedules = values(object, &["kommon:availability"]);
+        if schedules.len() > slots::MAX_SLOTS {
+            return Err(SlotError::TooMany(slots::MAX_SLOTS).into());
+        }
+        let slots = schedules
+            .into_iter()
+            .map(slot_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let minor = object
+            .get("kommon:volunteerIsMinor")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        Ok(HelpRequest {
+            token: token.to_owned(),
+            community: community.to_owned(),
+            kind,
+            name: name.chars().take(120).collect(),
+            email: None,
+            actor: Some(actor.to_owned()),
+            activity: Some(activity.to_owned()),
+            text,
+            skills,
+            services,
+            slots,
+            commune,
+            point: None,
+            max_km: None,
+            minor: kind == RequestKind::Volunteer && minor,
+            needs: Vec::new(),
+            call: None,
             consent_ms: now_ms,
             created_ms: now_ms,
             status: RequestStatus::Pending,
@@ -254,6 +437,7 @@ impl HelpRequest {
         self.name.clear();
         self.email = None;
         self.actor = None;
+        self.activity = None;
         self.text.clear();
         self.skills.clear();
         self.services.clear();
