@@ -168,6 +168,11 @@ pub fn router(state: AppState) -> Router {
         .route("/carte", get(crate::network::site::map))
         .route("/annuaire", get(crate::network::site::directory))
         .route("/agenda", get(crate::network::site::agenda))
+        .route("/benevolat", get(crate::orientation::network::volunteer))
+        .route(
+            "/coup-de-main",
+            get(crate::orientation::network::help).post(crate::orientation::network::send),
+        )
         .route("/fiche", get(crate::network::site::entry_page))
         .route("/relations", get(crate::network::site::relations))
         .route("/api/geojson", get(crate::network::data::geojson))
@@ -584,6 +589,22 @@ pub fn community_document(
                 }))
                 .collect::<Vec<_>>()
         );
+    }
+    // What the place takes for orientation, in full IRIs like its address: the network routes
+    // service requests to the places that take them.
+    if let Ok(o) = state.orientation.desk.settings(&community.slug) {
+        let ids = |iris: &[String]| {
+            iris.iter()
+                .map(|i| serde_json::json!({"id": i}))
+                .collect::<Vec<_>>()
+        };
+        if !o.services.is_empty() {
+            doc[format!("{}acceptsRequestType", kommon_vocab::ns::KOMMON)] =
+                serde_json::json!(ids(&o.services));
+        }
+        if !o.skills.is_empty() {
+            doc[format!("{}skills", kommon_vocab::ns::SCHEMA)] = serde_json::json!(ids(&o.skills));
+        }
     }
     doc["attributedTo"] = serde_json::json!(
         community

@@ -542,6 +542,13 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     if fed.registry.get(&slug).ok().flatten().is_none() {
         return Ok(());
     }
+    // A place's answer to a request the network routed to it.
+    if state.network.as_ref().is_some_and(|n| n.slug == slug)
+        && crate::orientation::network::answered(state, &slug, r).await?
+    {
+        record_once(&fed, &slug, r).await?;
+        return Ok(());
+    }
     if let Some(net) = &state.network
         && crate::network::ingest::concerns_network(net, &slug, &r.activity)
     {

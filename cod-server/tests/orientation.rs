@@ -774,3 +774,310 @@ async fn offers_of_help_from_pods_join_the_queue_and_are_answered_in_their_inbox
     })
     .await;
 }
+
+/// A place of `cod` set up by its admin `who`: where it is, what it takes, and member of the
+/// network.
+#[allow(clippy::too_many_arguments)]
+async fn member_place(
+    http: &reqwest::Client,
+    cod: &str,
+    pods: &str,
+    slug: &str,
+    who: &str,
+    name: &str,
+    (lat, lon): (&str, &str),
+    net_actor: &str,
+    netmod: &Token,
+) -> String {
+    let cookie = log_in_to(http, cod, pods, who, &format!("/{slug}/admin")).await;
+    save_profile(
+        http,
+        &cookie,
+        cod,
+        slug,
+        &[
+            ("name", name),
+            ("locality", "Saint-Denis"),
+            ("latitude", lat),
+            ("longitude", lon),
+            ("contact", &format!("accueil@{slug}.example")),
+        ],
+    )
+    .await;
+    let page = format!("{cod}/{slug}/orientation");
+    let to = orientation_act(
+        http,
+        &cookie,
+        &page,
+        &[
+            ("action", "reglages"),
+            ("services", REPAIR),
+            ("capacite", "5"),
+            ("conservation", "60"),
+        ],
+    )
+    .await;
+    assert!(to.contains("fait="), "{to}");
+    join_network(http, &cookie, &format!("{cod}/{slug}"), net_actor, netmod).await;
+    cookie
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
+    let pods = start_pods(&["mo", "mb", "net"]);
+    let webid = |n: &str| format!("{}/{n}", pods.base);
+    let places = start_cod(&[
+        ("le-6b", "Le 6B", &webid("mo")),
+        ("la-main", "La Main", &webid("mb")),
+    ]);
+    let network = start_cod_with(
+        &[],
+        &[("pot-kommon", "POT KOMMON", &webid("net"))],
+        &["--map-tiles", "", "--reconcile-every-s", "3600"],
+    );
+    let net = network.base.clone();
+    let net_actor = format!("{net}/pot-kommon");
+    let netmod = token(&pods, "net").await;
+    let http = http();
+    let a = member_place(
+        &http,
+        &places.base,
+        &pods.base,
+        "le-6b",
+        "mo",
+        "Le 6B",
+        ("48.9245", "2.3522"),
+        &net_actor,
+        &netmod,
+    )
+    .await;
+    let b = member_place(
+        &http,
+        &places.base,
+        &pods.base,
+        "la-main",
+        "mb",
+        "La Main",
+        ("48.9080", "2.3850"),
+        &net_actor,
+        &netmod,
+    )
+    .await;
+    // Le 6B publishes a call for carpenters on Saturday mornings.
+    let page_a = format!("{}/le-6b/orientation", places.base);
+    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    orientation_act(
+        &http,
+        &a,
+        &page_a,
+        &[
+            ("action", "nouvel_appel"),
+            ("titre", "Atelier bancs"),
+            ("description", "Des bancs pour la cour."),
+            ("competences", MENUISERIE),
+            ("creneau_jour_1", "samedi"),
+            ("creneau_debut_1", "09:00"),
+            ("creneau_fin_1", "12:00"),
+            ("places", "3"),
+            ("date_limite", until.as_str()),
+            ("contact_email", "benevolat@le6b.example"),
+        ],
+    )
+    .await;
+    let queue = text(&http, &page_a, &a).await;
+    let call_id = between(&queue, "name=\"appel\" value=\"", "\"").to_owned();
+    orientation_act(
+        &http,
+        &a,
+        &page_a,
+        &[("action", "publier"), ("appel", &call_id)],
+    )
+    .await;
+
+    // « Je veux aider » on the network: the call first, with the reasons.
+    let url = format!(
+        "{net}/benevolat?message=je+fais+du+travail+du+bois&dispo=sa-matin&commune={}",
+        form_urlencoded::byte_serialize(SAINT_DENIS.as_bytes()).collect::<String>()
+    );
+    let page = eventually("the call among the network's suggestions", || async {
+        let t = text(&http, &url, "").await;
+        t.contains("Atelier bancs").then_some(t)
+    })
+    .await;
+    let calls = between(&page, "Appels à bénévoles", "</ol>");
+    assert!(
+        calls.contains(
+            "Menuiserie, proche de « travail du bois » demandé ; disponible le samedi matin"
+        ),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(&format!("{}/le-6b/calls/{call_id}", places.base)),
+        "{calls}"
+    );
+    // Bad criteria are refused with the reason.
+    let r = client()
+        .get(format!("{net}/benevolat?commune=https://evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("commune"));
+
+    // « J'ai besoin d'un coup de main »: both places take repairs, Le 6B is nearer.
+    let criteria = format!(
+        "message=mon+v%C3%A9lo+a+un+pneu+crev%C3%A9&services={}&commune={}",
+        form_urlencoded::byte_serialize(REPAIR.as_bytes()).collect::<String>(),
+        form_urlencoded::byte_serialize(SAINT_DENIS.as_bytes()).collect::<String>()
+    );
+    let page = eventually("both places suggested", || async {
+        let t = text(&http, &format!("{net}/coup-de-main?{criteria}"), "").await;
+        (t.contains("La Main") && t.contains("Le 6B")).then_some(t)
+    })
+    .await;
+    let places_list = between(&page, "<h2>Lieux", "</ol>");
+    assert!(
+        places_list.find("Le 6B").unwrap() < places_list.find("La Main").unwrap(),
+        "{places_list}"
+    );
+    assert!(
+        places_list.contains("Réparation, comme demandé"),
+        "{places_list}"
+    );
+    assert!(page.contains("Envoyer ma demande"), "{page}");
+    // Without consent, nothing is sent.
+    let mut form: Vec<(String, String)> = form_urlencoded::parse(criteria.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    form.push(("nom".into(), "Mme K.".into()));
+    form.push(("courriel".into(), "k@example.org".into()));
+    let r = http
+        .post(format!("{net}/coup-de-main"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    form.push(("consentement".into(), "on".into()));
+    let r = http
+        .post(format!("{net}/coup-de-main"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let follow = format!(
+        "{net}{}",
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+    );
+    let t = text(&http, &follow, "").await;
+    assert!(
+        t.contains("Transmise à <strong>Le 6B</strong> (lieu 1 sur 2)"),
+        "{t}"
+    );
+
+    // Le 6B sees it, with the person's name, and declines: it goes to La Main.
+    let queue = eventually("the request at Le 6B", || async {
+        let q = text(&http, &page_a, &a).await;
+        q.contains("pneu crevé").then_some(q)
+    })
+    .await;
+    assert!(queue.contains("Mme K."), "{queue}");
+    let token_a = between(
+        between(&queue, "Demande de service", "</article>"),
+        "name=\"demande\" value=\"",
+        "\"",
+    )
+    .to_owned();
+    orientation_act(
+        &http,
+        &a,
+        &page_a,
+        &[
+            ("action", "refuser"),
+            ("demande", &token_a),
+            ("raison", "Notre atelier vélo est fermé ce mois-ci."),
+        ],
+    )
+    .await;
+    eventually("routed to La Main", || async {
+        text(&http, &follow, "")
+            .await
+            .contains("Transmise à <strong>La Main</strong> (lieu 2 sur 2)")
+            .then_some(())
+    })
+    .await;
+    let page_b = format!("{}/la-main/orientation", places.base);
+    let queue = eventually("the request at La Main", || async {
+        let q = text(&http, &page_b, &b).await;
+        q.contains("pneu crevé").then_some(q)
+    })
+    .await;
+    let token_b = between(&queue, "name=\"demande\" value=\"", "\"").to_owned();
+    orientation_act(
+        &http,
+        &b,
+        &page_b,
+        &[
+            ("action", "accepter"),
+            ("demande", &token_b),
+            ("note", "Venez mercredi à 14 h."),
+        ],
+    )
+    .await;
+    let t = eventually("accepted by La Main", || async {
+        let t = text(&http, &follow, "").await;
+        t.contains("Acceptée").then_some(t)
+    })
+    .await;
+    assert!(
+        t.contains("La Main")
+            && t.contains("Venez mercredi à 14 h.")
+            && t.contains("accueil@la-main.example"),
+        "{t}"
+    );
+
+    // Another request, withdrawn while Le 6B decides: Le 6B is told and forgets it.
+    form.retain(|(k, _)| k != "message");
+    form.push(("message".into(), "ma bouilloire ne chauffe plus".into()));
+    let r = http
+        .post(format!("{net}/coup-de-main"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let follow = format!(
+        "{net}{}",
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+    );
+    eventually("the second request at Le 6B", || async {
+        text(&http, &page_a, &a)
+            .await
+            .contains("bouilloire")
+            .then_some(())
+    })
+    .await;
+    let r = http
+        .post(&follow)
+        .form(&[("action", "retirer")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    eventually("withdrawn at Le 6B", || async {
+        (!text(&http, &page_a, &a).await.contains("bouilloire")).then_some(())
+    })
+    .await;
+    assert!(text(&http, &follow, "").await.contains("Retirée"));
+}

@@ -106,7 +106,8 @@ pub const ASSETS: &[(&str, &[u8], &str)] = &[
     ),
 ];
 
-fn network(state: &AppState) -> Result<Arc<NetworkSite>, Response> {
+/// The server's network, or a 404 when it runs none.
+pub(crate) fn network(state: &AppState) -> Result<Arc<NetworkSite>, Response> {
     state
         .network
         .clone()
@@ -118,13 +119,15 @@ const NAV: &[(&str, &str, &str)] = &[
     ("/carte", "Carte", "Map"),
     ("/annuaire", "Annuaire", "Directory"),
     ("/agenda", "Agenda", "Agenda"),
+    ("/benevolat", "Je veux aider", "Volunteer"),
+    ("/coup-de-main", "Coup de main", "Get help"),
     ("/relations", "Relations", "Relations"),
     ("/requetes", "Requêtes", "Queries"),
     ("/donnees", "Données ouvertes", "Open data"),
 ];
 
 /// A page of the public site: its header, navigation, and `body`.
-fn site_page(
+pub(crate) fn site_page(
     state: &AppState,
     net: &NetworkSite,
     current: &str,

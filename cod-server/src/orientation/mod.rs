@@ -4,6 +4,7 @@
 //! matching are `kommon-orientation`'s; this module serves them.
 
 pub mod calls;
+pub mod network;
 pub mod pods;
 pub mod public;
 pub mod queue;
@@ -53,6 +54,8 @@ pub struct Orientation {
     pub communes: Vec<(Choice, Option<Point>)>,
     /// Accessibility features.
     pub accessibility: Vec<Choice>,
+    /// The network's candidates, when this server runs a network.
+    pub network: parking_lot::Mutex<Option<std::sync::Arc<network::NetworkCandidates>>>,
     /// Forms received per place in the current minute, against floods.
     pub flood: parking_lot::Mutex<HashMap<String, (std::time::Instant, u32)>>,
     commune_iris: Vec<String>,
@@ -172,6 +175,7 @@ impl Orientation {
             accessibility_iris: accessibility.iter().map(|c| c.iri.clone()).collect(),
             accessibility,
             flood: parking_lot::Mutex::default(),
+            network: parking_lot::Mutex::default(),
         })
     }
 

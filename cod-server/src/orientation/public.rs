@@ -37,7 +37,7 @@ fn community(state: &AppState, slug: &str) -> Result<Community, Response> {
 }
 
 /// Whether place `slug` may take one more form this minute.
-fn within_rate(state: &AppState, slug: &str) -> bool {
+pub(crate) fn within_rate(state: &AppState, slug: &str) -> bool {
     let mut flood = state.orientation.flood.lock();
     let now = Instant::now();
     let entry = flood.entry(slug.to_owned()).or_insert((now, 0));
@@ -376,9 +376,10 @@ pub async fn follow_page(
     Path((slug, token)): Path<(String, String)>,
     Query(q): Query<Followed>,
 ) -> Response {
-    let c = match community(&state, &slug) {
-        Ok(c) => c,
-        Err(r) => return r,
+    // A network's requests are followed here too.
+    let c = match state.federation.registry.get(&slug) {
+        Ok(Some(c)) => c,
+        _ => return plain(StatusCode::NOT_FOUND, "there is no such place"),
     };
     let found = if valid_token(&token) {
         state.orientation.desk.request(&slug, &token).ok().flatten()
@@ -430,7 +431,10 @@ pub async fn follow_page(
             .unwrap_or_default()
     };
     let status = match &r.status {
-        RequestStatus::Pending => "<p><strong>En attente</strong> : l'équipe du lieu n'a pas encore répondu. <span class=\"en\" lang=\"en\">Waiting: the place has not answered yet.</span></p>".to_owned(),
+        RequestStatus::Pending => format!(
+            "<p><strong>En attente</strong> : pas encore de réponse. <span class=\"en\" lang=\"en\">Waiting: no answer yet.</span></p>{}",
+            super::network::route_status(&state, &r)
+        ),
         RequestStatus::Accepted { call, note, .. } => format!(
             "<p class=\"notice\"><strong>Acceptée</strong>{} <span class=\"en\" lang=\"en\">Accepted.</span></p>{}{}",
             call.as_deref().map(|id| format!(" pour l'appel « {} ».", esc(&call_title(id)))).unwrap_or_else(|| ".".into()),
@@ -485,8 +489,8 @@ pub async fn follow_act(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(r) = community(&state, &slug) {
-        return r;
+    if !matches!(state.federation.registry.get(&slug), Ok(Some(_))) {
+        return plain(StatusCode::NOT_FOUND, "there is no such place");
     }
     let fields = match read_form(&headers, body).await {
         Ok(f) => f,
@@ -498,8 +502,14 @@ pub async fn follow_act(
     if !valid_token(&token) {
         return plain(StatusCode::NOT_FOUND, "no such request");
     }
+    let before = state.orientation.desk.request(&slug, &token).ok().flatten();
     match state.orientation.desk.withdraw(&slug, &token, now_ms()) {
-        Ok(_) => redirect(&format!("/{slug}/suivi/{token}")),
+        Ok(_) => {
+            if let Some(before) = before.filter(|b| b.is_pending()) {
+                super::network::withdrawn(&state, &slug, &before).await;
+            }
+            redirect(&format!("/{slug}/suivi/{token}"))
+        }
         Err(e) => plain(
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
             &e.to_string(),

@@ -514,6 +514,8 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
             s.capacity = capacity;
             s.retention_days = days;
             o.desk.set_settings(slug, &s).map_err(|e| e.to_string())?;
+            // Its followers (the network among them) learn what it now takes.
+            crate::admin_pages::announce_profile(state, c).await;
             Ok("Réglages enregistrés. / Settings saved.".to_owned())
         }
         _ => Err("action inconnue / unknown action".to_owned()),
@@ -529,12 +531,22 @@ async fn tell_decision(
     call: Option<&CallForVolunteers>,
 ) {
     if r.actor.is_some() {
+        let contact = if c.profile.contact.is_empty() {
+            String::new()
+        } else {
+            format!(" Contact : {}.", c.profile.contact)
+        };
         let (accepted, text) = match &r.status {
             RequestStatus::Accepted { note, .. } => (
                 true,
                 format!(
-                    "{} accepte votre proposition{}. {note}",
+                    "{} accepte votre {}{}. {note}{contact}",
                     c.name,
+                    if r.kind == RequestKind::Volunteer {
+                        "proposition"
+                    } else {
+                        "demande"
+                    },
                     call.map(|c| format!(" pour « {} »", c.title))
                         .unwrap_or_default()
                 ),
@@ -543,6 +555,8 @@ async fn tell_decision(
             _ => return,
         };
         super::pods::answer(state, &c.slug, r, accepted, text.trim()).await;
+        // Whoever sent it (a pod, or the network relaying the person) tells them.
+        return;
     }
     let Some(email) = &r.email else { return };
     let follow = format!("{}/{}/suivi/{}", state.federation.base, c.slug, r.token);

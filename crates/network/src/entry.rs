@@ -134,6 +134,9 @@ pub struct Entry {
     /// Themes (free tags).
     #[serde(default)]
     pub themes: Vec<String>,
+    /// For a place: the kinds of service requests it takes (`kommon:ServiceType` IRIs).
+    #[serde(default)]
+    pub services: Vec<String>,
     /// Start, as written (`xsd:dateTime` with its offset).
     #[serde(default)]
     pub start: Option<String>,
@@ -164,6 +167,7 @@ impl Entry {
             commune: None,
             skills: Vec::new(),
             themes: Vec::new(),
+            services: Vec::new(),
             start: None,
             end: None,
             updated_ms: 0,

@@ -321,6 +321,7 @@ impl Normalizer {
         e.end = literal(g, &me, &pair("endDate"));
         e.commune = iri(g, &me, &kommon("commune"));
         e.skills = iris(g, &me, &nn(&format!("{}skills", ns::SCHEMA)));
+        e.services = iris(g, &me, &kommon("acceptsRequestType"));
         e.themes = g
             .objects_for_subject_predicate(&me, &as_("tag"))
             .filter_map(|t| match t {

@@ -243,6 +243,29 @@ impl OrientationDesk {
         .map(|(r, _)| r)
     }
 
+    /// Changes a pending request with `change`, atomically; the request as it now is.
+    pub fn update_pending(
+        &self,
+        slug: &str,
+        token: &str,
+        change: impl FnOnce(&mut HelpRequest),
+    ) -> Result<HelpRequest, OrientationError> {
+        self.store.transaction(|tx| {
+            let mut r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
+                Some(b) => decode(&b)?,
+                None => return Err(OrientationError::NotFound("demande")),
+            };
+            match r.status {
+                RequestStatus::Pending => {}
+                RequestStatus::Withdrawn { .. } => return Err(OrientationError::Withdrawn),
+                _ => return Err(OrientationError::AlreadyDecided),
+            }
+            change(&mut r);
+            tx.keyspace_insert(REQUESTS, &key(slug, token), &encode(&r)?);
+            Ok(r)
+        })
+    }
+
     /// The person withdraws their request: its personal data is erased at once. Withdrawing
     /// twice changes nothing.
     pub fn withdraw(

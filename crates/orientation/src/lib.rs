@@ -13,6 +13,7 @@ pub mod call;
 pub mod desk;
 pub mod error;
 pub mod form;
+pub mod graph;
 pub mod matcher;
 pub mod nomenclature;
 pub mod request;

@@ -97,6 +97,12 @@ pub struct HelpRequest {
     /// The call they answer, if they came from one.
     #[serde(default)]
     pub call: Option<String>,
+    /// For a request the network routes: the places it goes to, best first.
+    #[serde(default)]
+    pub route: Vec<String>,
+    /// Which of `route` has it now.
+    #[serde(default)]
+    pub route_at: usize,
     /// When they consented to their data being kept and passed to the place.
     pub consent_ms: u64,
     /// When it arrived.
@@ -318,6 +324,8 @@ impl HelpRequest {
             minor: kind == RequestKind::Volunteer && form::checked(fields, "mineur"),
             needs,
             call,
+            route: Vec::new(),
+            route_at: 0,
             consent_ms: now_ms,
             created_ms: now_ms,
             status: RequestStatus::Pending,
@@ -402,12 +410,28 @@ impl HelpRequest {
             .get("kommon:volunteerIsMinor")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
+        // A request relayed by a network carries the person's contact, given with their
+        // consent to pass it to the place that answers.
+        let contact = object.get("schema:contactPoint");
+        let contact_text = |k: &str| {
+            contact
+                .and_then(|c| c.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let email = match contact_text("schema:email") {
+            Some(e) if looks_like_email(e) => Some(e.to_owned()),
+            Some(e) => return Err(OrientationError::BadEmail(e.chars().take(80).collect())),
+            None => None,
+        };
+        let name = contact_text("schema:name").unwrap_or(name);
         Ok(HelpRequest {
             token: token.to_owned(),
             community: community.to_owned(),
             kind,
             name: name.chars().take(120).collect(),
-            email: None,
+            email,
             actor: Some(actor.to_owned()),
             activity: Some(activity.to_owned()),
             text,
@@ -420,6 +444,8 @@ impl HelpRequest {
             minor: kind == RequestKind::Volunteer && minor,
             needs: Vec::new(),
             call: None,
+            route: Vec::new(),
+            route_at: 0,
             consent_ms: now_ms,
             created_ms: now_ms,
             status: RequestStatus::Pending,
