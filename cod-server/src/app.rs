@@ -802,6 +802,11 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                     crate::orientation::public::call_page(&state, &community, &o)
                 }
                 Ok(Some(o)) if wants_html(&parts) => crate::pages::object_page(&community, &o),
+                Ok(Some(mut o)) if crate::publications::is_call(&o) => {
+                    // A call's terms, inline: any peer reads it without a context of ours.
+                    o["@context"] = kommon_orientation::call::context();
+                    linked_data(&parts, &o)
+                }
                 Ok(Some(mut o)) => {
                     // Kommon's context too: copies keep the PAIR and Kommon terms of their
                     // originals, which mean nothing without it.

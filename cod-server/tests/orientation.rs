@@ -204,8 +204,30 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     let public = text(&http, &format!("{place}/benevolat"), "").await;
     assert!(!public.contains("Construire les bancs"), "{public}");
 
-    // Published: on the place's page, as an ActivityStreams Page that is a job posting, and
-    // on the network's map.
+    // A fediverse server (Fedify) follows the place.
+    let peer = Fedify::start();
+    if let Some(peer) = &peer {
+        peer.control("follow", serde_json::json!({"target": place}))
+            .await;
+        eventually("the peer among the place's followers", || async {
+            let f: Value = client()
+                .get(format!("{place}/followers?page=true"))
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            f.to_string()
+                .contains(&format!("localhost:{}", peer.1))
+                .then_some(())
+        })
+        .await;
+    }
+
+    // Published: on the place's page, as an ActivityStreams Page that is a job posting, on
+    // the network's map, and at the fediverse server, which reads it as a Page.
     let to = orientation_act(
         &http,
         &cookie,
@@ -248,6 +270,33 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
         turtle.contains("CallForVolunteers") && turtle.contains("VOLUNTEER"),
         "{turtle}"
     );
+    if let Some(peer) = &peer {
+        let create = eventually("the call at the fediverse server", || async {
+            peer.received()
+                .await
+                .into_iter()
+                .find(|a| a["type"] == "Create" && a["objectId"] == serde_json::json!(object_url))
+        })
+        .await;
+        let types = create["raw"]["object"]["type"].to_string();
+        assert!(
+            types.contains("\"Page\"") && types.contains("CallForVolunteers"),
+            "{create}"
+        );
+        assert_eq!(
+            create["raw"]["object"]["schema:employmentType"], "VOLUNTEER",
+            "{create}"
+        );
+        // The terms come with their meaning inline: no context of ours to fetch.
+        assert_eq!(
+            create["raw"]["@context"][1]["schema"], "http://schema.org/",
+            "{create}"
+        );
+        assert_eq!(
+            create["raw"]["object"]["name"], "Construire les bancs du jardin",
+            "{create}"
+        );
+    }
     eventually("the call on the network's map", || async {
         let fc: Value = client()
             .get(format!("{}/api/geojson?type=call", network.base))
@@ -1080,4 +1129,16 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     })
     .await;
     assert!(text(&http, &follow, "").await.contains("Retirée"));
+
+    // Every page of the paths, in a real browser, passes axe.
+    let sd = form_urlencoded::byte_serialize(SAINT_DENIS.as_bytes()).collect::<String>();
+    axe_pages(&serde_json::json!([
+        {"name": "net-volunteer", "url": format!("{net}/benevolat?message=menuiserie&dispo=sa-matin&commune={sd}")},
+        {"name": "net-help", "url": format!("{net}/coup-de-main?{criteria}")},
+        {"name": "place-volunteer", "url": format!("{}/le-6b/benevolat", places.base)},
+        {"name": "place-help", "url": format!("{}/le-6b/coup-de-main", places.base)},
+        {"name": "call", "url": format!("{}/le-6b/calls/{call_id}", places.base)},
+        {"name": "follow", "url": follow},
+        {"name": "queue", "url": page_a, "cookie": a},
+    ]));
 }

@@ -69,10 +69,11 @@ fn object_of(
 async fn send(state: &AppState, slug: &str, activity: Value) -> Result<Value, Refusal> {
     let fed = state.federation.clone();
     let slug2 = slug.to_owned();
-    let prepared =
+    let mut prepared =
         tokio::task::spawn_blocking(move || crate::publications::prepare(&fed, &slug2, &activity))
             .await
             .map_err(|_| Refusal(500, "the request failed".into()))??;
+    prepared["@context"] = kommon_orientation::call::context();
     state
         .federation
         .answer(slug, prepared.clone())

@@ -632,3 +632,33 @@ pub async fn join_network(
     })
     .await;
 }
+
+/// Runs `tests/interop/axe-pages.mjs` on `pages` (`[{name, url, cookie?}]`) in Debian's
+/// chromium: every page must answer 200 in French, log no console error and have no serious
+/// or critical axe violation. Skipped (unless interop is required) without a browser.
+pub fn axe_pages(pages: &Value) {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+    let browser = interop.join("node_modules/playwright-core").exists()
+        && Path::new("/usr/bin/chromium").exists();
+    if !browser {
+        assert!(
+            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "playwright-core or chromium missing"
+        );
+        eprintln!("skipped: no browser");
+        return;
+    }
+    let shots = tempfile::tempdir().unwrap();
+    let out = Command::new("node")
+        .arg(interop.join("axe-pages.mjs"))
+        .arg(shots.path())
+        .arg(pages.to_string())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "axe-pages: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

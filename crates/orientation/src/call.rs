@@ -195,6 +195,34 @@ impl CallForVolunteers {
     }
 }
 
+/// The `@context` of a call: ActivityStreams, then the prefixes and coercions of the terms a
+/// call uses, inline, so that any fediverse server reads it without fetching a context of ours.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "kommon": "https://w3id.org/kommon/ns#",
+            "kskill": "https://w3id.org/kommon/skills/",
+            "schema": "http://schema.org/",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "schema:skills": {"@type": "@id"},
+            "schema:hiringOrganization": {"@type": "@id"},
+            "schema:jobLocation": {"@type": "@id"},
+            "schema:byDay": {"@type": "@id"},
+            "kommon:accessibilityFeature": {"@type": "@id"},
+            "kommon:targetAudience": {"@type": "@id"},
+            "kommon:commune": {"@type": "@id"},
+            "kommon:requestType": {"@type": "@id"},
+            "schema:validThrough": {"@type": "xsd:dateTime"},
+            "schema:startDate": {"@type": "xsd:date"},
+            "schema:endDate": {"@type": "xsd:date"},
+            "schema:startTime": {"@type": "xsd:time"},
+            "schema:endTime": {"@type": "xsd:time"},
+            "schema:totalJobOpenings": {"@type": "xsd:integer"}
+        }
+    ])
+}
+
 fn paragraphs(text: &str) -> String {
     text.split("\n\n")
         .filter(|p| !p.trim().is_empty())
