@@ -116,7 +116,7 @@ pub async fn render(
             )
         } else {
             format!(
-                "<a href=\"/{0}/admin\">administration</a> · <a href=\"/{0}/reseaux\">réseaux</a>",
+                "<a href=\"/{0}/admin\">administration</a> · <a href=\"/{0}/reseaux\">réseaux</a> · <a href=\"/{0}/orientation\">orientation (bénévolat, demandes)</a>",
                 esc(&slug)
             )
         }

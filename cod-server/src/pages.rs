@@ -169,6 +169,10 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         }
         body.push_str("</ul>");
     }
+    body.push_str(&format!(
+        "<p><a href=\"/{0}/benevolat\">Je veux aider <span class=\"en\" lang=\"en\">(volunteer)</span></a> · <a href=\"/{0}/coup-de-main\">J'ai besoin d'un coup de main <span class=\"en\" lang=\"en\">(get help)</span></a></p>",
+        esc(&c.slug)
+    ));
     let events_id = fed.collection(&c.slug, "events");
     let events: Vec<serde_json::Value> = fed
         .collections

@@ -82,24 +82,53 @@ async fn send(state: &AppState, slug: &str, activity: Value) -> Result<Value, Re
     Ok(prepared)
 }
 
-/// Publishes a draft call: public, federated, open to volunteers.
-pub async fn publish(
+/// Publishes a draft call in the store (its object, in the place's `calls` collection) without
+/// telling anyone; the `Create` to send. What [`publish`] does before sending, and what the
+/// demonstrator does before any server runs.
+pub fn publish_stored(
     state: &AppState,
     c: &Community,
-    mut call: CallForVolunteers,
-) -> Result<CallForVolunteers, Refusal> {
+    call: &mut CallForVolunteers,
+) -> Result<Value, Refusal> {
     if call.status != CallStatus::Draft {
         return Err(Refusal(
             409,
             "cet appel est déjà publié ou clos / this call is already published or closed".into(),
         ));
     }
-    let object = object_of(state, c, &call, None);
-    send(state, &c.slug, json!({"type": "Create", "object": object})).await?;
+    let object = object_of(state, c, call, None);
+    let mut prepared = crate::publications::prepare(
+        &state.federation,
+        &c.slug,
+        &json!({"type": "Create", "object": object}),
+    )?;
+    prepared["@context"] = kommon_orientation::call::context();
     call.status = CallStatus::Published;
-    call.object = Some(object_id(state, &call));
-    let desk = &state.orientation.desk;
-    desk.put_call(&call)
+    call.object = Some(object_id(state, call));
+    state
+        .orientation
+        .desk
+        .put_call(call)
+        .map_err(|e| Refusal(500, e.to_string()))?;
+    Ok(prepared)
+}
+
+/// Publishes a draft call: public, federated, open to volunteers.
+pub async fn publish(
+    state: &AppState,
+    c: &Community,
+    call: CallForVolunteers,
+) -> Result<CallForVolunteers, Refusal> {
+    let (state2, c2, mut call) = (state.clone(), c.clone(), call);
+    let (prepared, call) = tokio::task::spawn_blocking(move || {
+        publish_stored(&state2, &c2, &mut call).map(|p| (p, call))
+    })
+    .await
+    .map_err(|_| Refusal(500, "the request failed".into()))??;
+    state
+        .federation
+        .answer(&c.slug, prepared)
+        .await
         .map_err(|e| Refusal(500, e.to_string()))?;
     Ok(call)
 }

@@ -57,6 +57,148 @@ struct Seed {
     residents: Vec<Person>,
     newcomer: Person,
     network: NetworkSeed,
+    #[serde(default)]
+    orientation: OrientationSeed,
+}
+
+/// What the places take, their calls for volunteers, and offers of help waiting.
+#[derive(Deserialize, Default)]
+struct OrientationSeed {
+    settings: Vec<SettingsSeed>,
+    calls: Vec<CallSeed>,
+    offers: Vec<OfferSeed>,
+}
+
+#[derive(Deserialize)]
+struct SettingsSeed {
+    place: String,
+    services: Vec<String>,
+    skills: Vec<String>,
+    capacity: u32,
+    retention_days: u32,
+}
+
+#[derive(Deserialize)]
+struct CallSeed {
+    place: String,
+    title: String,
+    description: String,
+    skills: Vec<String>,
+    slots: Vec<SlotSeed>,
+    commitment: String,
+    wanted: u32,
+    minors: bool,
+    days_valid: i64,
+    contact_name: String,
+    contact_email: String,
+}
+
+#[derive(Deserialize)]
+struct SlotSeed {
+    day: String,
+    start: String,
+    end: String,
+}
+
+#[derive(Deserialize)]
+struct OfferSeed {
+    place: String,
+    name: String,
+    email: String,
+    message: String,
+    dispo: Vec<String>,
+    commune: String,
+}
+
+/// Seeds the orientation of the places of one cod-server: what they take, their calls
+/// (published in the store, listed by the network when it back-fills), offers waiting.
+fn seed_orientation(seed: &Seed, state: &cod_server::app::AppState, server: &str) -> Result<()> {
+    use kommon_orientation::{CallForVolunteers, HelpRequest, PlaceOrientation, RequestKind};
+    let here = |slug: &str| {
+        seed.places
+            .iter()
+            .any(|p| p.slug == slug && p.server == server)
+    };
+    let o = &state.orientation;
+    let skill = |s: &str| format!("https://w3id.org/kommon/skills/{s}");
+    let kommon = |s: &str| format!("https://w3id.org/kommon/ns#{s}");
+    let now = kommon_activitypub::delivery::now_ms();
+    let today = cod_server::orientation::today();
+    for s in seed.orientation.settings.iter().filter(|s| here(&s.place)) {
+        o.desk.set_settings(
+            &s.place,
+            &PlaceOrientation {
+                services: s.services.iter().map(|x| kommon(x)).collect(),
+                skills: s.skills.iter().map(|x| skill(x)).collect(),
+                capacity: s.capacity,
+                hours: Vec::new(),
+                retention_days: s.retention_days,
+            },
+        )?;
+    }
+    for c in seed.orientation.calls.iter().filter(|c| here(&c.place)) {
+        let until = (today + chrono::Duration::days(c.days_valid)).to_string();
+        let mut fields: Vec<(String, String)> = vec![
+            ("titre".into(), c.title.clone()),
+            ("description".into(), c.description.clone()),
+            ("engagement".into(), c.commitment.clone()),
+            ("places".into(), c.wanted.to_string()),
+            ("date_limite".into(), until),
+            ("contact_nom".into(), c.contact_name.clone()),
+            ("contact_email".into(), c.contact_email.clone()),
+        ];
+        fields.extend(
+            c.skills
+                .iter()
+                .map(|s| ("competences".to_owned(), skill(s))),
+        );
+        if c.minors {
+            fields.push(("mineurs".into(), "on".into()));
+        }
+        for (n, s) in c.slots.iter().enumerate() {
+            fields.push((format!("creneau_jour_{}", n + 1), s.day.clone()));
+            fields.push((format!("creneau_debut_{}", n + 1), s.start.clone()));
+            fields.push((format!("creneau_fin_{}", n + 1), s.end.clone()));
+        }
+        let mut call = CallForVolunteers::from_form(
+            &fields,
+            &uuid::Uuid::new_v4().to_string(),
+            &c.place,
+            &o.skills,
+            o.accessibility_iris(),
+            today,
+            now,
+        )
+        .with_context(|| format!("the call « {} » of seed.json", c.title))?;
+        let community = state
+            .federation
+            .registry
+            .get(&c.place)?
+            .context("a call's place")?;
+        cod_server::orientation::calls::publish_stored(state, &community, &mut call)
+            .map_err(|r| anyhow::anyhow!("publishing « {} »: {}", c.title, r.1))?;
+    }
+    for f in seed.orientation.offers.iter().filter(|f| here(&f.place)) {
+        let mut fields: Vec<(String, String)> = vec![
+            ("nom".into(), f.name.clone()),
+            ("courriel".into(), f.email.clone()),
+            ("message".into(), f.message.clone()),
+            ("commune".into(), kommon(&f.commune)),
+            ("consentement".into(), "on".into()),
+        ];
+        fields.extend(f.dispo.iter().map(|d| ("dispo".to_owned(), d.clone())));
+        let r = HelpRequest::from_form(
+            &fields,
+            RequestKind::Volunteer,
+            &uuid::Uuid::new_v4().simple().to_string(),
+            &f.place,
+            &o.choices(),
+            now,
+        )
+        .with_context(|| format!("the offer of {} in seed.json", f.name))?;
+        o.desk.add_request(&r)?;
+    }
+    Ok(())
 }
 
 /// The network the places join (served by a cod-server of its own).
@@ -268,6 +410,7 @@ fn provision(seed: &Seed, data: &Path, ports: [u16; 4]) -> Result<Vec<Account>> 
             fed.registry.save(&c)?;
             fed.community_keys.key_pair(&place.slug)?;
         }
+        seed_orientation(seed, &state, server)?;
         store.flush()?;
     }
     // The network: a community of its own server, made with `create-community --network`.
@@ -733,12 +876,14 @@ fn main() -> Result<()> {
         data.display()
     );
     println!(
-        "  Réseau {} : {network_site}  (carte {network_site}/carte, agenda {network_site}/agenda, annuaire {network_site}/annuaire, requêtes {network_site}/requetes)",
+        "  Réseau {} : {network_site}  (carte {network_site}/carte, agenda {network_site}/agenda, annuaire {network_site}/annuaire, requêtes {network_site}/requetes, je veux aider {network_site}/benevolat, coup de main {network_site}/coup-de-main)",
         seed.network.name
     );
     println!("  Pods des résident·es : {pods_url}  (connexion : {pods_url}/.account/login)");
     for (slug, url) in &places {
-        println!("  Lieu {slug:<8} : {url}  (modération : {url}/moderation)");
+        println!(
+            "  Lieu {slug:<8} : {url}  (modération : {url}/moderation, orientation : {url}/orientation)"
+        );
     }
     println!(
         "\nComptes de démonstration (mot de passe commun : {}) :",

@@ -178,16 +178,47 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
             .map(Vec::len)
             .unwrap_or(0)
     };
-    while count("place") < 3 || count("resident") < residents || count("event") < 6 {
+    while count("place") < 3
+        || count("resident") < residents
+        || count("event") < 6
+        || count("call") < 3
+    {
         assert!(
             start_wait.elapsed() < Duration::from_secs(30),
-            "the network has {} places, {} residents, {} events",
+            "the network has {} places, {} residents, {} events, {} calls",
             count("place"),
             count("resident"),
-            count("event")
+            count("event"),
+            count("call")
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    // Orientation: the places' calls, ranked on the network for a carpenter free on Saturday
+    // mornings, with the reasons.
+    let page = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            reqwest::Client::new()
+                .get(format!(
+                    "{network}/benevolat?message=travail+du+bois&dispo=sa-matin"
+                ))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    };
+    let calls = page.split("Appels à bénévoles").nth(1).unwrap_or_default();
+    assert!(
+        calls.find("Construire les bancs du jardin").is_some()
+            && calls.contains("Menuiserie, proche de « travail du bois » demandé"),
+        "{calls}"
+    );
     let before = std::fs::read(data.join("urls.json")).unwrap();
     drop(demo);
     // A second start reuses the data.
