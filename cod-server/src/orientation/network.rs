@@ -37,8 +37,13 @@ const ROUTE_LENGTH: usize = 3;
 /// The network's candidates, rebuilt when its index changes.
 pub struct NetworkCandidates {
     generation: u64,
+    built: std::time::Instant,
     matcher: Matcher,
 }
+
+/// How stale the network's candidates may be: a busy network changes its index every few
+/// seconds, and rebuilding for 150,000 residents takes a tenth of a second or more.
+const REBUILD_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn asked(ids: Vec<kommon_orientation::ConceptId>) -> Vec<Asked> {
     ids.into_iter()
@@ -103,6 +108,7 @@ fn build(state: &AppState, net: &NetworkSite) -> NetworkCandidates {
     }
     NetworkCandidates {
         generation,
+        built: std::time::Instant::now(),
         matcher: m,
     }
 }
@@ -111,7 +117,11 @@ fn build(state: &AppState, net: &NetworkSite) -> NetworkCandidates {
 fn candidates(state: &AppState, net: &NetworkSite) -> Arc<NetworkCandidates> {
     let mut cached = state.orientation.network.lock();
     match cached.as_ref() {
-        Some(c) if c.generation == net.index.generation() => c.clone(),
+        Some(c)
+            if c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER =>
+        {
+            c.clone()
+        }
         _ => {
             let fresh = Arc::new(build(state, net));
             *cached = Some(fresh.clone());
