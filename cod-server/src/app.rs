@@ -168,11 +168,6 @@ pub fn router(state: AppState) -> Router {
         .route("/carte", get(crate::network::site::map))
         .route("/annuaire", get(crate::network::site::directory))
         .route("/agenda", get(crate::network::site::agenda))
-        .route("/benevolat", get(crate::orientation::network::volunteer))
-        .route(
-            "/coup-de-main",
-            get(crate::orientation::network::help).post(crate::orientation::network::send),
-        )
         .route("/fiche", get(crate::network::site::entry_page))
         .route("/relations", get(crate::network::site::relations))
         .route("/api/geojson", get(crate::network::data::geojson))
@@ -185,6 +180,12 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(public)
+        // Orientation answers what one person asks: nothing to keep for the next visitor.
+        .route("/benevolat", get(crate::orientation::network::volunteer))
+        .route(
+            "/coup-de-main",
+            get(crate::orientation::network::help).post(crate::orientation::network::send),
+        )
         .route("/requetes", get(crate::network::site::queries))
         .route("/donnees", get(crate::network::site::open_data))
         .route("/donnees/{file}", get(crate::network::data::dump))
@@ -604,6 +605,34 @@ pub fn community_document(
         }
         if !o.skills.is_empty() {
             doc[format!("{}skills", kommon_vocab::ns::SCHEMA)] = serde_json::json!(ids(&o.skills));
+        }
+        let schema = |l: &str| format!("{}{l}", kommon_vocab::ns::SCHEMA);
+        const DAYS: [&str; 7] = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let hours: Vec<Value> = o
+            .hours
+            .iter()
+            .filter_map(|s| match s {
+                kommon_orientation::Slot::Weekly {
+                    days, start, end, ..
+                } => Some(serde_json::json!({
+                    "type": schema("OpeningHoursSpecification"),
+                    schema("dayOfWeek"): days.iter().map(|d| serde_json::json!({"id": schema(DAYS[d.num_days_from_monday() as usize])})).collect::<Vec<_>>(),
+                    schema("opens"): start.format("%H:%M:%S").to_string(),
+                    schema("closes"): end.format("%H:%M:%S").to_string(),
+                })),
+                _ => None,
+            })
+            .collect();
+        if !hours.is_empty() {
+            doc[schema("openingHoursSpecification")] = serde_json::json!(hours);
         }
     }
     doc["attributedTo"] = serde_json::json!(

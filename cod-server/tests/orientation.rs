@@ -915,7 +915,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     // Le 6B publishes a call for carpenters on Saturday mornings.
     let page_a = format!("{}/le-6b/orientation", places.base);
     let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
-    orientation_act(
+    let to = orientation_act(
         &http,
         &a,
         &page_a,
@@ -933,26 +933,35 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
         ],
     )
     .await;
+    assert!(to.contains("fait="), "{to}");
     let queue = text(&http, &page_a, &a).await;
     let call_id = between(&queue, "name=\"appel\" value=\"", "\"").to_owned();
-    orientation_act(
+    let to = orientation_act(
         &http,
         &a,
         &page_a,
         &[("action", "publier"), ("appel", &call_id)],
     )
     .await;
+    assert!(to.contains("fait="), "{to}");
 
     // « Je veux aider » on the network: the call first, with the reasons.
     let url = format!(
         "{net}/benevolat?message=je+fais+du+travail+du+bois&dispo=sa-matin&commune={}",
         form_urlencoded::byte_serialize(SAINT_DENIS.as_bytes()).collect::<String>()
     );
-    let page = eventually("the call among the network's suggestions", || async {
-        let t = text(&http, &url, "").await;
-        t.contains("Atelier bancs").then_some(t)
-    })
-    .await;
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = text(&http, &url, "").await;
+        if page.contains("Atelier bancs") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    if !page.contains("Atelier bancs") {
+        let calls = text(&http, &format!("{net}/api/geojson?type=call"), "").await;
+        panic!("calls on the map: {calls}");
+    }
     let calls = between(&page, "Appels à bénévoles", "</ol>");
     assert!(
         calls.contains(

@@ -54,6 +54,9 @@ pub struct Orientation {
     pub communes: Vec<(Choice, Option<Point>)>,
     /// Accessibility features.
     pub accessibility: Vec<Choice>,
+    /// Audiences a call may be for.
+    pub audiences: Vec<Choice>,
+    audience_iris: Vec<String>,
     /// The network's candidates, when this server runs a network.
     pub network: parking_lot::Mutex<Option<std::sync::Arc<network::NetworkCandidates>>>,
     /// Forms received per place in the current minute, against floods.
@@ -164,7 +167,17 @@ impl Orientation {
             })
             .collect();
         accessibility.sort_by_key(|c| normalize(&c.fr));
+        let audiences: Vec<Choice> = in_scheme("Audiences")?
+            .iter()
+            .map(|c| Choice {
+                iri: c.iri.as_str().to_owned(),
+                fr: c.label_fr.clone(),
+                en: c.label_en.clone(),
+            })
+            .collect();
         Ok(Orientation {
+            audience_iris: audiences.iter().map(|c| c.iri.clone()).collect(),
+            audiences,
             desk: OrientationDesk::new(store),
             skills: Nomenclature::new(&skill_scheme),
             services: Nomenclature::new(&service_scheme),
@@ -192,6 +205,14 @@ impl Orientation {
     /// The accessibility feature IRIs.
     pub fn accessibility_iris(&self) -> &[String] {
         &self.accessibility_iris
+    }
+
+    /// What a call's fields may name.
+    pub fn call_choices(&self) -> kommon_orientation::call::CallChoices<'_> {
+        kommon_orientation::call::CallChoices {
+            accessibility: &self.accessibility_iris,
+            audiences: &self.audience_iris,
+        }
     }
 
     /// The matching context for today.
@@ -386,10 +407,39 @@ pub fn concept_boxes(
     out
 }
 
-/// A table of checkboxes, days by parts of the day (`sa-matin`).
+/// The `day-part` codes (`sa-matin`) of weekly slots that are parts of the day.
+pub fn grid_codes(slots: &[kommon_orientation::Slot]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in slots {
+        if let kommon_orientation::Slot::Weekly { days, start, .. } = s
+            && let Some((part, ..)) = PARTS_OF_DAY
+                .iter()
+                .find(|p| chrono::NaiveTime::from_hms_opt(p.3.0, p.3.1, 0).as_ref() == Some(start))
+        {
+            for d in days {
+                out.push(format!(
+                    "{}-{part}",
+                    kommon_orientation::slots::day_code(*d)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A table of checkboxes, days by parts of the day (`sa-matin`), `ticked` ticked.
 pub fn availability_grid(name: &str) -> String {
+    week_grid(
+        name,
+        "Mes disponibilités chaque semaine <span class=\"en\" lang=\"en\">My weekly availability</span>",
+        &[],
+    )
+}
+
+/// The same table with its legend and ticked boxes.
+pub fn week_grid(name: &str, legend: &str, ticked: &[String]) -> String {
     let mut out = format!(
-        "<fieldset><legend>Mes disponibilités chaque semaine <span class=\"en\" lang=\"en\">My weekly availability</span></legend><table class=\"grid\"><thead><tr><th scope=\"col\"><span class=\"sr\">Jour</span></th>{}</tr></thead><tbody>",
+        "<fieldset><legend>{legend}</legend><table class=\"grid\"><thead><tr><th scope=\"col\"><span class=\"sr\">Jour</span></th>{}</tr></thead><tbody>",
         PARTS_OF_DAY
             .iter()
             .map(|(_, fr, en, ..)| format!(
@@ -400,8 +450,13 @@ pub fn availability_grid(name: &str) -> String {
     for (_, code, day) in WEEK {
         out.push_str(&format!("<tr><th scope=\"row\">{day}</th>"));
         for (part, fr, ..) in PARTS_OF_DAY {
+            let checked = if ticked.iter().any(|t| *t == format!("{code}-{part}")) {
+                " checked"
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "<td><input type=\"checkbox\" name=\"{name}\" value=\"{code}-{part}\" aria-label=\"{day} {fr}\"></td>"
+                "<td><input type=\"checkbox\" name=\"{name}\" value=\"{code}-{part}\" aria-label=\"{day} {fr}\"{checked}></td>"
             ));
         }
         out.push_str("</tr>");

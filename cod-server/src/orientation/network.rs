@@ -76,6 +76,13 @@ fn build(state: &AppState, net: &NetworkSite) -> NetworkCandidates {
         p.point = net.index.point_of(&place);
         p.place = Some(place.id.clone());
         p.commune = place.commune.clone();
+        if let Ok(Some(g)) = net
+            .records
+            .store()
+            .get_document(oxrdf::NamedNodeRef::new_unchecked(&place.id))
+        {
+            p.slots = kommon_orientation::graph::opening_hours(&g, &place.id);
+        }
         m.add(p);
     }
     for r in &residents {
@@ -117,9 +124,7 @@ fn build(state: &AppState, net: &NetworkSite) -> NetworkCandidates {
 fn candidates(state: &AppState, net: &NetworkSite) -> Arc<NetworkCandidates> {
     let mut cached = state.orientation.network.lock();
     match cached.as_ref() {
-        Some(c)
-            if c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER =>
-        {
+        Some(c) if c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER => {
             c.clone()
         }
         _ => {
@@ -133,6 +138,7 @@ fn candidates(state: &AppState, net: &NetworkSite) -> Arc<NetworkCandidates> {
 /// What a person searches for: the fields of the search form, as a seeker.
 fn seeker(
     state: &AppState,
+    net: &NetworkSite,
     fields: &Fields,
     kind: ProfileKind,
 ) -> Result<Profile, OrientationError> {
@@ -171,6 +177,17 @@ fn seeker(
         },
     };
     p.minor = form::checked(fields, "mineur");
+    p.preferred_places = form::all(fields, "lieux", 20);
+    if let Some(bad) = p
+        .preferred_places
+        .iter()
+        .find(|l| net.index.get(l).is_none_or(|e| e.kind != Kind::Place))
+    {
+        return Err(OrientationError::UnknownValue(
+            "lieux",
+            bad.chars().take(120).collect(),
+        ));
+    }
     p.needs = form::all(fields, "besoins", 30);
     if let Some(bad) = p.needs.iter().find(|n| !o.accessibility_iris().contains(n)) {
         return Err(OrientationError::UnknownValue(
@@ -233,11 +250,30 @@ fn results(state: &AppState, net: &NetworkSite, list: &[Suggestion], what: &str)
     out
 }
 
-fn search_form(state: &AppState, action: &str, services: bool, fields: &Fields) -> String {
+fn search_form(
+    state: &AppState,
+    net: &NetworkSite,
+    action: &str,
+    services: bool,
+    fields: &Fields,
+) -> String {
     let o = &state.orientation;
+    let chosen = form::all(fields, "lieux", 20);
+    let mut places = String::from(
+        "<fieldset><legend>Les lieux où j'aimerais aller <span class=\"en\" lang=\"en\">Places I would like to go to</span></legend>",
+    );
+    for p in net.index.all_of(Kind::Place) {
+        places.push_str(&format!(
+            "<label class=\"box\"><input type=\"checkbox\" name=\"lieux\" value=\"{}\"{}> {}</label> ",
+            esc(&p.id),
+            if chosen.contains(&p.id) { " checked" } else { "" },
+            esc(&p.label)
+        ));
+    }
+    places.push_str("</fieldset>");
     format!(
         "<form method=\"get\" action=\"{action}\" role=\"search\"><label>{label} <textarea name=\"message\" rows=\"3\" maxlength=\"4000\">{text}</textarea></label>{concepts}{grid}{commune}\
-<label>Distance maximale <span class=\"en\" lang=\"en\">(how far)</span> <select name=\"distance\"><option value=\"\">Peu importe / Any</option><option value=\"1\">1 km</option><option value=\"3\">3 km</option><option value=\"5\">5 km</option><option value=\"10\">10 km</option></select></label>{minor}{needs}\
+{places}<label>Distance maximale <span class=\"en\" lang=\"en\">(how far)</span> <select name=\"distance\"><option value=\"\">Peu importe / Any</option><option value=\"1\">1 km</option><option value=\"3\">3 km</option><option value=\"5\">5 km</option><option value=\"10\">10 km</option></select></label>{minor}{needs}\
 <p><button>Voir ce qui me correspond <span lang=\"en\">/ See what fits</span></button></p></form>",
         label = if services {
             "Ce dont j'ai besoin <span class=\"en\" lang=\"en\">(what I need)</span>"
@@ -297,11 +333,11 @@ pub async fn volunteer(State(state): State<AppState>, RawQuery(raw): RawQuery) -
     let fields = query_fields(raw);
     let mut body = format!(
         "{STYLE}<h1>Je veux aider</h1><p class=\"lead\">Dites ce que vous savez faire et quand vous êtes libre : voici les appels à bénévoles et les lieux du réseau qui vous correspondent, et pourquoi. Rien n'est enregistré. <span class=\"en\" lang=\"en\">Say what you can do and when you are free: here are the calls and places that fit, and why. Nothing is recorded.</span></p>{}",
-        search_form(&state, "/benevolat", false, &fields)
+        search_form(&state, &net, "/benevolat", false, &fields)
     );
     let mut status = 200;
     if has_criteria(&fields) {
-        match seeker(&state, &fields, ProfileKind::Volunteer) {
+        match seeker(&state, &net, &fields, ProfileKind::Volunteer) {
             Ok(p) => {
                 let c = candidates(&state, &net);
                 let ctx = state.orientation.context();
@@ -339,11 +375,11 @@ pub async fn help(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     let fields = query_fields(raw);
     let mut body = format!(
         "{STYLE}<h1>J'ai besoin d'un coup de main</h1><p class=\"lead\">Dites ce dont vous avez besoin : voici les lieux du réseau qui peuvent vous aider et les résident·es qui savent le faire. Vous pouvez ensuite envoyer votre demande : elle va au lieu le mieux placé, puis au suivant s'il ne peut pas. <span class=\"en\" lang=\"en\">Say what you need: here are the places and residents who can help. Then send your request: it goes to the best place, then the next one if it cannot.</span></p>{}",
-        search_form(&state, "/coup-de-main", true, &fields)
+        search_form(&state, &net, "/coup-de-main", true, &fields)
     );
     let mut status = 200;
     if has_criteria(&fields) {
-        match seeker(&state, &fields, ProfileKind::Request) {
+        match seeker(&state, &net, &fields, ProfileKind::Request) {
             Ok(p) => {
                 let c = candidates(&state, &net);
                 let ctx = state.orientation.context();
@@ -383,7 +419,7 @@ fn send_form(state: &AppState, net: &NetworkSite, fields: &Fields) -> String {
     let mut hidden = String::new();
     for (k, v) in fields.iter().filter(|(k, _)| {
         [
-            "message", "services", "dispo", "commune", "distance", "besoins",
+            "message", "services", "dispo", "commune", "distance", "besoins", "lieux",
         ]
         .contains(&k.as_str())
     }) {
@@ -447,7 +483,7 @@ pub async fn send(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     };
-    let seeker = match seeker(&state, &fields, ProfileKind::Request) {
+    let seeker = match seeker(&state, &net, &fields, ProfileKind::Request) {
         Ok(p) => p,
         Err(e) => {
             return refused(

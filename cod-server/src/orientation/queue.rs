@@ -320,7 +320,7 @@ fn new_call_form(state: &AppState, csrf: &str) -> String {
 <label>Nombre de bénévoles <input type=\"number\" name=\"places\" min=\"1\" max=\"1000\" value=\"1\" required></label>\
 <label>Date limite <input type=\"date\" name=\"date_limite\" required></label>\
 <label class=\"box\"><input type=\"checkbox\" name=\"mineurs\"> Ouvert aux mineur·es</label>\
-{access}\
+{audience}{access}\
 <label>Contact (nom) <input type=\"text\" name=\"contact_nom\" maxlength=\"200\"></label>\
 <label>Contact (courriel) <input type=\"email\" name=\"contact_email\" required maxlength=\"254\"></label>\
 <p><button name=\"action\" value=\"nouvel_appel\">Enregistrer le brouillon <span lang=\"en\">/ Save the draft</span></button></p></form>",
@@ -332,6 +332,20 @@ fn new_call_form(state: &AppState, csrf: &str) -> String {
             None
         ),
         access = accessibility_boxes(o, "accessibilite", "Accessibilité de la mission", &[]),
+        audience = {
+            let mut a = String::from(
+                "<fieldset><legend>Public visé <span class=\"en\" lang=\"en\">Audience</span></legend>",
+            );
+            for c in &o.audiences {
+                a.push_str(&format!(
+                    "<label class=\"box\"><input type=\"checkbox\" name=\"public\" value=\"{}\"> {}</label> ",
+                    esc(&c.iri),
+                    esc(&c.fr)
+                ));
+            }
+            a.push_str("</fieldset>");
+            a
+        },
     )
 }
 
@@ -339,7 +353,7 @@ fn settings_form(state: &AppState, s: &PlaceOrientation, csrf: &str) -> String {
     let o = &state.orientation;
     format!(
         "<h2>Ce que le lieu accepte <span class=\"en\" lang=\"en\">What the place takes</span></h2><form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{services}{skills}\
-<label>Demandes suivies en même temps, au plus <span class=\"en\" lang=\"en\">(capacity)</span> <input type=\"number\" name=\"capacite\" min=\"0\" max=\"10000\" value=\"{cap}\"></label>\
+{hours}<label>Demandes suivies en même temps, au plus <span class=\"en\" lang=\"en\">(capacity)</span> <input type=\"number\" name=\"capacite\" min=\"0\" max=\"10000\" value=\"{cap}\"></label>\
 <label>Durée de conservation des demandes, en jours (RGPD) <span class=\"en\" lang=\"en\">(retention)</span> <input type=\"number\" name=\"conservation\" min=\"{min}\" max=\"{max}\" value=\"{days}\"></label>\
 <p><button name=\"action\" value=\"reglages\">Enregistrer <span lang=\"en\">/ Save</span></button></p></form>",
         services = concept_boxes(
@@ -355,6 +369,11 @@ fn settings_form(state: &AppState, s: &PlaceOrientation, csrf: &str) -> String {
             &o.skill_groups,
             &s.skills,
             None
+        ),
+        hours = super::week_grid(
+            "horaires",
+            "Horaires d'accueil des demandes <span class=\"en\" lang=\"en\">When the place receives people</span>",
+            &super::grid_codes(&s.hours)
         ),
         cap = s.capacity,
         days = s.retention_days,
@@ -416,7 +435,7 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
                 &id,
                 slug,
                 &o.skills,
-                o.accessibility_iris(),
+                &o.call_choices(),
                 today,
                 now_ms(),
             )
@@ -509,6 +528,8 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
                 .ok_or(format!(
                     "la conservation va de {min} à {max} jours / retention is {min} to {max} days"
                 ))?;
+            s.hours =
+                fields_of::weekly_availability(fields, "horaires").map_err(|e| e.to_string())?;
             s.services = services;
             s.skills = skills;
             s.capacity = capacity;

@@ -46,6 +46,9 @@ pub struct CallForVolunteers {
     pub minors: bool,
     /// Accessibility features of the mission (`kommon:access-…` IRIs).
     pub accessibility: Vec<String>,
+    /// Who the mission is for (`kommon:audience-…` IRIs).
+    #[serde(default)]
+    pub audience: Vec<String>,
     /// Who volunteers talk to.
     pub contact_name: String,
     /// Their email.
@@ -64,6 +67,14 @@ pub struct CallForVolunteers {
     pub created_ms: u64,
 }
 
+/// The lists a call's fields are checked against, besides the skills.
+pub struct CallChoices<'a> {
+    /// Accessibility feature IRIs.
+    pub accessibility: &'a [String],
+    /// Audience IRIs.
+    pub audiences: &'a [String],
+}
+
 /// Longest title.
 pub const MAX_TITLE: usize = 200;
 /// Longest description.
@@ -78,10 +89,20 @@ impl CallForVolunteers {
         id: &str,
         community: &str,
         skills: &Nomenclature,
-        accessibility: &[String],
+        choices: &CallChoices<'_>,
         today: NaiveDate,
         now_ms: u64,
     ) -> Result<Self, OrientationError> {
+        let accessibility = choices.accessibility;
+        if let Some(bad) = form::all(fields, "public", 20)
+            .iter()
+            .find(|a| !choices.audiences.contains(a))
+        {
+            return Err(OrientationError::UnknownValue(
+                "public visé",
+                bad.chars().take(120).collect(),
+            ));
+        }
         let title = form::text(fields, "titre", "titre", MAX_TITLE, true)?;
         let description = form::text(fields, "description", "description", MAX_DESCRIPTION, true)?;
         let skill_iris = form::all(fields, "competences", 30);
@@ -133,6 +154,7 @@ impl CallForVolunteers {
             wanted,
             minors: form::checked(fields, "mineurs"),
             accessibility: features,
+            audience: form::all(fields, "public", 20),
             contact_name: form::text(fields, "contact_nom", "nom du contact", 200, false)?,
             contact_email,
             valid_through,
@@ -179,6 +201,7 @@ impl CallForVolunteers {
             "kommon:timeSlot": schedule,
             "kommon:minorsAccepted": self.minors,
             "kommon:accessibilityFeature": self.accessibility,
+            "kommon:targetAudience": self.audience,
             "schema:applicationContact": {
                 "type": "schema:ContactPoint",
                 "schema:name": if self.contact_name.is_empty() { "Bénévolat" } else { &self.contact_name },

@@ -57,6 +57,40 @@ pub fn time_slots(g: &Graph, subject: &str) -> Vec<Slot> {
     out
 }
 
+/// A place's weekly hours (`schema:openingHoursSpecification`: days, opens, closes) as slots.
+pub fn opening_hours(g: &Graph, subject: &str) -> Vec<Slot> {
+    let mut out = Vec::new();
+    for spec in g.objects_for_subject_predicate(
+        NamedNodeRef::new_unchecked(subject),
+        NamedNodeRef::new_unchecked(&format!("{SCHEMA}openingHoursSpecification")),
+    ) {
+        let node: NamedOrBlankNodeRef<'_> = match spec {
+            TermRef::BlankNode(b) => b.into(),
+            TermRef::NamedNode(n) => n.into(),
+            _ => continue,
+        };
+        let get = |l: &str| literal(g, node, &format!("{SCHEMA}{l}"));
+        let (Some(Ok(start)), Some(Ok(end))) =
+            (get("opens").map(parse_time), get("closes").map(parse_time))
+        else {
+            continue;
+        };
+        let days: Vec<_> = g
+            .objects_for_subject_predicate(
+                node,
+                NamedNodeRef::new_unchecked(&format!("{SCHEMA}dayOfWeek")),
+            )
+            .filter_map(|t| match t {
+                TermRef::NamedNode(n) => parse_day(n.as_str()),
+                TermRef::Literal(l) => parse_day(l.value()),
+                _ => None,
+            })
+            .collect();
+        out.extend(Slot::weekly(days, start, end, None, None).ok());
+    }
+    out
+}
+
 /// Whether the call says it is open to minors (`kommon:minorsAccepted true`).
 pub fn minors_accepted(g: &Graph, subject: &str) -> bool {
     literal(

@@ -13,6 +13,7 @@ use kommon_vocab::SkillScheme;
 const MENUISERIE: &str = "https://w3id.org/kommon/skills/menuiserie";
 const STEP_FREE: &str = "https://w3id.org/kommon/ns#access-step-free-entrance";
 const SAINT_DENIS: &str = "https://w3id.org/kommon/ns#commune-saint-denis";
+const K: &str = "https://w3id.org/kommon/ns#";
 
 fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -65,15 +66,12 @@ impl World {
             f.retain(|(key, _)| key != k);
             f.push((k.to_string(), v.to_string()));
         }
-        CallForVolunteers::from_form(
-            &f,
-            "c1",
-            "le-6b",
-            &self.skills,
-            &self.accessibility,
-            today(),
-            1,
-        )
+        let audiences = vec![format!("{K}audience-everyone")];
+        let choices = kommon_orientation::call::CallChoices {
+            accessibility: &self.accessibility,
+            audiences: &audiences,
+        };
+        CallForVolunteers::from_form(&f, "c1", "le-6b", &self.skills, &choices, today(), 1)
     }
     fn offer(
         &self,
@@ -120,6 +118,7 @@ fn calls_are_checked_field_by_field() {
             vec![("accessibilite", "https://evil.example/x")],
             "accessibilité",
         ),
+        (vec![("public", "https://evil.example/x")], "public visé"),
         (vec![("places", "0")], "nombre de bénévoles"),
         (vec![("places", "beaucoup")], "nombre de bénévoles"),
         (vec![("date_limite", "2027-02-01")], "date limite"),

@@ -165,7 +165,7 @@ fn seed_orientation(seed: &Seed, state: &cod_server::app::AppState, server: &str
             &uuid::Uuid::new_v4().to_string(),
             &c.place,
             &o.skills,
-            o.accessibility_iris(),
+            &o.call_choices(),
             today,
             now,
         )
