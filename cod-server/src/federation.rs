@@ -588,7 +588,8 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         record_once(&fed, &slug, r).await?;
         return crate::orientation::pods::receive_offer(state, &slug, r).await;
     }
-    if json::has_type(&a, "Undo") && crate::orientation::pods::receive_undo(state, &slug, r)? {
+    if json::has_type(&a, "Undo") && crate::orientation::pods::receive_undo(state, &slug, r).await?
+    {
         record_once(&fed, &slug, r).await?;
         return Ok(());
     }

@@ -1138,6 +1138,52 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     })
     .await;
     assert!(text(&http, &follow, "").await.contains("Retirée"));
+    // Nothing of it stays in the inboxes and outboxes: Le 6B's copy of the Offer and the
+    // network's are Tombstones now.
+    let mo = token(&pods, "mo").await;
+    let inbox = mo
+        .get(&format!("{}/le-6b/inbox?page=true", places.base))
+        .await;
+    assert!(!inbox.to_string().contains("bouilloire"), "{inbox}");
+    assert!(inbox.to_string().contains("Tombstone"), "{inbox}");
+    let outbox = netmod.get(&format!("{net_actor}/outbox?page=true")).await;
+    assert!(!outbox.to_string().contains("bouilloire"), "{outbox}");
+
+    // The network's own moderators do not decide what it routed: the places do.
+    let third = {
+        form.retain(|(k, _)| k != "message");
+        form.push(("message".into(), "ma lampe ne s'allume plus".into()));
+        let r = http
+            .post(format!("{net}/coup-de-main"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let net_cookie = log_in_to(&http, &net, &pods.base, "net", "/pot-kommon/orientation").await;
+    let net_page = format!("{net_actor}/orientation");
+    let to = orientation_act(
+        &http,
+        &net_cookie,
+        &net_page,
+        &[("action", "accepter"), ("demande", &third), ("note", "")],
+    )
+    .await;
+    assert!(
+        to.contains("erreur=") && to.contains("transmise aux lieux"),
+        "{to}"
+    );
 
     // Every page of the paths, in a real browser, passes axe.
     let sd = form_urlencoded::byte_serialize(SAINT_DENIS.as_bytes()).collect::<String>();

@@ -149,19 +149,29 @@ pub async fn announce_closed(
     Ok(())
 }
 
+/// Tells everyone a call reopened (a volunteer withdrew from a filled call): its end is its
+/// last day again.
+pub async fn announce_reopened(
+    state: &AppState,
+    c: &Community,
+    call: &CallForVolunteers,
+) -> Result<(), Refusal> {
+    let object = object_of(state, c, call, None);
+    send(state, &c.slug, json!({"type": "Update", "object": object})).await?;
+    Ok(())
+}
+
 /// Closes a call by a moderator's decision.
 pub async fn close(
     state: &AppState,
     c: &Community,
-    mut call: CallForVolunteers,
+    id: &str,
 ) -> Result<CallForVolunteers, Refusal> {
-    let was_published = call.status == CallStatus::Published;
-    call.status = CallStatus::Closed;
-    state
+    let (call, was_published) = state
         .orientation
         .desk
-        .put_call(&call)
-        .map_err(|e| Refusal(500, e.to_string()))?;
+        .close_call(&c.slug, id)
+        .map_err(|e| Refusal(e.status(), e.to_string()))?;
     if was_published {
         announce_closed(state, c, &call).await?;
     }

@@ -59,6 +59,9 @@ pub struct Orientation {
     audience_iris: Vec<String>,
     /// The network's candidates, when this server runs a network.
     pub network: parking_lot::Mutex<Option<std::sync::Arc<network::NetworkCandidates>>>,
+    /// When each address was last sent a confirmation, so that the open forms cannot make the
+    /// server mail someone over and over.
+    emailed: parking_lot::Mutex<HashMap<String, std::time::Instant>>,
     /// Forms received per place in the current minute, against floods.
     pub flood: parking_lot::Mutex<HashMap<String, (std::time::Instant, u32)>>,
     commune_iris: Vec<String>,
@@ -188,6 +191,7 @@ impl Orientation {
             accessibility_iris: accessibility.iter().map(|c| c.iri.clone()).collect(),
             accessibility,
             flood: parking_lot::Mutex::default(),
+            emailed: parking_lot::Mutex::default(),
             network: parking_lot::Mutex::default(),
         })
     }
@@ -200,6 +204,19 @@ impl Orientation {
             communes: &self.commune_iris,
             accessibility: &self.accessibility_iris,
         }
+    }
+
+    /// Whether a confirmation may go to `address` now: one an hour at most.
+    pub fn may_email(&self, address: &str) -> bool {
+        let mut emailed = self.emailed.lock();
+        let now = std::time::Instant::now();
+        emailed.retain(|_, t| now.duration_since(*t) < std::time::Duration::from_secs(3600));
+        let key = address.trim().to_lowercase();
+        if emailed.contains_key(&key) {
+            return false;
+        }
+        emailed.insert(key, now);
+        true
     }
 
     /// The accessibility feature IRIs.
@@ -313,14 +330,67 @@ pub fn spawn_erasure(state: AppState, every: std::time::Duration) {
             let desk = state.orientation.desk.clone();
             let now = kommon_activitypub::delivery::now_ms();
             match tokio::task::spawn_blocking(move || desk.erase_expired(now)).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(erased = n, "requests past their retention erased"),
+                Ok(Ok(erased)) if erased.is_empty() => {}
+                Ok(Ok(erased)) => {
+                    for r in &erased {
+                        erase_trail(&state, &r.trail).await;
+                    }
+                    tracing::info!(
+                        erased = erased.len(),
+                        "requests past their retention erased"
+                    );
+                }
                 Ok(Err(e)) => tracing::error!(error = %e, "erasing old requests"),
                 Err(e) => tracing::error!(error = %e, "erasing old requests"),
             }
             tokio::time::sleep(every).await;
         }
     });
+}
+
+/// Erases what the activities that carried a request say (the `Offer`, the answers): their
+/// object becomes a `Tombstone` and their texts go, so that no inbox or outbox of this server
+/// keeps the personal data of a request withdrawn or past its retention.
+pub async fn erase_trail(state: &AppState, trail: &[String]) {
+    if trail.is_empty() {
+        return;
+    }
+    let fed = state.federation.clone();
+    let ids = trail.to_vec();
+    let done = tokio::task::spawn_blocking(move || -> Result<(), kommon_rdf::StoreError> {
+        for id in ids {
+            let Some(mut a) = fed.activity(&id)? else {
+                continue;
+            };
+            let former = a
+                .get("object")
+                .and_then(|o| o.get("type"))
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            let object_id = a
+                .get("object")
+                .and_then(kommon_activitypub::json::id_of)
+                .map(str::to_owned);
+            a["object"] =
+                serde_json::json!({"type": "Tombstone", "formerType": former, "id": object_id});
+            if let Some(o) = a.as_object_mut() {
+                for k in ["content", "summary", "url", "name"] {
+                    o.remove(k);
+                }
+            }
+            let bytes = serde_json::to_vec(&a).unwrap_or_default();
+            fed.store
+                .transaction(|tx| -> Result<(), kommon_rdf::StoreError> {
+                    kommon_activitypub::delivery::DeliveryQueue::store_activity(tx, &id, &bytes);
+                    Ok(())
+                })?;
+        }
+        Ok(())
+    })
+    .await;
+    if !matches!(done, Ok(Ok(()))) {
+        tracing::error!("erasing the activities of a request");
+    }
 }
 
 /// Today in Paris.

@@ -410,6 +410,33 @@ pub async fn help(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     r
 }
 
+/// How many places the « coup de main » page shows (and a request may be routed to).
+const SHOWN_PLACES: usize = 5;
+
+/// Whether a member place takes the service asked (the same, a broader or a narrower one);
+/// any service request when the person named no service.
+fn takes_service(state: &AppState, net: &NetworkSite, place: &str, seeker: &Profile) -> bool {
+    let Some(p) = net.index.get(place) else {
+        return false;
+    };
+    if seeker.services.is_empty() {
+        return !p.services.is_empty();
+    }
+    let n = &state.orientation.services;
+    seeker.services.iter().any(|asked| {
+        p.services.iter().filter_map(|s| n.id(s)).any(|offered| {
+            matches!(
+                n.closeness(asked.concept, offered).1,
+                Some(
+                    kommon_orientation::Relation::Exact
+                        | kommon_orientation::Relation::Broader
+                        | kommon_orientation::Relation::Narrower
+                )
+            )
+        })
+    })
+}
+
 /// Whether a member place says it takes service requests.
 fn takes_request(net: &NetworkSite, place: &str) -> bool {
     net.index.get(place).is_some_and(|p| !p.services.is_empty())
@@ -440,7 +467,7 @@ fn send_form(state: &AppState, net: &NetworkSite, fields: &Fields) -> String {
 <label>Prénom ou nom <span class=\"en\" lang=\"en\">(name)</span> <input type=\"text\" name=\"nom\" required maxlength=\"120\" autocomplete=\"name\"></label>\
 <label>Courriel <span class=\"en\" lang=\"en\">(email)</span> <input type=\"email\" name=\"courriel\" required maxlength=\"254\" autocomplete=\"email\"></label>\
 <label class=\"box\"><input type=\"checkbox\" name=\"consentement\" required> J'accepte que le réseau conserve ma demande et la transmette, avec mon nom et mon courriel, aux lieux ci-dessus l'un après l'autre jusqu'à ce que l'un d'eux l'accepte <span class=\"en\" lang=\"en\">(I agree that the network keeps my request and passes it, with my name and email, to the places above one after the other until one accepts)</span></label>\
-<p><button>Envoyer <span lang=\"en\">/ Send</span></button></p></form><p><small>Le réseau et les lieux effacent votre demande au bout de {days} jours au plus, ou dès que vous la retirez (lien de suivi). <span class=\"en\" lang=\"en\">Erased after {days} days at most, or when you withdraw.</span></small></p>"
+<p><button>Envoyer <span lang=\"en\">/ Send</span></button></p></form><p><small>Le réseau efface votre demande au bout de {days} jours ; chaque lieu qui la reçoit l'efface au bout de la durée qu'il affiche sur sa page « coup de main ». Tous l'effacent dès que vous la retirez (lien de suivi). <span class=\"en\" lang=\"en\">The network erases it after {days} days, each place after the time shown on its page; all erase it as soon as you withdraw.</span></small></p>"
     )
 }
 
@@ -497,9 +524,10 @@ pub async fn send(State(state): State<AppState>, headers: HeaderMap, body: Body)
     let c = candidates(&state, &net);
     request.route = c
         .matcher
-        .suggest(o.context(), &seeker, &[ProfileKind::Place], 10)
+        // Among the places the person saw (the consent names them), those that take it.
+        .suggest(o.context(), &seeker, &[ProfileKind::Place], SHOWN_PLACES)
         .into_iter()
-        .filter(|s| takes_request(&net, &s.id))
+        .filter(|s| takes_service(&state, &net, &s.id, &seeker))
         .take(ROUTE_LENGTH)
         .map(|s| s.id)
         .collect();
@@ -522,14 +550,16 @@ pub async fn send(State(state): State<AppState>, headers: HeaderMap, body: Body)
         tracing::error!(error = %e, "routing a request");
     }
     let follow = format!("{}/{}/suivi/{token}", state.federation.base, net.slug);
-    if let Some(email) = &request.email {
+    // Nothing the sender wrote in the email, and one an hour per address: the form is open.
+    if let Some(email) = &request.email
+        && o.may_email(email)
+    {
         crate::notify::tell(
             &state,
             email,
             "Votre demande est bien reçue",
             format!(
-                "Bonjour {},\n\nVotre demande est bien reçue et transmise au lieu le mieux placé pour y répondre. Vous pouvez la suivre, ou la retirer, ici :\n{follow}\n\n--\nHello, your request was received and sent to the best place. Follow or withdraw it here: {follow}\n",
-                request.name
+                "Bonjour,\n\nVotre demande est bien reçue et transmise au lieu le mieux placé pour y répondre. Vous pouvez la suivre, ou la retirer, ici :\n{follow}\n\nSi vous n'avez rien demandé, retirez-la avec ce lien.\n\n--\nHello, your request was received and sent to the best place. Follow or withdraw it here: {follow}\n"
             ),
         );
     }
@@ -550,6 +580,8 @@ async fn route_to(
     let r = match desk.update_pending(&net.slug, token, |r| {
         r.route_at = at;
         r.activity = Some(activity_id.clone());
+        r.trail.push(activity_id.clone());
+        r.route_offers.push(activity_id.clone());
     }) {
         Ok(r) => r,
         Err(OrientationError::Store(e)) => return Err(e),
@@ -584,6 +616,15 @@ async fn route_to(
         },
     });
     fed.answer(&net.slug, offer).await?;
+    // Withdrawn while it was being sent: the place is told at once, and the copy here erased.
+    if desk
+        .request(&net.slug, token)?
+        .is_some_and(|now| matches!(now.status, RequestStatus::Withdrawn { .. }))
+    {
+        let undo = json!({"type": "Undo", "object": activity_id, "to": [place]});
+        fed.answer(&net.slug, undo).await?;
+        super::erase_trail(state, std::slice::from_ref(&activity_id)).await;
+    }
     Ok(())
 }
 
@@ -625,6 +666,7 @@ pub async fn answered(
         .take(2000)
         .collect();
     let follow = format!("{}/{slug}/suivi/{}", state.federation.base, request.token);
+    desk.add_to_trail(slug, &request.token, &r.id)?;
     if accepted {
         let note = format!("{place_name} : {said}");
         match desk.accept(slug, &request.token, None, &note, super::today(), now_ms()) {
@@ -676,13 +718,12 @@ pub async fn answered(
 
 /// The person withdraws a routed request: the place that has it is told (`Undo`).
 pub async fn withdrawn(state: &AppState, slug: &str, before: &HelpRequest) {
-    let (Some(place), Some(activity)) = (before.route.get(before.route_at), &before.activity)
-    else {
-        return;
-    };
-    let undo = json!({"type": "Undo", "object": activity, "to": [place]});
-    if let Err(e) = state.federation.answer(slug, undo).await {
-        tracing::error!(error = %e, "telling a place a request was withdrawn");
+    // Every place it went to, the ones that declined or accepted too: each erases its copy.
+    for (offer, place) in before.route_offers.iter().zip(&before.route) {
+        let undo = json!({"type": "Undo", "object": offer, "to": [place]});
+        if let Err(e) = state.federation.answer(slug, undo).await {
+            tracing::error!(error = %e, "telling a place a request was withdrawn");
+        }
     }
 }
 

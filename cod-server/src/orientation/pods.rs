@@ -56,19 +56,30 @@ pub async fn receive_offer(
         // Delivered twice: already kept.
         None
     } else {
-        match HelpRequest::from_offer(&object, &r.id, &r.signer, &name, &token, slug, &o.choices(), r.received_ms) {
-            Ok(request)
-                if request.kind == kommon_orientation::RequestKind::Service
-                    && !o.desk.takes_service_requests(slug)? =>
-            {
-                Some(refused(
-                    "Ce lieu ne prend pas de nouvelles demandes en ce moment. / This place takes no new requests right now.".into(),
-                ))
-            }
+        match HelpRequest::from_offer(
+            &object,
+            &r.id,
+            &r.signer,
+            &name,
+            &token,
+            slug,
+            &o.choices(),
+            r.received_ms,
+        ) {
             Ok(request) => {
-                o.desk.add_request(&request)?;
-                crate::notify::pending_changed(state, slug);
-                None
+                let added = if request.kind == kommon_orientation::RequestKind::Service {
+                    o.desk.add_service_request(&request)
+                } else {
+                    o.desk.add_request(&request).map_err(Into::into)
+                };
+                match added {
+                    Ok(()) => {
+                        crate::notify::pending_changed(state, slug);
+                        None
+                    }
+                    Err(OrientationError::Store(e)) => return Err(e),
+                    Err(e) => Some(refused(e.to_string())),
+                }
             }
             Err(OrientationError::Store(e)) => return Err(e),
             Err(e) => Some(refused(e.to_string())),
@@ -81,7 +92,7 @@ pub async fn receive_offer(
 }
 
 /// `Undo` of an offer kept here, by its sender: withdrawn, its data erased. Whether it was one.
-pub fn receive_undo(
+pub async fn receive_undo(
     state: &AppState,
     slug: &str,
     r: &ReceivedActivity,
@@ -96,8 +107,18 @@ pub fn receive_undo(
     let Some(found) = found else {
         return Ok(false);
     };
-    match desk.withdraw(slug, &found.token, r.received_ms) {
-        Ok(_) | Err(OrientationError::NotFound(_)) => Ok(true),
+    match desk.withdraw(slug, &found.token, super::today(), r.received_ms) {
+        Ok((before, reopened)) => {
+            super::erase_trail(state, &before.trail).await;
+            if let Some(call) = reopened
+                && let Ok(Some(c)) = state.federation.registry.get(slug)
+                && let Err(e) = super::calls::announce_reopened(state, &c, &call).await
+            {
+                tracing::warn!(error = %e.1, "announcing a call reopened");
+            }
+            Ok(true)
+        }
+        Err(OrientationError::NotFound(_)) => Ok(true),
         Err(OrientationError::Store(e)) => Err(e),
         Err(_) => Ok(true),
     }
@@ -116,7 +137,12 @@ pub async fn answer(state: &AppState, slug: &str, r: &HelpRequest, accepted: boo
         "content": text,
         "url": follow,
     });
-    if let Err(e) = state.federation.answer(slug, a).await {
-        tracing::error!(error = %e, "answering an offer from a pod");
+    match state.federation.answer(slug, a).await {
+        Ok(id) => {
+            if let Err(e) = state.orientation.desk.add_to_trail(slug, &r.token, &id) {
+                tracing::error!(error = %e, "recording an answer to an offer");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "answering an offer from a pod"),
     }
 }

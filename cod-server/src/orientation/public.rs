@@ -308,19 +308,30 @@ async fn submit(
             &back,
         );
     }
-    if let Err(e) = o.desk.add_request(&request) {
-        tracing::error!(error = %e, "recording a request");
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
+    let added = match kind {
+        RequestKind::Service => o.desk.add_service_request(&request),
+        RequestKind::Volunteer => o.desk.add_request(&request).map_err(Into::into),
+    };
+    match added {
+        Ok(()) => {}
+        Err(kommon_orientation::OrientationError::Store(e)) => {
+            tracing::error!(error = %e, "recording a request");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
+        }
+        Err(e) => return refused(e.status(), "Demande non prise", &e.to_string(), &back),
     }
     let follow = format!("{}/{slug}/suivi/{token}", state.federation.base);
-    if let Some(email) = &request.email {
+    // The confirmation says nothing the sender wrote (the form is open to anyone: no relay
+    // for their words), and one address gets at most one an hour.
+    if let Some(email) = &request.email
+        && state.orientation.may_email(email)
+    {
         crate::notify::tell(
             &state,
             email,
             &format!("{} : votre demande est bien reçue", c.name),
             format!(
-                "Bonjour {},\n\n{} a bien reçu votre {}. Vous pouvez suivre la réponse, ou retirer votre demande à tout moment, ici :\n{follow}\n\n--\nHello, {} received your {}. Follow it or withdraw it here: {follow}\n",
-                request.name,
+                "Bonjour,\n\n{} a bien reçu votre {}. Vous pouvez suivre la réponse, ou retirer votre demande à tout moment, ici :\n{follow}\n\nSi vous n'avez rien demandé, ignorez ce message : sans suite de votre part, la demande sera effacée.\n\n--\nHello, {} received your {}. Follow it or withdraw it here: {follow}\n",
                 c.name,
                 if kind == RequestKind::Volunteer {
                     "proposition d'aide"
@@ -461,8 +472,12 @@ pub async fn follow_page(
     page(&format!("Suivi — {}", c.name), &body)
 }
 
-/// The place's contact for an accepted person: the call's contact, or the place's.
+/// The place's contact for an accepted person: the call's contact, or the place's (for a
+/// request the network routed, the accepting place's answer already gives its contact).
 fn contact_of(state: &AppState, c: &Community, r: &HelpRequest) -> String {
+    if !r.route.is_empty() {
+        return String::new();
+    }
     let call = match &r.status {
         RequestStatus::Accepted { call: Some(id), .. } => {
             state.orientation.desk.call(&c.slug, id).ok().flatten()
@@ -502,11 +517,21 @@ pub async fn follow_act(
     if !valid_token(&token) {
         return plain(StatusCode::NOT_FOUND, "no such request");
     }
-    let before = state.orientation.desk.request(&slug, &token).ok().flatten();
-    match state.orientation.desk.withdraw(&slug, &token, now_ms()) {
-        Ok(_) => {
-            if let Some(before) = before.filter(|b| b.is_pending()) {
+    match state
+        .orientation
+        .desk
+        .withdraw(&slug, &token, super::today(), now_ms())
+    {
+        Ok((before, reopened)) => {
+            if !matches!(before.status, RequestStatus::Withdrawn { .. }) {
+                super::erase_trail(&state, &before.trail).await;
                 super::network::withdrawn(&state, &slug, &before).await;
+            }
+            if let Some(call) = reopened
+                && let Ok(Some(c)) = state.federation.registry.get(&slug)
+                && let Err(e) = super::calls::announce_reopened(&state, &c, &call).await
+            {
+                tracing::warn!(error = %e.1, "announcing a call reopened");
             }
             redirect(&format!("/{slug}/suivi/{token}"))
         }

@@ -223,6 +223,13 @@ pub async fn show(
                 .collect();
             options.push_str("<option value=\"\">Sans appel précis / No particular call</option>");
         }
+        if !r.route.is_empty() {
+            body.push_str(&format!(
+                "{}</article>",
+                super::network::route_status(&state, r)
+            ));
+            continue;
+        }
         body.push_str(&format!(
             "<form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"demande\" value=\"{token}\">{select}<label>Message pour la personne <span class=\"en\" lang=\"en\">(note)</span> <input type=\"text\" name=\"note\" maxlength=\"2000\"></label><button name=\"action\" value=\"accepter\">Accepter <span lang=\"en\">/ Accept</span></button></form>\
 <form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"demande\" value=\"{token}\"><label>Raison <span class=\"en\" lang=\"en\">(reason, told to the person)</span> <input type=\"text\" name=\"raison\" required maxlength=\"2000\"></label><button name=\"action\" value=\"refuser\">Décliner <span lang=\"en\">/ Decline</span></button></form></article>",
@@ -417,6 +424,18 @@ pub async fn act(
     }
 }
 
+/// A request the network routes is decided by the places it goes to, not by the network's
+/// own moderators.
+fn not_routed(state: &AppState, slug: &str, token: &str) -> Result<(), String> {
+    match state.orientation.desk.request(slug, token) {
+        Ok(Some(r)) if !r.route.is_empty() => {
+            Err(kommon_orientation::OrientationError::Routed.to_string())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<String, String> {
     let o = &state.orientation;
     let slug = &c.slug;
@@ -454,12 +473,14 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
             Ok(format!("« {} » est publié. / Published.", call.title))
         }
         "clore" => {
-            let call = call_of(fields_of::one(fields, "appel"))?;
-            let call = super::calls::close(state, c, call).await.map_err(|r| r.1)?;
+            let call = super::calls::close(state, c, fields_of::one(fields, "appel"))
+                .await
+                .map_err(|r| r.1)?;
             Ok(format!("« {} » est clos. / Closed.", call.title))
         }
         "accepter" => {
             let token = fields_of::one(fields, "demande");
+            not_routed(state, slug, token)?;
             let call_id = Some(fields_of::one(fields, "appel")).filter(|s| !s.is_empty());
             let (r, call) = o
                 .desk
@@ -491,6 +512,7 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
             })
         }
         "refuser" => {
+            not_routed(state, slug, fields_of::one(fields, "demande"))?;
             let r = o
                 .desk
                 .decline(

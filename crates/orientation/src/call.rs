@@ -63,6 +63,9 @@ pub struct CallForVolunteers {
     /// The requests accepted for it.
     #[serde(default)]
     pub accepted: Vec<String>,
+    /// Closed by a moderator (not by being filled): a volunteer leaving does not reopen it.
+    #[serde(default)]
+    pub closed_manually: bool,
     /// When it was written, ms since the epoch.
     pub created_ms: u64,
 }
@@ -119,11 +122,7 @@ impl CallForVolunteers {
             d => slots::parse_date(d)?,
         };
         if valid_through < today {
-            return Err(OrientationError::OutOfRange(
-                "date limite (pas avant aujourd'hui)",
-                0.0,
-                0.0,
-            ));
+            return Err(OrientationError::Past("date limite"));
         }
         let slots = form::slot_rows(fields, "creneau", 6, Some(today), Some(valid_through))?;
         slots::check_all(&slots)?;
@@ -161,6 +160,7 @@ impl CallForVolunteers {
             status: CallStatus::Draft,
             object: None,
             accepted: Vec::new(),
+            closed_manually: false,
             created_ms: now_ms,
         })
     }

@@ -266,36 +266,121 @@ impl OrientationDesk {
         })
     }
 
-    /// The person withdraws their request: its personal data is erased at once. Withdrawing
-    /// twice changes nothing.
+    /// The person withdraws their request: its personal data is erased at once; a volunteer
+    /// accepted for a call frees their place (a call filled reopens, one closed by a moderator
+    /// stays closed). Returns the request as it was, and the call when it reopened.
+    /// Withdrawing twice changes nothing.
     pub fn withdraw(
         &self,
         slug: &str,
         token: &str,
+        today: NaiveDate,
         now_ms: u64,
-    ) -> Result<HelpRequest, OrientationError> {
+    ) -> Result<(HelpRequest, Option<CallForVolunteers>), OrientationError> {
         self.store.transaction(|tx| {
-            let mut r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
+            let before: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
                 Some(b) => decode(&b)?,
                 None => return Err(OrientationError::NotFound("demande")),
             };
-            if matches!(r.status, RequestStatus::Withdrawn { .. }) {
-                return Ok(r);
+            if matches!(before.status, RequestStatus::Withdrawn { .. }) {
+                return Ok((before, None));
             }
+            let mut reopened = None;
+            if let RequestStatus::Accepted { call: Some(id), .. } = &before.status
+                && let Some(b) = tx.keyspace_get(CALLS, &key(slug, id))?
+            {
+                let mut call: CallForVolunteers = decode(&b)?;
+                call.accepted.retain(|t| t != token);
+                if call.status == CallStatus::Closed
+                    && !call.closed_manually
+                    && call.object.is_some()
+                    && call.valid_through >= today
+                {
+                    call.status = CallStatus::Published;
+                    reopened = Some(call.clone());
+                }
+                tx.keyspace_insert(CALLS, &key(slug, id), &encode(&call)?);
+            }
+            let mut r = before.clone();
             r.erase_personal_data();
+            r.trail.clear();
             r.status = RequestStatus::Withdrawn { at_ms: now_ms };
             tx.keyspace_insert(REQUESTS, &key(slug, token), &encode(&r)?);
-            Ok(r)
+            Ok((before, reopened))
         })
     }
 
-    /// Erases every request older than its place's retention; how many.
-    pub fn erase_expired(&self, now_ms: u64) -> Result<usize, StoreError> {
-        let mut expired: Vec<Vec<u8>> = Vec::new();
+    /// Records another activity that carries request `token` (to erase it with the request).
+    pub fn add_to_trail(&self, slug: &str, token: &str, activity: &str) -> Result<(), StoreError> {
+        self.store.transaction(|tx| {
+            let Some(b) = tx.keyspace_get(REQUESTS, &key(slug, token))? else {
+                return Ok(());
+            };
+            let mut r: HelpRequest = decode(&b)?;
+            if !r.trail.iter().any(|t| t == activity) {
+                r.trail.push(activity.to_owned());
+                tx.keyspace_insert(REQUESTS, &key(slug, token), &encode(&r)?);
+            }
+            Ok(())
+        })
+    }
+
+    /// Records a new service request if place `slug` takes such requests and has room for one
+    /// more (checked in the same transaction: two at once cannot both take the last place).
+    pub fn add_service_request(&self, r: &HelpRequest) -> Result<(), OrientationError> {
+        let settings = self.settings(&r.community)?;
+        if settings.services.is_empty() {
+            return Err(OrientationError::Full);
+        }
+        let prefix = key(&r.community, "");
+        self.store.transaction(|tx| {
+            let mut waiting = 0u32;
+            for entry in self.store.keyspace(REQUESTS).scan_prefix(&prefix) {
+                let q: HelpRequest = decode(&entry?.1)?;
+                if q.kind == RequestKind::Service && q.is_pending() {
+                    waiting += 1;
+                }
+            }
+            if waiting >= settings.capacity {
+                return Err(OrientationError::Full);
+            }
+            tx.keyspace_insert(REQUESTS, &key(&r.community, &r.token), &encode(r)?);
+            Ok(())
+        })
+    }
+
+    /// Closes call `id` by a moderator's decision, in one transaction (an acceptance at the same
+    /// moment is not lost). Returns the call, and whether it was published.
+    pub fn close_call(
+        &self,
+        slug: &str,
+        id: &str,
+    ) -> Result<(CallForVolunteers, bool), OrientationError> {
+        self.store.transaction(|tx| {
+            let mut call: CallForVolunteers = match tx.keyspace_get(CALLS, &key(slug, id))? {
+                Some(b) => decode(&b)?,
+                None => return Err(OrientationError::NotFound("appel")),
+            };
+            let was_published = call.status == CallStatus::Published;
+            call.status = CallStatus::Closed;
+            call.closed_manually = true;
+            tx.keyspace_insert(CALLS, &key(slug, id), &encode(&call)?);
+            Ok((call, was_published))
+        })
+    }
+
+    /// Erases every request older than its place's retention; the requests erased (their
+    /// trails are for the caller to erase). A record that does not read is skipped, not a
+    /// reason to erase nothing.
+    pub fn erase_expired(&self, now_ms: u64) -> Result<Vec<HelpRequest>, StoreError> {
+        let mut expired: Vec<(Vec<u8>, HelpRequest)> = Vec::new();
         let mut retention: std::collections::HashMap<String, u64> = Default::default();
         for entry in self.store.keyspace(REQUESTS).scan_prefix(b"") {
             let (k, v) = entry?;
-            let r: HelpRequest = decode(&v)?;
+            let Ok(r) = decode::<HelpRequest>(&v) else {
+                tracing::warn!(key = %String::from_utf8_lossy(&k), "a request record that does not read");
+                continue;
+            };
             let days = match retention.get(&r.community) {
                 Some(d) => *d,
                 None => {
@@ -305,13 +390,13 @@ impl OrientationDesk {
                 }
             };
             if r.created_ms + days * 86_400_000 < now_ms {
-                expired.push(k);
+                expired.push((k, r));
             }
         }
         let ks = self.store.keyspace(REQUESTS);
-        for k in &expired {
+        for (k, _) in &expired {
             ks.remove(k)?;
         }
-        Ok(expired.len())
+        Ok(expired.into_iter().map(|(_, r)| r).collect())
     }
 }

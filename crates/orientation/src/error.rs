@@ -21,6 +21,19 @@ pub enum OrientationError {
         "le champ « {0} » doit être un nombre entre {1} et {2} / the field \"{0}\" must be a number from {1} to {2}"
     )]
     OutOfRange(&'static str, f64, f64),
+    /// A date already past.
+    #[error("le champ « {0} » est une date passée / the field \"{0}\" is a date in the past")]
+    Past(&'static str),
+    /// The place takes no more requests for now.
+    #[error(
+        "ce lieu ne prend pas de nouvelles demandes en ce moment / this place takes no new requests right now"
+    )]
+    Full,
+    /// The request is in the network's hands: the places decide.
+    #[error(
+        "cette demande est transmise aux lieux : ce sont eux qui décident / this request was sent to the places: they decide"
+    )]
+    Routed,
     /// The person did not agree to their data being kept.
     #[error(
         "sans votre accord pour que vos coordonnées soient conservées et transmises au lieu, la demande ne peut pas être enregistrée / without your consent to keep your contact details and pass them to the place, the request cannot be recorded"
@@ -71,7 +84,9 @@ impl OrientationError {
             OrientationError::NotFound(_) => 404,
             OrientationError::Withdrawn
             | OrientationError::AlreadyDecided
-            | OrientationError::CallClosed => 409,
+            | OrientationError::CallClosed
+            | OrientationError::Full
+            | OrientationError::Routed => 409,
             OrientationError::Store(_) => 500,
             _ => 400,
         }

@@ -88,6 +88,35 @@ fn words_of(text: &str) -> Vec<String> {
     out
 }
 
+/// The concepts reached from `start` by following `next`, each with its depth (1 for a direct
+/// neighbour), nearest first.
+fn by_depth(
+    scheme: &SkillScheme,
+    start: &kommon_vocab::Skill,
+    next: impl Fn(&kommon_vocab::Skill) -> &Vec<oxrdf::NamedNode>,
+) -> Vec<(oxrdf::NamedNode, usize)> {
+    let mut out: Vec<(oxrdf::NamedNode, usize)> = Vec::new();
+    let mut seen = std::collections::HashSet::from([start.iri.clone()]);
+    let mut frontier: Vec<&kommon_vocab::Skill> = vec![start];
+    let mut depth = 0;
+    while !frontier.is_empty() {
+        depth += 1;
+        let mut following = Vec::new();
+        for c in frontier {
+            for n in next(c) {
+                if seen.insert(n.clone())
+                    && let Some(found) = scheme.get(n.as_ref())
+                {
+                    out.push((n.clone(), depth));
+                    following.push(found);
+                }
+            }
+        }
+        frontier = following;
+    }
+    out
+}
+
 impl Nomenclature {
     /// Prepares a concept tree.
     pub fn new(scheme: &SkillScheme) -> Self {
@@ -107,20 +136,16 @@ impl Nomenclature {
                 }
             };
             set(&mut closeness, a, 1.0, Relation::Exact);
-            for (depth, narrower) in scheme
-                .with_narrower(concept.iri.as_ref())
-                .iter()
-                .enumerate()
-                .skip(1)
-            {
-                if let Some(b) = id(narrower.iri.as_str()) {
+            // Depth along the tree, not position in a list: two children are equally narrower.
+            for (b, depth) in by_depth(scheme, concept, |c| &c.narrower) {
+                if let Some(b) = id(b.as_str()) {
                     let score = (0.9 - 0.05 * depth as f32).max(0.7);
                     set(&mut closeness, b as usize, score, Relation::Narrower);
                 }
             }
-            for (depth, broader) in scheme.ancestors(concept.iri.as_ref()).iter().enumerate() {
-                if let Some(b) = id(broader.iri.as_str()) {
-                    let score = (0.65 - 0.1 * depth as f32).max(0.4);
+            for (b, depth) in by_depth(scheme, concept, |c| &c.broader) {
+                if let Some(b) = id(b.as_str()) {
+                    let score = (0.7 - 0.1 * depth as f32).max(0.4);
                     set(&mut closeness, b as usize, score, Relation::Broader);
                 }
             }

@@ -97,12 +97,19 @@ pub struct HelpRequest {
     /// The call they answer, if they came from one.
     #[serde(default)]
     pub call: Option<String>,
+    /// The activities this server keeps that carry the request (the `Offer` it came in or was
+    /// routed in, the answers): erased with it.
+    #[serde(default)]
+    pub trail: Vec<String>,
     /// For a request the network routes: the places it goes to, best first.
     #[serde(default)]
     pub route: Vec<String>,
     /// Which of `route` has it now.
     #[serde(default)]
     pub route_at: usize,
+    /// The `Offer` sent to each place of `route` so far, in order (to withdraw it from each).
+    #[serde(default)]
+    pub route_offers: Vec<String>,
     /// When they consented to their data being kept and passed to the place.
     pub consent_ms: u64,
     /// When it arrived.
@@ -324,8 +331,10 @@ impl HelpRequest {
             minor: kind == RequestKind::Volunteer && form::checked(fields, "mineur"),
             needs,
             call,
+            trail: Vec::new(),
             route: Vec::new(),
             route_at: 0,
+            route_offers: Vec::new(),
             consent_ms: now_ms,
             created_ms: now_ms,
             status: RequestStatus::Pending,
@@ -444,8 +453,10 @@ impl HelpRequest {
             minor: kind == RequestKind::Volunteer && minor,
             needs: Vec::new(),
             call: None,
+            trail: vec![activity.to_owned()],
             route: Vec::new(),
             route_at: 0,
+            route_offers: Vec::new(),
             consent_ms: now_ms,
             created_ms: now_ms,
             status: RequestStatus::Pending,

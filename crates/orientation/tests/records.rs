@@ -121,7 +121,7 @@ fn calls_are_checked_field_by_field() {
         (vec![("public", "https://evil.example/x")], "public visé"),
         (vec![("places", "0")], "nombre de bénévoles"),
         (vec![("places", "beaucoup")], "nombre de bénévoles"),
-        (vec![("date_limite", "2027-02-01")], "date limite"),
+        (vec![("date_limite", "2027-02-01")], "date passée"),
         (vec![("date_limite", "2027-02-30")], "2027-02-30"),
         (vec![("contact_email", "nope")], "adresse électronique"),
     ] {
@@ -252,7 +252,10 @@ fn decisions_withdrawal_and_retention() {
         Err(OrientationError::Missing(_))
     ));
     // b withdraws: the data goes at once, and no decision is possible.
-    let r = desk.withdraw("le-6b", "b", 13).unwrap();
+    let (before, reopened) = desk.withdraw("le-6b", "b", today(), 13).unwrap();
+    assert_eq!(before.name, "Yanis");
+    assert!(reopened.is_none());
+    let r = desk.request("le-6b", "b").unwrap().unwrap();
     assert!(r.name.is_empty() && r.email.is_none() && r.text.is_empty());
     assert!(matches!(
         desk.decline("le-6b", "b", "non", today(), 14),
@@ -271,7 +274,68 @@ fn decisions_withdrawal_and_retention() {
         },
     )
     .unwrap();
-    assert_eq!(desk.erase_expired(6 * 86_400_000).unwrap(), 0);
-    assert_eq!(desk.erase_expired(8 * 86_400_000).unwrap(), 2);
+    assert_eq!(desk.erase_expired(6 * 86_400_000).unwrap().len(), 0);
+    assert_eq!(desk.erase_expired(8 * 86_400_000).unwrap().len(), 2);
     assert!(desk.requests("le-6b").unwrap().is_empty());
+}
+
+#[test]
+fn a_volunteer_who_withdraws_frees_their_place_and_a_filled_call_reopens() {
+    let w = World::new();
+    let store = QuadStore::temporary().unwrap();
+    let desk = OrientationDesk::new(&store);
+    let mut call = w.call(&[]).unwrap();
+    call.status = CallStatus::Published;
+    call.object = Some("https://cod.example/le-6b/calls/c1".into());
+    desk.put_call(&call).unwrap();
+    let mut a = w.offer(&[], &[]).unwrap();
+    a.token = "a".into();
+    desk.add_request(&a).unwrap();
+    let (_, filled) = desk
+        .accept("le-6b", "a", Some("c1"), "", today(), 1)
+        .unwrap();
+    assert_eq!(filled.unwrap().status, CallStatus::Closed);
+    let (_, reopened) = desk.withdraw("le-6b", "a", today(), 2).unwrap();
+    let reopened = reopened.unwrap();
+    assert_eq!(reopened.status, CallStatus::Published);
+    assert!(reopened.accepted.is_empty());
+    // Closed by a moderator: it stays closed.
+    let (closed, was_published) = desk.close_call("le-6b", "c1").unwrap();
+    assert!(was_published && closed.closed_manually);
+    let mut b = w.offer(&[], &[]).unwrap();
+    b.token = "b".into();
+    desk.add_request(&b).unwrap();
+    assert!(matches!(
+        desk.accept("le-6b", "b", Some("c1"), "", today(), 3),
+        Err(OrientationError::CallClosed)
+    ));
+}
+
+#[test]
+fn service_requests_stop_at_the_places_capacity() {
+    let w = World::new();
+    let store = QuadStore::temporary().unwrap();
+    let desk = OrientationDesk::new(&store);
+    let mut r = w.offer(&[], &[]).unwrap();
+    r.kind = RequestKind::Service;
+    // A place that says nothing takes no service request.
+    assert!(matches!(
+        desk.add_service_request(&r),
+        Err(OrientationError::Full)
+    ));
+    desk.set_settings(
+        "le-6b",
+        &PlaceOrientation {
+            services: vec![format!("{K}service-repair")],
+            capacity: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    desk.add_service_request(&r).unwrap();
+    r.token = "t2".into();
+    assert!(matches!(
+        desk.add_service_request(&r),
+        Err(OrientationError::Full)
+    ));
 }
