@@ -23,6 +23,9 @@ pub struct Card {
     pub icon: Option<String>,
     /// Their skills, French labels of the nomenclature.
     pub skills: Vec<String>,
+    /// Their disciplines: the fields of the nomenclature their skills belong to (its top
+    /// concepts: « Artisanat », « Spectacle et événementiel »…), French labels.
+    pub disciplines: Vec<String>,
     /// Their links (websites).
     pub links: Vec<String>,
 }
@@ -110,6 +113,19 @@ pub async fn card(state: &AppState, member: &str) -> Card {
                             .unwrap_or_else(|| {
                                 o.as_str().rsplit('/').next().unwrap_or_default().to_owned()
                             });
+                        // The field a skill belongs to: its top concept (itself when top).
+                        if let Some(scheme) = skills().as_ref()
+                            && let Some(skill) = scheme.get(o.as_ref())
+                        {
+                            let top = scheme
+                                .ancestors(o.as_ref())
+                                .last()
+                                .map(|t| t.label_fr.clone())
+                                .unwrap_or_else(|| skill.label_fr.clone());
+                            if !card.disciplines.contains(&top) {
+                                card.disciplines.push(top);
+                            }
+                        }
                         if !card.skills.contains(&label) {
                             card.skills.push(label);
                         }

@@ -136,11 +136,19 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
                 ),
                 None => String::new(),
             };
-            let skills = if c.skills.is_empty() {
+            let disciplines = if c.disciplines.is_empty() {
                 String::new()
             } else {
                 format!(
-                    "<p><strong>Savoir-faire</strong> <span class=\"en\" lang=\"en\">(skills)</span> : {}</p>",
+                    "<p><strong>Discipline</strong> <span class=\"en\" lang=\"en\">(field)</span> : {}</p>",
+                    esc(&c.disciplines.join(", "))
+                )
+            };
+            let skills = if c.skills.is_empty() {
+                disciplines
+            } else {
+                format!(
+                    "{disciplines}<p><strong>Savoir-faire</strong> <span class=\"en\" lang=\"en\">(skills)</span> : {}</p>",
                     esc(&c.skills.join(", "))
                 )
             };
@@ -348,6 +356,12 @@ pub async fn resident_card(state: &AppState, c: &Community, of: &str) -> Respons
         esc(&card.name),
         esc(&card.summary)
     ));
+    if !card.disciplines.is_empty() {
+        body.push_str(&format!(
+            "<p><strong>Discipline</strong> <span class=\"en\" lang=\"en\">(field)</span> : {}</p>",
+            esc(&card.disciplines.join(", "))
+        ));
+    }
     if !card.skills.is_empty() {
         body.push_str(&format!(
             "<h2>Savoir-faire <span class=\"en\" lang=\"en\">(skills)</span></h2><ul>{}</ul>",

@@ -158,6 +158,7 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
     for expected in [
         "Ana Ferreira",
         "Céramique",
+        "<strong>Discipline</strong> <span class=\"en\" lang=\"en\">(field)</span> : Artisanat",
         "Tournage céramique",
         "ana-ceramique.example",
         "Compagnie Lueurs",
