@@ -191,8 +191,9 @@ pub async fn show(
         slug = esc(&slug),
         csrf = esc(&session.csrf),
     ));
+    body.push_str(&crate::widgets::snippets(&state, &slug));
     body.push_str(&format!(
-        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}/reseaux\">Réseaux</a> · <a href=\"/{0}\">Page du lieu</a></p>",
+        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}/orientation\">Orientation</a> · <a href=\"/{0}/reseaux\">Réseaux</a> · <a href=\"/{0}\">Page du lieu</a></p>",
         esc(&slug)
     ));
     page(&format!("Administration — {}", c.name), &body)

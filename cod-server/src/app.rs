@@ -196,6 +196,14 @@ pub fn router(state: AppState) -> Router {
                 .options(crate::network::data::sparql),
         )
         .route("/assets/{*path}", get(crate::network::data::asset))
+        .route("/embed.js", get(crate::widgets::script))
+        .route("/oembed", get(crate::widgets::oembed::answer))
+        .route(
+            "/embed/{slug}/{view}",
+            get(crate::widgets::view)
+                .post(crate::widgets::submit)
+                .options(crate::widgets::preflight),
+        )
         .route("/health", get(|| async { "ok" }))
         // No icon yet: an empty answer rather than a 404 in every browser's console.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))

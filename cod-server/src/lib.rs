@@ -25,3 +25,4 @@ pub mod orientation;
 pub mod pages;
 pub mod photos;
 pub mod publications;
+pub mod widgets;

@@ -24,8 +24,13 @@ pub fn esc(s: &str) -> String {
 
 /// A page of the site, in French first.
 pub fn page(title: &str, body: &str) -> Response {
+    page_with_head(title, "", body)
+}
+
+/// A page of the site with more in its head (discovery links).
+pub fn page_with_head(title: &str, head: &str, body: &str) -> Response {
     let html = format!(
-        "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\
+        "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>{head}\
 <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d1d1d}}a{{color:#0b5394}}.en{{color:#555;font-size:.95em}}ul.cards{{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:1rem}}ul.cards li{{border:1px solid #ccc;border-radius:.5rem;padding:.75rem}}</style></head>\
 <body><main>{body}</main></body></html>",
         esc(title)
@@ -225,7 +230,29 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
 <span class=\"en\" lang=\"en\">To join this place, send a <code>Join</code> from your pod to it.</span></p>",
         esc(&community_id)
     ));
-    page(&c.name, &body)
+    // oEmbed discovery: pasting the place's address into WordPress shows its résidentothèque.
+    let head = format!(
+        "<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{}/oembed?url={}\" title=\"{}\">",
+        esc(&fed.base),
+        esc(&form_urlencoded::byte_serialize(community_id.as_bytes()).collect::<String>()),
+        esc(&c.name)
+    );
+    page_with_head(&c.name, &head, &body)
+}
+
+/// The events of a place that have not ended yet, soonest first (for the embedded agenda).
+pub fn upcoming_events(state: &AppState, slug: &str) -> Vec<serde_json::Value> {
+    let now = chrono::Utc::now();
+    events_of(state, slug)
+        .into_iter()
+        .filter(|e| {
+            let end = e["endTime"]
+                .as_str()
+                .or(e["startTime"].as_str())
+                .unwrap_or_default();
+            chrono::DateTime::parse_from_rfc3339(end).is_ok_and(|d| d >= now)
+        })
+        .collect()
 }
 
 /// The upcoming events of a place (its own and those it accepted from residents), soonest first.

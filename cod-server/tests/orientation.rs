@@ -973,6 +973,22 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
         calls.contains(&format!("{}/le-6b/calls/{call_id}", places.base)),
         "{calls}"
     );
+    // The network's views embed too: its open calls as data for other sites.
+    let (status, calls_json) = {
+        let r = client()
+            .get(format!("{net}/embed/pot-kommon/appels.json"))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(calls_json.contains("Atelier bancs"), "{calls_json}");
+    assert!(
+        text(&http, &format!("{net}/embed/pot-kommon/carte"), "")
+            .await
+            .contains("Le 6B")
+    );
     // Bad criteria are refused with the reason.
     let r = client()
         .get(format!("{net}/benevolat?commune=https://evil.example"))

@@ -25,6 +25,11 @@ pub const ASSETS: &[(&str, &[u8], &str)] = &[
         "text/javascript",
     ),
     (
+        "embed/map.js",
+        include_bytes!("../../assets/embed/map.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "vendor/leaflet/leaflet.css",
         include_bytes!("../../assets/vendor/leaflet/leaflet.css"),
         "text/css",

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 /// Most forms a place takes in a minute, whoever sends them: a flood is refused with 429.
 const FORMS_PER_MINUTE: u32 = 30;
 
-fn community(state: &AppState, slug: &str) -> Result<Community, Response> {
+/// The place `slug` (not a network), or the 404 to answer.
+pub(crate) fn community(state: &AppState, slug: &str) -> Result<Community, Response> {
     match state.federation.registry.get(slug) {
         Ok(Some(c)) if !c.network => Ok(c),
         Ok(_) => Err(plain(
@@ -244,6 +245,88 @@ pub async fn service_page(State(state): State<AppState>, Path(slug): Path<String
     page(&format!("Coup de main — {}", c.name), &body)
 }
 
+/// Why a form was not taken: the status, a title and the message, in French then English.
+pub struct NotTaken(pub u16, pub &'static str, pub String);
+
+/// Records what a public form of place `c` sent (the place's pages or an embedded form):
+/// checked, within the flood limit and the place's capacity; the person told by email and the
+/// moderators notified. The follow-up token.
+pub async fn take_form(
+    state: &AppState,
+    c: &Community,
+    kind: RequestKind,
+    fields: &[(String, String)],
+) -> Result<String, NotTaken> {
+    let slug = &c.slug;
+    if !within_rate(state, slug) {
+        return Err(NotTaken(
+            429,
+            "Trop de demandes",
+            "Trop de formulaires reçus en une minute : réessayez dans un moment. / Too many forms in a minute: try again shortly.".into(),
+        ));
+    }
+    let o = &state.orientation;
+    if kind == RequestKind::Service && !o.desk.takes_service_requests(slug).unwrap_or(false) {
+        return Err(NotTaken(
+            409,
+            "Demande non prise",
+            "Ce lieu ne prend pas de nouvelles demandes en ce moment. / This place takes no new requests right now.".into(),
+        ));
+    }
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let request = HelpRequest::from_form(fields, kind, &token, slug, &o.choices(), now_ms())
+        .map_err(|e| NotTaken(e.status(), "Le formulaire n'est pas complet", e.to_string()))?;
+    if let Some(call) = &request.call
+        && !o
+            .desk
+            .call(slug, call)
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.is_open(super::today()))
+    {
+        return Err(NotTaken(
+            409,
+            "Appel clos",
+            "Cet appel n'accepte plus de bénévoles : proposez votre aide sans le choisir. / This call takes no more volunteers.".into(),
+        ));
+    }
+    let added = match kind {
+        RequestKind::Service => o.desk.add_service_request(&request),
+        RequestKind::Volunteer => o.desk.add_request(&request).map_err(Into::into),
+    };
+    match added {
+        Ok(()) => {}
+        Err(kommon_orientation::OrientationError::Store(e)) => {
+            tracing::error!(error = %e, "recording a request");
+            return Err(NotTaken(500, "Erreur", "the store failed".into()));
+        }
+        Err(e) => return Err(NotTaken(e.status(), "Demande non prise", e.to_string())),
+    }
+    let follow = format!("{}/{slug}/suivi/{token}", state.federation.base);
+    // The confirmation says nothing the sender wrote (the form is open to anyone: no relay
+    // for their words), and one address gets at most one an hour.
+    if let Some(email) = &request.email
+        && state.orientation.may_email(email)
+    {
+        let (what, what_en) = if kind == RequestKind::Volunteer {
+            ("proposition d'aide", "offer of help")
+        } else {
+            ("demande", "request")
+        };
+        crate::notify::tell(
+            state,
+            email,
+            &format!("{} : votre demande est bien reçue", c.name),
+            format!(
+                "Bonjour,\n\n{name} a bien reçu votre {what}. Vous pouvez suivre la réponse, ou retirer votre demande à tout moment, ici :\n{follow}\n\nSi vous n'avez rien demandé, ignorez ce message : sans suite de votre part, la demande sera effacée.\n\n--\nHello, {name} received your {what_en}. Follow it or withdraw it here: {follow}\n",
+                name = c.name,
+            ),
+        );
+    }
+    crate::notify::pending_changed(state, slug);
+    Ok(token)
+}
+
 async fn submit(
     state: AppState,
     slug: String,
@@ -263,92 +346,11 @@ async fn submit(
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !within_rate(&state, &slug) {
-        return refused(
-            429,
-            "Trop de demandes",
-            "Trop de formulaires reçus en une minute : réessayez dans un moment. / Too many forms in a minute: try again shortly.",
-            &back,
-        );
+    match take_form(&state, &c, kind, &fields).await {
+        Ok(token) => redirect(&format!("/{slug}/suivi/{token}?nouveau=1")),
+        Err(NotTaken(500, _, m)) => plain(StatusCode::INTERNAL_SERVER_ERROR, &m),
+        Err(NotTaken(status, title, message)) => refused(status, title, &message, &back),
     }
-    let o = &state.orientation;
-    if kind == RequestKind::Service && !o.desk.takes_service_requests(&slug).unwrap_or(false) {
-        return refused(
-            409,
-            "Demande non prise",
-            "Ce lieu ne prend pas de nouvelles demandes en ce moment. / This place takes no new requests right now.",
-            &back,
-        );
-    }
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let request = match HelpRequest::from_form(&fields, kind, &token, &slug, &o.choices(), now_ms())
-    {
-        Ok(r) => r,
-        Err(e) => {
-            return refused(
-                e.status(),
-                "Le formulaire n'est pas complet",
-                &e.to_string(),
-                &back,
-            );
-        }
-    };
-    if let Some(call) = &request.call
-        && !o
-            .desk
-            .call(&slug, call)
-            .ok()
-            .flatten()
-            .is_some_and(|c| c.is_open(super::today()))
-    {
-        return refused(
-            409,
-            "Appel clos",
-            "Cet appel n'accepte plus de bénévoles : proposez votre aide sans le choisir. / This call takes no more volunteers.",
-            &back,
-        );
-    }
-    let added = match kind {
-        RequestKind::Service => o.desk.add_service_request(&request),
-        RequestKind::Volunteer => o.desk.add_request(&request).map_err(Into::into),
-    };
-    match added {
-        Ok(()) => {}
-        Err(kommon_orientation::OrientationError::Store(e)) => {
-            tracing::error!(error = %e, "recording a request");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the store failed");
-        }
-        Err(e) => return refused(e.status(), "Demande non prise", &e.to_string(), &back),
-    }
-    let follow = format!("{}/{slug}/suivi/{token}", state.federation.base);
-    // The confirmation says nothing the sender wrote (the form is open to anyone: no relay
-    // for their words), and one address gets at most one an hour.
-    if let Some(email) = &request.email
-        && state.orientation.may_email(email)
-    {
-        crate::notify::tell(
-            &state,
-            email,
-            &format!("{} : votre demande est bien reçue", c.name),
-            format!(
-                "Bonjour,\n\n{} a bien reçu votre {}. Vous pouvez suivre la réponse, ou retirer votre demande à tout moment, ici :\n{follow}\n\nSi vous n'avez rien demandé, ignorez ce message : sans suite de votre part, la demande sera effacée.\n\n--\nHello, {} received your {}. Follow it or withdraw it here: {follow}\n",
-                c.name,
-                if kind == RequestKind::Volunteer {
-                    "proposition d'aide"
-                } else {
-                    "demande"
-                },
-                c.name,
-                if kind == RequestKind::Volunteer {
-                    "offer of help"
-                } else {
-                    "request"
-                },
-            ),
-        );
-    }
-    crate::notify::pending_changed(&state, &slug);
-    redirect(&format!("/{slug}/suivi/{token}?nouveau=1"))
 }
 
 /// `POST /{slug}/benevolat`: an offer of help.
