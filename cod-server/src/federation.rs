@@ -801,7 +801,37 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         .as_ref()
         .is_some_and(|x| json::has_type(x, "Remove") && json::has_type(&a, "Leave"));
     if json::has_type(&a, "Join") && joins_here && answer.is_none() {
-        crate::notify::pending_changed(state, &slug);
+        // The place already accepted this pod's application (from its website's form): the
+        // Join completes it, in the name of the place's first admin.
+        if state.orientation.desk.pre_approved(&slug, &r.signer)?
+            && let Ok(Some(c)) = fed.registry.get(&slug)
+            && let Some(admin) = c.admins.first()
+        {
+            let credentials = kommon_solid::auth::Credentials {
+                agent: admin.clone(),
+                application: None,
+                method: kommon_solid::auth::AuthMethod::SolidOidc,
+            };
+            let accept = json!({"type": "Accept", "object": r.id});
+            match crate::moderation::post(
+                state,
+                &slug,
+                accept.to_string().as_bytes(),
+                Some(&credentials),
+            )
+            .await
+            {
+                Ok(_) => {
+                    tracing::info!(community = %slug, actor = %r.signer, "join of an accepted application accepted")
+                }
+                Err(crate::moderation::Refusal(_, why)) => {
+                    tracing::warn!(community = %slug, actor = %r.signer, why, "accepting the join of an accepted application");
+                    crate::notify::pending_changed(state, &slug);
+                }
+            }
+        } else {
+            crate::notify::pending_changed(state, &slug);
+        }
     }
     if let Some(answer) = answer {
         fed.answer(&slug, answer).await?;

@@ -19,7 +19,7 @@ async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_place_s_views_work_inside_another_site_three_ways() {
-    let pods = start_pods(&["mo", "ana"]);
+    let pods = start_pods(&["mo", "ana", "zoe"]);
     // No tile server on the test machine: the map shows its points without a background.
     let cod = start_cod_with(
         &[("le-6b", "Le 6B", &format!("{}/mo", pods.base))],
@@ -290,6 +290,88 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
         queue.contains("Inès du site") && queue.contains("Omar de l&#39;iframe"),
         "{queue}"
     );
+    // Applying to become a resident from the place's website: the place accepts the
+    // application in its queue, and the Join later sent from that pod is accepted at once.
+    let zoe = format!("{}/zoe", pods.base);
+    let adhesion = format!("{}/embed/le-6b/adhesion", cod.base);
+    let r = client()
+        .post(format!("{adhesion}?fragment=1"))
+        .form(&[
+            ("nom", "Zoé"),
+            ("courriel", "zoe@example.org"),
+            ("message", "Céramiste, je cherche un atelier."),
+            ("webid", "javascript:alert(1)"),
+            ("consentement", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("adresse du pod"));
+    let r = client()
+        .post(format!("{adhesion}?fragment=1"))
+        .form(&[
+            ("nom", "Zoé"),
+            ("courriel", "zoe@example.org"),
+            ("message", "Céramiste, je cherche un atelier."),
+            ("webid", zoe.as_str()),
+            ("consentement", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Merci"));
+    let queue = http
+        .get(&page)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let application = between(&queue, "Candidature de résident·e", "</article>").to_owned();
+    assert!(
+        application.contains("Zoé") && application.contains(&zoe),
+        "{queue}"
+    );
+    let token = between(&application, "name=\"demande\" value=\"", "\"").to_owned();
+    let r = post_form(
+        &http,
+        &cookie,
+        &page,
+        &page,
+        &[
+            ("action", "accepter"),
+            ("demande", &token),
+            ("note", "Bienvenue !"),
+        ],
+    )
+    .await;
+    assert!(r.headers()["location"].to_str().unwrap().contains("fait="));
+    resident_posts(
+        &pods,
+        "zoe",
+        json!({"type": "Join", "object": place, "to": [place]}),
+    )
+    .await;
+    eventually(
+        "zoe among the residents without a second decision",
+        || async {
+            let residents: Value = client()
+                .get(format!("{place}/residents?page=true"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            ids(&residents).contains(&zoe).then_some(())
+        },
+    )
+    .await;
+
     // A flood of forms is cut short, with the reason.
     let mut limited = None;
     for _ in 0..40 {
@@ -317,5 +399,6 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
         {"name": "embed-map", "url": format!("{}/embed/le-6b/carte", cod.base)},
         {"name": "embed-form", "url": format!("{}/embed/le-6b/benevolat", cod.base)},
         {"name": "embed-help", "url": format!("{}/embed/le-6b/coup-de-main", cod.base)},
+        {"name": "embed-join", "url": format!("{}/embed/le-6b/adhesion", cod.base)},
     ]));
 }

@@ -74,6 +74,7 @@ const host = `<!doctype html>
 <section><h2>Appels à bénévoles (script)</h2><kommon-calls id="w-calls" server="${S}" place="${P}"></kommon-calls></section>
 <section><h2>Carte (script)</h2><kommon-map id="w-map" server="${S}" place="${P}"></kommon-map></section>
 <section><h2>Proposer son aide (script)</h2><kommon-form id="w-form" server="${S}" place="${P}" type="benevolat"></kommon-form></section>
+<section><h2>Devenir résident·e (script)</h2><kommon-form id="w-join" server="${S}" place="${P}" type="adhesion"></kommon-form></section>
 <section><h2>Agenda (iframe)</h2><iframe id="f-agenda" data-kommon src="${S}/embed/${P}/agenda" title="Agenda du lieu" style="width:100%;border:0;height:120px"></iframe></section>
 <section><h2>Proposer son aide (iframe)</h2><iframe id="f-form" data-kommon src="${S}/embed/${P}/benevolat" title="Proposer son aide" style="width:100%;border:0;height:120px"></iframe></section>
 <section id="oembed"><h2>Résidentothèque (oEmbed)</h2>${oembedHtml}</section>
@@ -97,7 +98,7 @@ try {
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.goto(hostUrl, { waitUntil: "load" });
   const shadowText = (id) => page.evaluate((i) => document.getElementById(i)?.shadowRoot?.textContent ?? "", id);
-  for (const [id, want] of [["w-residents", cfg.expect.residents], ["w-agenda", cfg.expect.agenda], ["w-calls", cfg.expect.calls], ["w-map", cfg.placeName], ["w-form", "Envoyer"]]) {
+  for (const [id, want] of [["w-residents", cfg.expect.residents], ["w-agenda", cfg.expect.agenda], ["w-calls", cfg.expect.calls], ["w-map", cfg.placeName], ["w-form", "Envoyer"], ["w-join", "pod"]]) {
     try {
       await page.waitForFunction((a) => (document.getElementById(a[0])?.shadowRoot?.textContent ?? "").includes(a[1]), [id, want], { timeout: 10000 });
     } catch {

@@ -17,7 +17,7 @@
     "kommon-calls": "appels",
     "kommon-form": null,
   };
-  const forms = { benevolat: 1, "coup-de-main": 1 };
+  const forms = { benevolat: 1, "coup-de-main": 1, adhesion: 1 };
 
   function url(el, view, extra) {
     const base = el.getAttribute("server") || origin;

@@ -283,7 +283,8 @@ impl Orientation {
     pub fn request_profile(&self, r: &HelpRequest) -> Profile {
         let kind = match r.kind {
             kommon_orientation::RequestKind::Volunteer => ProfileKind::Volunteer,
-            kommon_orientation::RequestKind::Service => ProfileKind::Request,
+            kommon_orientation::RequestKind::Service
+            | kommon_orientation::RequestKind::Residency => ProfileKind::Request,
         };
         let mut p = Profile::new(&r.token, kind, &r.name);
         p.skills = self.skills.asked(&r.skills, &r.text).unwrap_or_default();
@@ -316,7 +317,10 @@ impl Orientation {
         for c in calls.iter().filter(|c| c.is_open(today())) {
             m.add(self.call_profile(c, place));
         }
-        for r in requests.iter().filter(|r| r.is_pending()) {
+        for r in requests
+            .iter()
+            .filter(|r| r.is_pending() && r.kind == kommon_orientation::RequestKind::Volunteer)
+        {
             m.add(self.request_profile(r));
         }
         m
@@ -390,6 +394,15 @@ pub async fn erase_trail(state: &AppState, trail: &[String]) {
     .await;
     if !matches!(done, Ok(Ok(()))) {
         tracing::error!("erasing the activities of a request");
+    }
+}
+
+/// What a request is called, in French and English.
+pub fn what(kind: kommon_orientation::RequestKind) -> (&'static str, &'static str) {
+    match kind {
+        kommon_orientation::RequestKind::Volunteer => ("proposition d'aide", "offer of help"),
+        kommon_orientation::RequestKind::Service => ("demande", "request"),
+        kommon_orientation::RequestKind::Residency => ("candidature", "application"),
     }
 }
 

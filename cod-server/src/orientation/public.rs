@@ -292,7 +292,9 @@ pub async fn take_form(
     }
     let added = match kind {
         RequestKind::Service => o.desk.add_service_request(&request),
-        RequestKind::Volunteer => o.desk.add_request(&request).map_err(Into::into),
+        RequestKind::Volunteer | RequestKind::Residency => {
+            o.desk.add_request(&request).map_err(Into::into)
+        }
     };
     match added {
         Ok(()) => {}
@@ -308,11 +310,7 @@ pub async fn take_form(
     if let Some(email) = &request.email
         && state.orientation.may_email(email)
     {
-        let (what, what_en) = if kind == RequestKind::Volunteer {
-            ("proposition d'aide", "offer of help")
-        } else {
-            ("demande", "request")
-        };
+        let (what, what_en) = super::what(kind);
         crate::notify::tell(
             state,
             email,
@@ -341,6 +339,7 @@ async fn submit(
     let back = match kind {
         RequestKind::Volunteer => format!("/{slug}/benevolat"),
         RequestKind::Service => format!("/{slug}/coup-de-main"),
+        RequestKind::Residency => format!("/embed/{slug}/adhesion"),
     };
     let fields = match read_form(&headers, body).await {
         Ok(f) => f,
@@ -418,16 +417,8 @@ pub async fn follow_page(
     };
     let mut body = format!(
         "{STYLE}<h1>Suivi de votre {what} — {name}</h1><p class=\"en\" lang=\"en\">Your {what_en} — {name}</p>",
-        what = if r.kind == RequestKind::Volunteer {
-            "proposition d'aide"
-        } else {
-            "demande"
-        },
-        what_en = if r.kind == RequestKind::Volunteer {
-            "offer of help"
-        } else {
-            "request"
-        },
+        what = super::what(r.kind).0,
+        what_en = super::what(r.kind).1,
         name = esc(&c.name)
     );
     if q.nouveau.is_some() {

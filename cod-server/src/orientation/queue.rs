@@ -78,6 +78,12 @@ fn describe_request(state: &AppState, r: &HelpRequest) -> String {
             labels(state, &r.services)
         ));
     }
+    if let Some(w) = &r.webid {
+        out.push_str(&format!(
+            "<p>Son pod <span class=\"en\" lang=\"en\">(pod)</span> : <a href=\"{0}\">{0}</a> — accepter sa candidature acceptera d'office sa demande d'adhésion envoyée depuis ce pod.</p>",
+            esc(w)
+        ));
+    }
     if !r.slots.is_empty() {
         let when: Vec<String> = r.slots.iter().map(describe_fr).collect();
         out.push_str(&format!("<p>Disponible {}</p>", esc(&when.join(" ; "))));
@@ -171,10 +177,10 @@ pub async fn show(
         body.push_str(&format!(
             "<article class=\"call\" id=\"r-{token}\"><h3>{kind}</h3>{desc}",
             token = esc(&r.token),
-            kind = if r.kind == RequestKind::Volunteer {
-                "Proposition d'aide <span class=\"en\" lang=\"en\">(offer of help)</span>"
-            } else {
-                "Demande de service <span class=\"en\" lang=\"en\">(service request)</span>"
+            kind = match r.kind {
+                RequestKind::Volunteer => "Proposition d'aide <span class=\"en\" lang=\"en\">(offer of help)</span>",
+                RequestKind::Service => "Demande de service <span class=\"en\" lang=\"en\">(service request)</span>",
+                RequestKind::Residency => "Candidature de résident·e <span class=\"en\" lang=\"en\">(application to become a resident)</span>",
             },
             desc = describe_request(&state, r),
         ));
@@ -585,11 +591,7 @@ async fn tell_decision(
                 format!(
                     "{} accepte votre {}{}. {note}{contact}",
                     c.name,
-                    if r.kind == RequestKind::Volunteer {
-                        "proposition"
-                    } else {
-                        "demande"
-                    },
+                    super::what(r.kind).0,
                     call.map(|c| format!(" pour « {} »", c.title))
                         .unwrap_or_default()
                 ),
@@ -605,30 +607,30 @@ async fn tell_decision(
     let follow = format!("{}/{}/suivi/{}", state.federation.base, c.slug, r.token);
     let (subject, text) = match &r.status {
         RequestStatus::Accepted { note, .. } => (
+            format!("{} a accepté votre {}", c.name, super::what(r.kind).0),
             format!(
-                "{} a accepté votre {}",
-                c.name,
-                if r.kind == RequestKind::Volunteer {
-                    "proposition d'aide"
-                } else {
-                    "demande"
-                }
-            ),
-            format!(
-                "Bonjour {},\n\n{} a accepté votre {}{}.\n{}{}\nLe suivi : {follow}\n\n--\nHello, {} accepted your {}. Details: {follow}\n",
+                "Bonjour {},\n\n{} a accepté votre {}{}.\n{}{}{}\nLe suivi : {follow}\n\n--\nHello, {} accepted your {}. Details: {follow}\n",
                 r.name,
                 c.name,
-                if r.kind == RequestKind::Volunteer {
-                    "proposition d'aide"
-                } else {
-                    "demande"
-                },
+                super::what(r.kind).0,
                 call.map(|c| format!(" pour l'appel « {} »", c.title))
                     .unwrap_or_default(),
                 if note.is_empty() {
                     String::new()
                 } else {
                     format!("Message de l'équipe : {note}\n")
+                },
+                if r.kind == RequestKind::Residency {
+                    format!(
+                        "Pour entrer dans la résidentothèque, envoyez depuis votre pod{} une demande pour rejoindre {} : elle sera acceptée d'office.\n",
+                        r.webid
+                            .as_deref()
+                            .map(|w| format!(" ({w})"))
+                            .unwrap_or_default(),
+                        state.federation.community_id(&c.slug)
+                    )
+                } else {
+                    String::new()
                 },
                 call.map(|c| format!("Contact : {} {}\n", c.contact_name, c.contact_email))
                     .unwrap_or_else(|| if c.profile.contact.is_empty() {
@@ -637,11 +639,7 @@ async fn tell_decision(
                         format!("Contact : {}\n", c.profile.contact)
                     }),
                 c.name,
-                if r.kind == RequestKind::Volunteer {
-                    "offer of help"
-                } else {
-                    "request"
-                },
+                super::what(r.kind).1,
             ),
         ),
         RequestStatus::Declined { reason, .. } => (

@@ -340,6 +340,10 @@ fn form_html(
                 boxes,
             )
         }
+        View::JoinForm => (
+            "Qui je suis, ce que je fais, ce que j'aimerais faire au lieu <span class=\"en\" lang=\"en\">(who I am, what I do)</span>",
+            "<label for=\"k-adhesion-webid\">L'adresse de mon pod (WebID), si j'en ai un <span class=\"en\" lang=\"en\">(my pod, if I have one)</span></label><input id=\"k-adhesion-webid\" type=\"url\" name=\"webid\" maxlength=\"300\" placeholder=\"https://…\">".to_owned(),
+        ),
         _ => (
             "Ce que je sais faire, ce que j'aimerais faire <span class=\"en\" lang=\"en\">(what I can do)</span>",
             String::new(),
@@ -389,10 +393,10 @@ pub async fn submit(
         Ok(f) => f,
         Err(r) => return cors(r),
     };
-    let kind = if v == View::ServiceForm {
-        RequestKind::Service
-    } else {
-        RequestKind::Volunteer
+    let kind = match v {
+        View::ServiceForm => RequestKind::Service,
+        View::JoinForm => RequestKind::Residency,
+        _ => RequestKind::Volunteer,
     };
     let (status, answer) = match crate::orientation::public::take_form(&state, &c, kind, &fields)
         .await
@@ -463,6 +467,7 @@ pub fn snippets(state: &AppState, slug: &str) -> String {
         (View::Calls, "kommon-calls", ""),
         (View::VolunteerForm, "kommon-form", " type=\"benevolat\""),
         (View::ServiceForm, "kommon-form", " type=\"coup-de-main\""),
+        (View::JoinForm, "kommon-form", " type=\"adhesion\""),
     ] {
         let (fr, _) = view.titles();
         let url = format!("{base}/embed/{slug}/{}", view.segment());

@@ -25,11 +25,13 @@ pub enum View {
     VolunteerForm,
     /// The form to ask for a service.
     ServiceForm,
+    /// The form to apply to become a resident.
+    JoinForm,
 }
 
 impl View {
     /// Every view, with its path segment.
-    pub const ALL: [(View, &'static str); 7] = [
+    pub const ALL: [(View, &'static str); 8] = [
         (View::Residents, "residentotheque"),
         (View::Resident, "resident"),
         (View::Agenda, "agenda"),
@@ -37,6 +39,7 @@ impl View {
         (View::Calls, "appels"),
         (View::VolunteerForm, "benevolat"),
         (View::ServiceForm, "coup-de-main"),
+        (View::JoinForm, "adhesion"),
     ];
 
     /// The view of a path segment.
@@ -66,12 +69,16 @@ impl View {
             View::Calls => ("Appels à bénévoles", "Calls for volunteers"),
             View::VolunteerForm => ("Proposer mon aide", "Offer help"),
             View::ServiceForm => ("Demander un coup de main", "Ask for help"),
+            View::JoinForm => ("Devenir résident·e", "Become a resident"),
         }
     }
 
     /// Whether it is a form.
     pub fn is_form(self) -> bool {
-        matches!(self, View::VolunteerForm | View::ServiceForm)
+        matches!(
+            self,
+            View::VolunteerForm | View::ServiceForm | View::JoinForm
+        )
     }
 
     /// The feeds it offers (file extensions).
@@ -79,7 +86,7 @@ impl View {
         match self {
             View::Agenda | View::Calls => &["json", "jsonld", "ics", "rss", "geojson"],
             View::Residents | View::Map | View::Resident => &["json", "jsonld", "rss", "geojson"],
-            View::VolunteerForm | View::ServiceForm => &[],
+            View::VolunteerForm | View::ServiceForm | View::JoinForm => &[],
         }
     }
 }
@@ -212,7 +219,7 @@ pub async fn place_view(
             }
             html.push_str(&list_html(view, &entries, &c.slug, base));
         }
-        View::VolunteerForm | View::ServiceForm => {}
+        View::VolunteerForm | View::ServiceForm | View::JoinForm => {}
     }
     Some(Rendered {
         title,
@@ -281,7 +288,7 @@ pub fn network_view(
             .filter(|c| c.end_ms().is_none_or(|e| e >= now))
             .collect(),
         View::Map => net.index.all_of(Kind::Place),
-        View::VolunteerForm | View::ServiceForm => return None,
+        View::VolunteerForm | View::ServiceForm | View::JoinForm => return None,
     };
     let (fr, _) = view.titles();
     let html = list_html(view, &entries, &net.slug, base);

@@ -243,6 +243,16 @@ impl OrientationDesk {
         .map(|(r, _)| r)
     }
 
+    /// Whether place `slug` accepted an application to become a resident from the pod `webid`:
+    /// its `Join` from that pod is then accepted without a second decision.
+    pub fn pre_approved(&self, slug: &str, webid: &str) -> Result<bool, StoreError> {
+        Ok(self.requests(slug)?.iter().any(|r| {
+            r.kind == RequestKind::Residency
+                && r.webid.as_deref() == Some(webid)
+                && matches!(r.status, RequestStatus::Accepted { .. })
+        }))
+    }
+
     /// Changes a pending request with `change`, atomically; the request as it now is.
     pub fn update_pending(
         &self,

@@ -17,6 +17,8 @@ pub enum RequestKind {
     Volunteer,
     /// « J'ai besoin d'un coup de main »: a service request.
     Service,
+    /// « Devenir résident·e »: an application to join the place's résidentothèque.
+    Residency,
 }
 
 /// Where a request stands.
@@ -62,6 +64,9 @@ pub struct HelpRequest {
     /// Their email, when they gave one.
     #[serde(default)]
     pub email: Option<String>,
+    /// For an application: the pod (WebID) the person will join from, if they have one.
+    #[serde(default)]
+    pub webid: Option<String>,
     /// Their pod's actor, when it came as an ActivityPub `Offer`.
     #[serde(default)]
     pub actor: Option<String>,
@@ -271,13 +276,32 @@ impl HelpRequest {
         choices.skills.ids(&skills)?;
         let services = form::all(fields, "services", 30);
         choices.services.ids(&services)?;
-        if skills.is_empty()
+        if kind != RequestKind::Residency
+            && skills.is_empty()
             && services.is_empty()
             && choices.skills.find_in_text(&text).is_empty()
             && choices.services.find_in_text(&text).is_empty()
         {
             return Err(OrientationError::NothingAsked);
         }
+        if kind == RequestKind::Residency && text.trim().is_empty() {
+            return Err(OrientationError::Missing("présentation"));
+        }
+        let webid = match form::one(fields, "webid") {
+            "" => None,
+            w if w.len() <= 300
+                && (w.starts_with("https://") || w.starts_with("http://"))
+                && !w.contains(char::is_whitespace) =>
+            {
+                Some(w.to_owned())
+            }
+            w => {
+                return Err(OrientationError::UnknownValue(
+                    "adresse du pod",
+                    w.chars().take(120).collect(),
+                ));
+            }
+        };
         let commune = match form::one(fields, "commune") {
             "" => None,
             c if choices.communes.iter().any(|k| k == c) => Some(c.to_owned()),
@@ -319,6 +343,7 @@ impl HelpRequest {
             kind,
             name,
             email: Some(email),
+            webid,
             actor: None,
             activity: None,
             text,
@@ -441,6 +466,7 @@ impl HelpRequest {
             kind,
             name: name.chars().take(120).collect(),
             email,
+            webid: None,
             actor: Some(actor.to_owned()),
             activity: Some(activity.to_owned()),
             text,
@@ -473,6 +499,7 @@ impl HelpRequest {
     pub fn erase_personal_data(&mut self) {
         self.name.clear();
         self.email = None;
+        self.webid = None;
         self.actor = None;
         self.activity = None;
         self.text.clear();
