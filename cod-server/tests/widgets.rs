@@ -142,6 +142,15 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
     let j: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(j["type"], "FeatureCollection");
 
+    // A resident's card as a view of its own.
+    let ana = form_urlencoded::byte_serialize(format!("{}/ana", pods.base).as_bytes())
+        .collect::<String>();
+    let (status, body, _) = get(&format!("{}/embed/le-6b/resident?of={ana}", cod.base)).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<title>Fiche résident·e — Le 6B</title>") && body.contains(">ana<"),
+        "{body}"
+    );
     // oEmbed answers what the specification requires.
     let place_url = form_urlencoded::byte_serialize(place.as_bytes()).collect::<String>();
     let (status, body, _) = get(&format!("{}/oembed?url={place_url}&maxwidth=500", cod.base)).await;
