@@ -121,7 +121,9 @@ try {
     } catch {
       failures.push(`${id}: "${want}" not in the iframe`);
     }
-    await page.waitForTimeout(300);
+    try {
+      await page.waitForFunction((i) => document.getElementById(i).getBoundingClientRect().height > 130, id, { timeout: 10000 });
+    } catch {}
     const height = await page.evaluate((i) => document.getElementById(i).getBoundingClientRect().height, id);
     report.iframes[id] = { height };
     if (height <= 130) failures.push(`${id}: did not size itself (height ${height})`);

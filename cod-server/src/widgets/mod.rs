@@ -287,7 +287,7 @@ fn page(
         "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title>\
 <link rel=\"alternate\" type=\"application/json+oembed\" href=\"{oembed}\" title=\"{t}\">{style}<style>:root{{{theme}}}body{{margin:0;padding:.5rem}}</style></head>\
 <body class=\"kommon\" data-count=\"{count}\"><main><h1 style=\"font-size:1.3em\">{t} <span class=\"en\" lang=\"en\">{en}</span></h1>{map}{list}</main>\
-<script>(function(){{function h(){{parent.postMessage({{kommon:'height',height:document.documentElement.scrollHeight}},'*')}}addEventListener('load',h);new ResizeObserver(h).observe(document.body)}})()</script></body></html>",
+<script>(function(){{function h(){{var b=document.body;parent.postMessage({{kommon:'height',height:Math.ceil(b.getBoundingClientRect().height)+16}},'*')}}addEventListener('load',function(){{h();setTimeout(h,500)}});new ResizeObserver(h).observe(document.body)}})()</script></body></html>",
         t = esc(title),
         style = style(":root"),
         oembed = esc(&oembed),
