@@ -121,18 +121,24 @@ fn build(state: &AppState, net: &NetworkSite) -> NetworkCandidates {
 }
 
 /// The network's candidates, as of its index now.
-fn candidates(state: &AppState, net: &NetworkSite) -> Arc<NetworkCandidates> {
-    let mut cached = state.orientation.network.lock();
-    match cached.as_ref() {
-        Some(c) if c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER => {
-            c.clone()
-        }
-        _ => {
-            let fresh = Arc::new(build(state, net));
-            *cached = Some(fresh.clone());
-            fresh
+async fn candidates(state: &AppState, net: &Arc<NetworkSite>) -> Arc<NetworkCandidates> {
+    {
+        let cached = state.orientation.network.lock();
+        if let Some(c) = cached.as_ref()
+            && (c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER)
+        {
+            return c.clone();
         }
     }
+    // Built off the request workers, without the lock: two searches at the same moment may
+    // both build, and the later one is kept.
+    let (s, n) = (state.clone(), net.clone());
+    let fresh = match tokio::task::spawn_blocking(move || Arc::new(build(&s, &n))).await {
+        Ok(c) => c,
+        Err(_) => Arc::new(build(state, net)),
+    };
+    *state.orientation.network.lock() = Some(fresh.clone());
+    fresh
 }
 
 /// What a person searches for: the fields of the search form, as a seeker.
@@ -339,7 +345,7 @@ pub async fn volunteer(State(state): State<AppState>, RawQuery(raw): RawQuery) -
     if has_criteria(&fields) {
         match seeker(&state, &net, &fields, ProfileKind::Volunteer) {
             Ok(p) => {
-                let c = candidates(&state, &net);
+                let c = candidates(&state, &net).await;
                 let ctx = state.orientation.context();
                 let calls = c.matcher.suggest(ctx, &p, &[ProfileKind::Call], 10);
                 let places = c.matcher.suggest(ctx, &p, &[ProfileKind::Place], 5);
@@ -381,7 +387,7 @@ pub async fn help(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     if has_criteria(&fields) {
         match seeker(&state, &net, &fields, ProfileKind::Request) {
             Ok(p) => {
-                let c = candidates(&state, &net);
+                let c = candidates(&state, &net).await;
                 let ctx = state.orientation.context();
                 let places = c.matcher.suggest(ctx, &p, &[ProfileKind::Place], 5);
                 let residents = c.matcher.suggest(ctx, &p, &[ProfileKind::Resident], 8);
@@ -521,7 +527,7 @@ pub async fn send(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     };
-    let c = candidates(&state, &net);
+    let c = candidates(&state, &net).await;
     request.route = c
         .matcher
         // Among the places the person saw (the consent names them), those that take it.
