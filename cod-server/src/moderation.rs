@@ -230,11 +230,20 @@ pub async fn post(
                 .get("object")
                 .and_then(json::id_of)
                 .is_some_and(|id| id.starts_with(&calls));
+        let creates_call = (!json::is_activity(&activity) || json::has_type(&activity, "Create"))
+            && (crate::publications::is_call(&activity)
+                || activity
+                    .get("object")
+                    .is_some_and(crate::publications::is_call));
+        if creates_call {
+            return crate::orientation::calls::create_from_outbox(state, &community, &activity)
+                .await;
+        }
         if touches_call {
             return Err(refuse(
                 400,
                 format!(
-                    "calls for volunteers are written on /{slug}/orientation, not through the outbox"
+                    "a call for volunteers is created through the outbox, then closed on /{slug}/orientation"
                 ),
             ));
         }

@@ -740,6 +740,43 @@ async fn offers_of_help_from_pods_join_the_queue_and_are_answered_in_their_inbox
             }
         })
     };
+    // A moderator's client creates a call through the place's outbox: checked like the form,
+    // published at once; bad ones are refused with the reason.
+    let mo = token(&pods, "mo").await;
+    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string();
+    let call = |title: &str| {
+        serde_json::json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", {"kommon": "https://w3id.org/kommon/ns#", "schema": "http://schema.org/", "kskill": "https://w3id.org/kommon/skills/"}],
+            "type": "Create",
+            "object": {
+                "type": ["Page", "kommon:CallForVolunteers"],
+                "name": title,
+                "content": "Tenir l'accueil du vernissage.",
+                "schema:skills": ["kskill:accueil-du-public"],
+                "schema:totalJobOpenings": 2,
+                "schema:validThrough": until,
+                "kommon:timeSlot": [{"type": "schema:Schedule", "schema:startDate": until, "schema:startTime": "18:00:00", "schema:endTime": "17:00:00"}],
+                "schema:applicationContact": {"type": "schema:ContactPoint", "schema:email": "accueil@le6b.example"}
+            }
+        })
+    };
+    let r = mo
+        .post(&format!("{place}/outbox"), call("Accueil du vernissage"))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("finit avant de commencer"));
+    let mut good = call("Accueil du vernissage");
+    good["object"]["kommon:timeSlot"][0]["schema:endTime"] = serde_json::json!("21:00:00");
+    let r = mo.post(&format!("{place}/outbox"), good).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let calls = mo.get(&format!("{place}/calls?page=true")).await;
+    assert!(
+        calls.to_string().contains("Accueil du vernissage"),
+        "{calls}"
+    );
+    let r = mo.post(&format!("{place}/outbox"), call("")).await;
+    assert_eq!(r.status(), 400);
+
     // An unknown skill is refused with the reason, in the sender's inbox.
     let bad = resident_posts(&pods, "bo", offer("https://evil.example/skill")).await;
     let reject = eventually("bo's Reject", || async {

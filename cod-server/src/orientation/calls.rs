@@ -113,24 +113,53 @@ pub fn publish_stored(
     Ok(prepared)
 }
 
-/// Publishes a draft call: public, federated, open to volunteers.
+/// Publishes a draft call: public, federated, open to volunteers. The call, and the id of the
+/// `Create` that announced it.
 pub async fn publish(
     state: &AppState,
     c: &Community,
     call: CallForVolunteers,
-) -> Result<CallForVolunteers, Refusal> {
+) -> Result<(CallForVolunteers, String), Refusal> {
     let (state2, c2, mut call) = (state.clone(), c.clone(), call);
     let (prepared, call) = tokio::task::spawn_blocking(move || {
         publish_stored(&state2, &c2, &mut call).map(|p| (p, call))
     })
     .await
     .map_err(|_| Refusal(500, "the request failed".into()))??;
-    state
+    let id = state
         .federation
         .answer(&c.slug, prepared)
         .await
         .map_err(|e| Refusal(500, e.to_string()))?;
-    Ok(call)
+    Ok((call, id))
+}
+
+/// A call a moderator's client posts to the place's outbox (`Create` of a
+/// `kommon:CallForVolunteers`, or the bare object): checked like the form, kept by the desk,
+/// published at once. The id of the `Create`.
+pub async fn create_from_outbox(
+    state: &AppState,
+    c: &Community,
+    activity: &Value,
+) -> Result<String, Refusal> {
+    let object = if kommon_activitypub::json::is_activity(activity) {
+        activity.get("object").cloned().unwrap_or(Value::Null)
+    } else {
+        activity.clone()
+    };
+    let o = &state.orientation;
+    let call = CallForVolunteers::from_object(
+        &object,
+        &uuid::Uuid::new_v4().to_string(),
+        &c.slug,
+        &o.skills,
+        &o.call_choices(),
+        super::today(),
+        kommon_activitypub::delivery::now_ms(),
+    )
+    .map_err(|e| Refusal(e.status(), e.to_string()))?;
+    let (_, id) = publish(state, c, call).await?;
+    Ok(id)
 }
 
 /// Tells everyone a published call is closed (filled, or closed by a moderator): its end is

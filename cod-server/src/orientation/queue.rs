@@ -473,7 +473,7 @@ async fn decide(state: &AppState, c: &Community, fields: &Fields) -> Result<Stri
         }
         "publier" => {
             let call = call_of(fields_of::one(fields, "appel"))?;
-            let call = super::calls::publish(state, c, call)
+            let (call, _) = super::calls::publish(state, c, call)
                 .await
                 .map_err(|r| r.1)?;
             Ok(format!("« {} » est publié. / Published.", call.title))

@@ -165,6 +165,79 @@ impl CallForVolunteers {
         })
     }
 
+    /// A call from an ActivityStreams object a moderator's client posts to the place's outbox
+    /// (the shape [`CallForVolunteers::to_object`] writes), checked like the form.
+    pub fn from_object(
+        o: &Value,
+        id: &str,
+        community: &str,
+        skills: &Nomenclature,
+        choices: &CallChoices<'_>,
+        today: NaiveDate,
+        now_ms: u64,
+    ) -> Result<Self, OrientationError> {
+        use crate::request::{iris_of, slot_of, values};
+        let text = |keys: &[&str]| -> String {
+            values(o, keys)
+                .into_iter()
+                .find_map(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let description = match text(&["schema:description"]) {
+            d if !d.is_empty() => d,
+            _ => kommon_network::text::strip_html(&text(&["content"])),
+        };
+        let contact = o.get("schema:applicationContact");
+        let contact_text = |k: &str| {
+            contact
+                .and_then(|c| c.get(k))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let mut fields: Vec<(String, String)> = vec![
+            ("titre".into(), text(&["name", "schema:name"])),
+            ("description".into(), description),
+            ("engagement".into(), text(&["schema:workHours"])),
+            ("contact_nom".into(), contact_text("schema:name")),
+            ("contact_email".into(), contact_text("schema:email")),
+            (
+                "places".into(),
+                o.get("schema:totalJobOpenings")
+                    .and_then(|v| v.as_u64())
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "date_limite".into(),
+                text(&["schema:validThrough"]).chars().take(10).collect(),
+            ),
+        ];
+        if o.get("kommon:minorsAccepted").and_then(|v| v.as_bool()) == Some(true) {
+            fields.push(("mineurs".into(), "on".into()));
+        }
+        for (key, name) in [
+            ("schema:skills", "competences"),
+            ("kommon:accessibilityFeature", "accessibilite"),
+            ("kommon:targetAudience", "public"),
+        ] {
+            for iri in iris_of(o, &[key], 30) {
+                fields.push((name.into(), iri));
+            }
+        }
+        let mut call = Self::from_form(&fields, id, community, skills, choices, today, now_ms)?;
+        let schedules = values(o, &["kommon:timeSlot"]);
+        if schedules.len() > slots::MAX_SLOTS {
+            return Err(slots::SlotError::TooMany(slots::MAX_SLOTS).into());
+        }
+        call.slots = schedules
+            .into_iter()
+            .map(slot_of)
+            .collect::<Result<_, _>>()?;
+        Ok(call)
+    }
+
     /// Whether volunteers can still be taken: published, not filled, not past.
     pub fn is_open(&self, today: NaiveDate) -> bool {
         self.status == CallStatus::Published

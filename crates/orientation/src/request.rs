@@ -151,7 +151,8 @@ pub fn looks_like_email(s: &str) -> bool {
         && !domain.contains('@')
 }
 
-fn values<'a>(o: &'a serde_json::Value, keys: &[&str]) -> Vec<&'a serde_json::Value> {
+/// The values of the first of `keys` present, an array read as its items.
+pub fn values<'a>(o: &'a serde_json::Value, keys: &[&str]) -> Vec<&'a serde_json::Value> {
     keys.iter()
         .filter_map(|k| o.get(*k))
         .flat_map(|v| match v {
@@ -161,7 +162,9 @@ fn values<'a>(o: &'a serde_json::Value, keys: &[&str]) -> Vec<&'a serde_json::Va
         .collect()
 }
 
-fn iris_of(o: &serde_json::Value, keys: &[&str], max: usize) -> Vec<String> {
+/// The IRIs of `keys` (strings or objects with an `id`), compact ones of Kommon's context made
+/// whole, at most `max`.
+pub fn iris_of(o: &serde_json::Value, keys: &[&str], max: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for v in values(o, keys) {
         let iri = match v {
@@ -193,7 +196,7 @@ fn expand(iri: &str) -> String {
 }
 
 /// A `schema:Schedule` (compacted with Kommon's context) as a slot.
-fn slot_of(v: &serde_json::Value) -> Result<Slot, OrientationError> {
+pub fn slot_of(v: &serde_json::Value) -> Result<Slot, OrientationError> {
     let text = |k: &str| {
         v.get(k)
             .or_else(|| v.get(k.trim_start_matches("schema:")))

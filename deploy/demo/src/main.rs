@@ -110,10 +110,10 @@ struct OfferSeed {
     commune: String,
 }
 
-/// Seeds the orientation of the places of one cod-server: what they take, their calls
-/// (published in the store, listed by the network when it back-fills), offers waiting.
+/// Sets what the places of one cod-server take for orientation, as their admins would on
+/// their orientation page (server setup, like creating the communities).
 fn seed_orientation(seed: &Seed, state: &cod_server::app::AppState, server: &str) -> Result<()> {
-    use kommon_orientation::{CallForVolunteers, HelpRequest, PlaceOrientation, RequestKind};
+    use kommon_orientation::PlaceOrientation;
     let here = |slug: &str| {
         seed.places
             .iter()
@@ -122,8 +122,6 @@ fn seed_orientation(seed: &Seed, state: &cod_server::app::AppState, server: &str
     let o = &state.orientation;
     let skill = |s: &str| format!("https://w3id.org/kommon/skills/{s}");
     let kommon = |s: &str| format!("https://w3id.org/kommon/ns#{s}");
-    let now = kommon_activitypub::delivery::now_ms();
-    let today = cod_server::orientation::today();
     for s in seed.orientation.settings.iter().filter(|s| here(&s.place)) {
         o.desk.set_settings(
             &s.place,
@@ -135,68 +133,6 @@ fn seed_orientation(seed: &Seed, state: &cod_server::app::AppState, server: &str
                 retention_days: s.retention_days,
             },
         )?;
-    }
-    for c in seed.orientation.calls.iter().filter(|c| here(&c.place)) {
-        let until = (today + chrono::Duration::days(c.days_valid)).to_string();
-        let mut fields: Vec<(String, String)> = vec![
-            ("titre".into(), c.title.clone()),
-            ("description".into(), c.description.clone()),
-            ("engagement".into(), c.commitment.clone()),
-            ("places".into(), c.wanted.to_string()),
-            ("date_limite".into(), until),
-            ("contact_nom".into(), c.contact_name.clone()),
-            ("contact_email".into(), c.contact_email.clone()),
-        ];
-        fields.extend(
-            c.skills
-                .iter()
-                .map(|s| ("competences".to_owned(), skill(s))),
-        );
-        if c.minors {
-            fields.push(("mineurs".into(), "on".into()));
-        }
-        for (n, s) in c.slots.iter().enumerate() {
-            fields.push((format!("creneau_jour_{}", n + 1), s.day.clone()));
-            fields.push((format!("creneau_debut_{}", n + 1), s.start.clone()));
-            fields.push((format!("creneau_fin_{}", n + 1), s.end.clone()));
-        }
-        let mut call = CallForVolunteers::from_form(
-            &fields,
-            &uuid::Uuid::new_v4().to_string(),
-            &c.place,
-            &o.skills,
-            &o.call_choices(),
-            today,
-            now,
-        )
-        .with_context(|| format!("the call « {} » of seed.json", c.title))?;
-        let community = state
-            .federation
-            .registry
-            .get(&c.place)?
-            .context("a call's place")?;
-        cod_server::orientation::calls::publish_stored(state, &community, &mut call)
-            .map_err(|r| anyhow::anyhow!("publishing « {} »: {}", c.title, r.1))?;
-    }
-    for f in seed.orientation.offers.iter().filter(|f| here(&f.place)) {
-        let mut fields: Vec<(String, String)> = vec![
-            ("nom".into(), f.name.clone()),
-            ("courriel".into(), f.email.clone()),
-            ("message".into(), f.message.clone()),
-            ("commune".into(), kommon(&f.commune)),
-            ("consentement".into(), "on".into()),
-        ];
-        fields.extend(f.dispo.iter().map(|d| ("dispo".to_owned(), d.clone())));
-        let r = HelpRequest::from_form(
-            &fields,
-            RequestKind::Volunteer,
-            &uuid::Uuid::new_v4().simple().to_string(),
-            &f.place,
-            &o.choices(),
-            now,
-        )
-        .with_context(|| format!("the offer of {} in seed.json", f.name))?;
-        o.desk.add_request(&r)?;
     }
     Ok(())
 }
@@ -606,6 +542,109 @@ async fn seed_events(
     Ok(())
 }
 
+/// The places' admins publish their calls for volunteers through their outbox; people offer
+/// their help through the places' public forms.
+async fn seed_orientation_live(
+    pods: &str,
+    seed: &Seed,
+    accounts: &[Account],
+    places: &[(String, String)],
+) -> Result<()> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let place_url = |slug: &str| {
+        places
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, u)| u.clone())
+            .context("an unknown place")
+    };
+    let today = chrono::Utc::now().date_naive();
+    for c in &seed.orientation.calls {
+        let place = place_url(&c.place)?;
+        let admin = accounts
+            .iter()
+            .find(|a| a.role == "admin" && a.place.as_deref() == Some(c.place.as_str()))
+            .context("a place without admin")?;
+        let slots: Vec<Value> = c
+            .slots
+            .iter()
+            .map(|s| {
+                let day = match s.day.as_str() {
+                    "lundi" => "Monday",
+                    "mardi" => "Tuesday",
+                    "mercredi" => "Wednesday",
+                    "jeudi" => "Thursday",
+                    "vendredi" => "Friday",
+                    "samedi" => "Saturday",
+                    _ => "Sunday",
+                };
+                json!({"type": "schema:Schedule", "schema:byDay": [format!("schema:{day}")],
+                       "schema:startTime": format!("{}:00", s.start), "schema:endTime": format!("{}:00", s.end),
+                       "schema:repeatFrequency": "P1W"})
+            })
+            .collect();
+        let call = json!({
+            "@context": kommon_orientation::call::context(),
+            "type": "Create",
+            "object": {
+                "type": ["Page", "kommon:CallForVolunteers"],
+                "name": c.title,
+                "content": c.description,
+                "schema:description": c.description,
+                "schema:employmentType": "VOLUNTEER",
+                "schema:skills": c.skills.iter().map(|s| format!("kskill:{s}")).collect::<Vec<_>>(),
+                "kommon:timeSlot": slots,
+                "schema:workHours": c.commitment,
+                "schema:totalJobOpenings": c.wanted,
+                "schema:validThrough": (today + chrono::Duration::days(c.days_valid)).to_string(),
+                "kommon:minorsAccepted": c.minors,
+                "schema:applicationContact": {"type": "schema:ContactPoint",
+                    "schema:name": c.contact_name, "schema:email": c.contact_email},
+            },
+        });
+        let s = session(&http, pods, admin).await?;
+        let r = s.post(&http, &format!("{place}/outbox"), call).await?;
+        if r.status() != 201 {
+            bail!(
+                "publishing the call « {} »: {} {}",
+                c.title,
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+    for f in &seed.orientation.offers {
+        let place = place_url(&f.place)?;
+        let mut form: Vec<(String, String)> = vec![
+            ("nom".into(), f.name.clone()),
+            ("courriel".into(), f.email.clone()),
+            ("message".into(), f.message.clone()),
+            (
+                "commune".into(),
+                format!("https://w3id.org/kommon/ns#{}", f.commune),
+            ),
+            ("consentement".into(), "on".into()),
+        ];
+        form.extend(f.dispo.iter().map(|d| ("dispo".to_owned(), d.clone())));
+        let r = http
+            .post(format!("{place}/benevolat"))
+            .form(&form)
+            .send()
+            .await?;
+        if r.status() != 303 {
+            bail!(
+                "the offer of {}: {} {}",
+                f.name,
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Residents ask to join their place from their pods; the places' admins approve.
 async fn seed_memberships(
     pods: &str,
@@ -848,6 +887,7 @@ fn main() -> Result<()> {
             }
             seed_memberships(&pods_url, &accounts, &places).await?;
             seed_events(&pods_url, &seed, &accounts, &places).await?;
+            seed_orientation_live(&pods_url, &seed, &accounts, &places).await?;
             seed_network(
                 &pods_url,
                 &accounts,
