@@ -47,6 +47,8 @@ pub struct AppState {
     pub notifier: Arc<crate::notify::Notifier>,
     /// The places' calls for volunteers, offers of help and service requests.
     pub orientation: Arc<crate::orientation::Orientation>,
+    /// Requests answered, by status class, for `/metrics`.
+    pub requests: Arc<kommon_activitypub::metrics::RequestCounters>,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -104,6 +106,7 @@ impl AppState {
             network,
             notifier,
             orientation,
+            requests: Arc::default(),
         })
     }
 }
@@ -205,6 +208,7 @@ pub fn router(state: AppState) -> Router {
                 .options(crate::widgets::preflight),
         )
         .route("/health", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         // No icon yet: an empty answer rather than a 404 in every browser's console.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/.well-known/webfinger", get(webfinger))
@@ -262,7 +266,27 @@ pub fn router(state: AppState) -> Router {
             get(crate::moderation_pages::show).post(crate::moderation_pages::act),
         )
         .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            state.requests.clone(),
+            kommon_activitypub::metrics::count_requests,
+        ))
         .with_state(state)
+}
+
+/// `GET /metrics`: Prometheus metrics (requests, inbox and delivery queues, failing hosts).
+async fn metrics(State(state): State<AppState>) -> Response {
+    let s = state.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        kommon_activitypub::metrics::render(
+            "cod-server",
+            &s.requests,
+            &s.federation.inbox_queue,
+            &s.federation.deliverer,
+        )
+    })
+    .await
+    .unwrap_or_default();
+    kommon_activitypub::metrics::response(body)
 }
 
 /// A plain-text answer.

@@ -54,6 +54,8 @@ pub struct AppState {
     pub fetcher: crate::fetch::GuardedFetcher,
     /// ActivityPub federation: inboxes, outboxes, collections, delivery.
     pub federation: crate::federation::Federation,
+    /// Requests answered, by status class, for `/metrics`.
+    pub requests: Arc<kommon_activitypub::metrics::RequestCounters>,
 }
 
 /// The path of the server's own JSON-LD context.
@@ -161,6 +163,7 @@ impl AppState {
             config: Arc::new(config),
             sparql,
             federation,
+            requests: Arc::default(),
         })
     }
 }
@@ -323,9 +326,32 @@ pub fn router(state: AppState) -> Router {
             "/.oidc/session/end",
             get(crate::oidc::routes::end_session).post(crate::oidc::routes::end_session),
         )
+        .route("/metrics", get(metrics))
         .fallback(dispatch)
         .layer(axum::middleware::from_fn(cors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.requests.clone(),
+            kommon_activitypub::metrics::count_requests,
+        ))
         .with_state(state)
+}
+
+/// `GET /metrics`: Prometheus metrics (requests, inbox and delivery queues, failing hosts).
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    let s = state.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        kommon_activitypub::metrics::render(
+            "pod-server",
+            &s.requests,
+            &s.federation.inbox_queue,
+            &s.federation.deliverer,
+        )
+    })
+    .await
+    .unwrap_or_default();
+    kommon_activitypub::metrics::response(body)
 }
 
 const EXPOSED_HEADERS: &str = "Accept-Patch, Accept-Post, Accept-Put, Allow, Content-Range, ETag, Last-Modified, Link, Location, Preference-Applied, Updates-Via, Vary, WAC-Allow, WWW-Authenticate";

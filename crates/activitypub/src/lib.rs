@@ -23,6 +23,7 @@ pub mod guard;
 pub mod inbox;
 pub mod instance;
 pub mod json;
+pub mod metrics;
 pub mod remote;
 pub mod webfinger;
 
