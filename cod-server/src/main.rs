@@ -52,6 +52,29 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Write a backup of the whole store (communities, records, keys, queues) as of one moment
+    /// to FILE, and of the network's public store to FILE.network when it runs one. The server
+    /// must not be running on the same data folder.
+    Backup {
+        /// Where to write it.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
+    /// Restore a backup (and FILE.network if there is one) into the data folder, which must be
+    /// empty (the server not running).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
+}
+
+fn network_file(file: &std::path::Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".network");
+    name.into()
 }
 
 fn main() -> Result<()> {
@@ -64,6 +87,56 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => cod_server::app::serve(config.resolve()),
+        Command::Backup { file, config } => {
+            let config = config.resolve();
+            let store = cod_server::app::open_store(&config)?;
+            let stats = store.backup(std::fs::File::create(&file)?)?;
+            let public = cod_server::network::public_store_path(&config.data);
+            let network = if public.exists() {
+                let public = kommon_rdf::QuadStore::open(&public, &config.store_options())?;
+                Some(
+                    public
+                        .backup(std::fs::File::create(network_file(&file))?)?
+                        .entries,
+                )
+            } else {
+                None
+            };
+            println!(
+                "{}",
+                serde_json::json!({"file": file, "entries": stats.entries, "bytes": stats.bytes, "network_entries": network})
+            );
+            Ok(())
+        }
+        Command::Restore { file, config } => {
+            let config = config.resolve();
+            std::fs::create_dir_all(&config.data)?;
+            let stats = kommon_rdf::QuadStore::restore(
+                &config.data,
+                &config.store_options(),
+                std::fs::File::open(&file)?,
+            )?;
+            let network = network_file(&file);
+            let network = if network.exists() {
+                let public = cod_server::network::public_store_path(&config.data);
+                std::fs::create_dir_all(&public)?;
+                Some(
+                    kommon_rdf::QuadStore::restore(
+                        &public,
+                        &config.store_options(),
+                        std::fs::File::open(&network)?,
+                    )?
+                    .entries,
+                )
+            } else {
+                None
+            };
+            println!(
+                "{}",
+                serde_json::json!({"data": config.data, "entries": stats.entries, "network_entries": network})
+            );
+            Ok(())
+        }
         Command::NetworkImport {
             file,
             trusted,

@@ -63,6 +63,21 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Write a backup of the whole store (pods, accounts, keys, queues) as of one moment to
+    /// FILE. The server must not be running on the same data folder.
+    Backup {
+        /// Where to write it.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
+    /// Restore a backup into the data folder, which must be empty (the server not running).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
 }
 
 fn open(config: &ServerConfig) -> Result<QuadStore> {
@@ -79,6 +94,30 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => pod_server::app::serve(config.resolve()),
+        Command::Backup { file, config } => {
+            let config = config.resolve();
+            let store = open(&config)?;
+            let stats = store.backup(std::fs::File::create(&file)?)?;
+            println!(
+                "{}",
+                serde_json::json!({"file": file, "entries": stats.entries, "bytes": stats.bytes})
+            );
+            Ok(())
+        }
+        Command::Restore { file, config } => {
+            let config = config.resolve();
+            std::fs::create_dir_all(&config.data)?;
+            let stats = QuadStore::restore(
+                &config.data,
+                &config.store_options(),
+                std::fs::File::open(&file)?,
+            )?;
+            println!(
+                "{}",
+                serde_json::json!({"data": config.data, "entries": stats.entries, "bytes": stats.bytes})
+            );
+            Ok(())
+        }
         Command::CreatePod {
             name,
             display_name,

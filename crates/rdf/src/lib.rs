@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod codec;
 mod complexity;
 mod dataset;

@@ -419,6 +419,19 @@ impl QuadStore {
         Ok(self.inner.db.disk_space()?)
     }
 
+    /// Writes raw entries (a restore), in batches; the caller reopens the store to serve it.
+    pub(crate) fn raw_load(&self, entries: &[(&[u8], &[u8])]) -> Result<(), StoreError> {
+        let _guard = self.inner.writer.lock();
+        for chunk in entries.chunks(10_000) {
+            let mut batch = self.inner.db.batch();
+            for (k, v) in chunk {
+                batch.insert(&self.inner.ks, *k, *v);
+            }
+            batch.commit()?;
+        }
+        Ok(())
+    }
+
     /// A named keyspace for another component's own entries (a queue, a log), written atomically
     /// with documents through [`Transaction::keyspace_insert`].
     pub fn keyspace(&self, name: &str) -> Keyspace {
