@@ -55,6 +55,20 @@ if (!discovery) {
   oembedHtml = o.html || "";
 }
 
+// The host page keeps moving while the views arrive and the iframes take their height: a
+// click can land while an element shifts. Tried again, as a person would.
+async function check(locator) {
+  for (let i = 0; ; i++) {
+    try {
+      await locator.check({ timeout: 3000 });
+      return;
+    } catch (e) {
+      if (i >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
 const host = `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>${cfg.placeName} — site du lieu</title>
 <style>
@@ -141,7 +155,7 @@ try {
   await form.locator('input[name="nom"]').fill("Inès du site");
   await form.locator('input[name="courriel"]').fill("ines.widget@example.org");
   await form.locator('textarea[name="message"]').fill("Je fais de la menuiserie, du travail du bois.");
-  await form.locator('input[name="consentement"]').check();
+  await check(form.locator('input[name="consentement"]'));
   await form.locator("button").click();
   try {
     await page.waitForFunction(() => (document.getElementById("w-form").shadowRoot.textContent || "").includes("Merci"), null, { timeout: 10000 });
@@ -153,7 +167,7 @@ try {
   await f.locator('input[name="nom"]').fill("Omar de l'iframe");
   await f.locator('input[name="courriel"]').fill("omar.widget@example.org");
   await f.locator('textarea[name="message"]').fill("Je peux aider en céramique.");
-  await f.locator('input[name="consentement"]').check();
+  await check(f.locator('input[name="consentement"]'));
   await f.locator("button").click();
   try {
     await f.locator("body").getByText("Merci", { exact: false }).first().waitFor({ timeout: 10000 });
