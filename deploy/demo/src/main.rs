@@ -103,6 +103,11 @@ struct SlotSeed {
 #[derive(Deserialize)]
 struct OfferSeed {
     place: String,
+    /// `service` for a request for help; an offer of help otherwise.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    services: Vec<String>,
     name: String,
     email: String,
     message: String,
@@ -628,8 +633,19 @@ async fn seed_orientation_live(
             ("consentement".into(), "on".into()),
         ];
         form.extend(f.dispo.iter().map(|d| ("dispo".to_owned(), d.clone())));
+        form.extend(f.services.iter().map(|s| {
+            (
+                "services".to_owned(),
+                format!("https://w3id.org/kommon/ns#{s}"),
+            )
+        }));
+        let path = if f.kind == "service" {
+            "coup-de-main"
+        } else {
+            "benevolat"
+        };
         let r = http
-            .post(format!("{place}/benevolat"))
+            .post(format!("{place}/{path}"))
             .form(&form)
             .send()
             .await?;
