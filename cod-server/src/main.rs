@@ -61,6 +61,21 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// List the deliveries given up after every retry (one JSON object per line: host, inbox,
+    /// activity, attempts, when queued). The server must not be running on the same data folder.
+    Deliveries {
+        #[command(flatten)]
+        config: ServerConfig,
+    },
+    /// Put the deliveries given up back in the queue (for one host with --host), attempts reset;
+    /// the server sends them when it starts. The server must not be running.
+    RetryDeliveries {
+        /// Only those to this host (`example.org` or `example.org:8080`).
+        #[arg(long)]
+        host: Option<String>,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
     /// Restore a backup (and FILE.network if there is one) into the data folder, which must be
     /// empty (the server not running).
     Restore {
@@ -87,6 +102,31 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => cod_server::app::serve(config.resolve()),
+        Command::Deliveries { config } => {
+            let config = config.resolve();
+            let store = cod_server::app::open_store(&config)?;
+            let queue = kommon_activitypub::delivery::DeliveryQueue::new(&store);
+            for (host, entry) in queue.dead_letters()? {
+                let line = match entry {
+                    Some(e) => {
+                        serde_json::json!({"host": host, "inbox": e.inbox, "activity": e.activity,
+                        "attempts": e.attempts, "queued": kommon_solid::storage::xsd_datetime(e.queued_ms)})
+                    }
+                    None => serde_json::json!({"host": host, "unreadable": true}),
+                };
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::RetryDeliveries { host, config } => {
+            let config = config.resolve();
+            let store = cod_server::app::open_store(&config)?;
+            let queue = kommon_activitypub::delivery::DeliveryQueue::new(&store);
+            let retried = queue.retry_dead(host.as_deref())?;
+            store.flush()?;
+            println!("{}", serde_json::json!({"retried": retried}));
+            Ok(())
+        }
         Command::Backup { file, config } => {
             let config = config.resolve();
             let store = cod_server::app::open_store(&config)?;

@@ -133,3 +133,94 @@ async fn both_servers_expose_prometheus_metrics() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliveries_given_up_are_counted_listed_and_retried() {
+    let pods = start_pods(&["mo", "ana"]);
+    let mo = format!("{}/mo", pods.base);
+    let pods_host = pods.base.trim_start_matches("http://").to_owned();
+    // A retry schedule of microseconds: sixteen failed attempts take a moment, not a week.
+    let mut cod = start_cod_with(
+        &[("le-6b", "Le 6B", &mo)],
+        &[],
+        &["--delivery-backoff-unit-us", "1"],
+    );
+    let place = format!("{}/le-6b", cod.base);
+    resident_posts(
+        &pods,
+        "ana",
+        json!({"type": "Follow", "object": place, "to": [place]}),
+    )
+    .await;
+    eventually("ana among the followers", || async {
+        let f: Value = client()
+            .get(format!("{place}/followers?page=true"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        f.to_string().contains("/ana").then_some(())
+    })
+    .await;
+    // ana's server goes away; the place publishes: its deliveries to her fail, then are given up.
+    drop(pods);
+    let r = client()
+        .post(format!("{place}/outbox"))
+        .header(DEV, &mo)
+        .header("content-type", "application/activity+json")
+        .body(json!({"type": "Note", "content": "Fermeture exceptionnelle samedi."}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    eventually("the delivery given up", || async {
+        let text = client()
+            .get(format!("{}/metrics", cod.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .any(|l| l.starts_with("kommon_delivery_dead_letters") && !l.ends_with(" 0"))
+            .then_some(())
+    })
+    .await;
+    // Stopped, the admin lists what is stuck and puts it back in the queue.
+    let _ = cod.child.kill();
+    let _ = cod.child.wait();
+    let data = cod._dir.path().join("data");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cod-server"))
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed = run(&["deliveries"]);
+    let first: Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    assert_eq!(first["host"], pods_host.as_str(), "{listed}");
+    assert_eq!(first["attempts"], 16);
+    // To the shared inbox of ana's server.
+    assert_eq!(first["inbox"], format!("http://{pods_host}/inbox"), "{listed}");
+    let none = run(&["retry-deliveries", "--host", "elsewhere.example"]);
+    assert_eq!(serde_json::from_str::<Value>(&none).unwrap()["retried"], 0);
+    let retried = run(&["retry-deliveries"]);
+    assert!(
+        serde_json::from_str::<Value>(&retried).unwrap()["retried"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(run(&["deliveries"]).trim(), "");
+}

@@ -295,6 +295,59 @@ impl DeliveryQueue {
         Ok(was_unavailable)
     }
 
+    /// The entries given up after every attempt failed, by host then age: (host, entry), the
+    /// entry `None` when it does not read.
+    pub fn dead_letters(&self) -> Result<Vec<(String, Option<DeliveryEntry>)>, StoreError> {
+        let mut out = Vec::new();
+        for e in self.dead.scan_prefix(b"") {
+            let (k, v) = e?;
+            let host = k
+                .iter()
+                .position(|b| *b == 0)
+                .map(|i| String::from_utf8_lossy(&k[..i]).into_owned())
+                .unwrap_or_default();
+            out.push((host, serde_json::from_slice(&v).ok()));
+        }
+        Ok(out)
+    }
+
+    /// Puts the entries given up (those for `host` only, when given) back in the queue with
+    /// their attempts reset, and forgets the host's failures; how many. The workers take them
+    /// when the server starts or the host is woken.
+    pub fn retry_dead(&self, host: Option<&str>) -> Result<usize, StoreError> {
+        let now = now_ms();
+        let mut retried = 0;
+        let mut hosts: Vec<String> = Vec::new();
+        for e in self.dead.scan_prefix(b"") {
+            let (k, v) = e?;
+            let Ok(mut entry) = serde_json::from_slice::<DeliveryEntry>(&v) else {
+                continue;
+            };
+            let entry_host = k
+                .iter()
+                .position(|b| *b == 0)
+                .map(|i| String::from_utf8_lossy(&k[..i]).into_owned())
+                .unwrap_or_default();
+            if host.is_some_and(|h| h != entry_host) {
+                continue;
+            }
+            entry.attempts = 0;
+            entry.next_attempt_ms = now;
+            let value =
+                serde_json::to_vec(&entry).map_err(|e| StoreError::Corrupted(e.to_string()))?;
+            self.deliveries.insert(&k, &value)?;
+            self.dead.remove(&k)?;
+            if !hosts.contains(&entry_host) {
+                hosts.push(entry_host);
+            }
+            retried += 1;
+        }
+        for h in hosts {
+            self.hosts.remove(h.as_bytes())?;
+        }
+        Ok(retried)
+    }
+
     /// Entries given up after every attempt failed.
     pub fn dead_count(&self) -> Result<usize, StoreError> {
         let mut n = 0;
