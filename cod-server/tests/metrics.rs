@@ -212,7 +212,11 @@ async fn deliveries_given_up_are_counted_listed_and_retried() {
     assert_eq!(first["host"], pods_host.as_str(), "{listed}");
     assert_eq!(first["attempts"], 16);
     // To the shared inbox of ana's server.
-    assert_eq!(first["inbox"], format!("http://{pods_host}/inbox"), "{listed}");
+    assert_eq!(
+        first["inbox"],
+        format!("http://{pods_host}/inbox"),
+        "{listed}"
+    );
     let none = run(&["retry-deliveries", "--host", "elsewhere.example"]);
     assert_eq!(serde_json::from_str::<Value>(&none).unwrap()["retried"], 0);
     let retried = run(&["retry-deliveries"]);

@@ -73,6 +73,9 @@ pub enum AccountError {
     /// The email address is not one.
     #[error("{0}")]
     InvalidEmail(String),
+    /// No pod has this name.
+    #[error("there is no pod « {0} » / il n'y a pas de pod « {0} »")]
+    Unknown(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -232,6 +235,27 @@ impl AccountStore {
             password_hash: hash,
             created_ms: kommon_solid::resource::now_ms(),
         })
+    }
+
+    /// Gives account `name` a new password (an admin's reset: the resident lost theirs). The
+    /// sessions already open stay open; tokens already issued run until they expire.
+    pub fn reset_password(&self, name: &str, password: &str) -> Result<(), AccountError> {
+        let mut account = self
+            .get(name)?
+            .ok_or_else(|| AccountError::Unknown(name.chars().take(60).collect()))?;
+        if password.chars().count() < 8 || password.len() > 1024 {
+            return Err(AccountError::InvalidPassword(
+                "the password needs 8 characters to 1024 bytes / le mot de passe doit avoir de 8 caractères à 1024 octets".into(),
+            ));
+        }
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        account.password_hash = Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| AccountError::InvalidPassword(e.to_string()))?
+            .to_string();
+        self.keyspace
+            .insert(name.as_bytes(), &Self::record(&account))?;
+        Ok(())
     }
 
     /// The bytes stored for an account (written in the pod's creation transaction).

@@ -86,6 +86,17 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Give a resident a new password (read from standard input, or --password). The server
+    /// must not be running on the same data folder.
+    ResetPassword {
+        /// The pod's name.
+        name: String,
+        /// The new password; when absent it is read from standard input.
+        #[arg(long, env = "KOMMON_POD_PASSWORD")]
+        password: Option<String>,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
     /// Restore a backup into the data folder, which must be empty (the server not running).
     Restore {
         /// The backup file.
@@ -132,6 +143,26 @@ fn main() -> Result<()> {
             let retried = queue.retry_dead(host.as_deref())?;
             store.flush()?;
             println!("{}", serde_json::json!({"retried": retried}));
+            Ok(())
+        }
+        Command::ResetPassword {
+            name,
+            password,
+            config,
+        } => {
+            let config = config.resolve();
+            let password = match password {
+                Some(p) => p,
+                None => {
+                    let mut p = String::new();
+                    std::io::stdin().read_to_string(&mut p)?;
+                    p.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            let store = open(&config)?;
+            pod_server::accounts::AccountStore::new(&store).reset_password(&name, &password)?;
+            store.flush()?;
+            println!("{}", serde_json::json!({"name": name, "reset": true}));
             Ok(())
         }
         Command::Backup { file, config } => {

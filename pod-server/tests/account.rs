@@ -557,3 +557,38 @@ async fn saving_the_profile_notifies_its_watchers() {
     );
     assert_eq!(got[0]["object"], profile.as_str());
 }
+
+#[tokio::test]
+async fn an_admin_resets_a_lost_password_from_the_command_line() {
+    let mut s = Server::start(&["zed"]);
+    assert!(login(&s, "zed", "correct horse battery").await.is_some());
+    s.kill9();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pod-server"))
+            .args(args)
+            .arg("--data")
+            .arg(&s.data)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "reset-password",
+        "nobody",
+        "--password",
+        "a new secret phrase",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("il n'y a pas de pod"));
+    let out = run(&["reset-password", "zed", "--password", "short"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("8"));
+    let out = run(&["reset-password", "zed", "--password", "a new secret phrase"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.restart();
+    assert!(login(&s, "zed", "correct horse battery").await.is_none());
+    assert!(login(&s, "zed", "a new secret phrase").await.is_some());
+}
