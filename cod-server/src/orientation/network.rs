@@ -651,9 +651,10 @@ pub async fn answered(
         return Ok(false);
     };
     let desk = &state.orientation.desk;
-    let Some(request) = desk.requests(slug)?.into_iter().find(|q| {
-        q.activity.as_deref() == Some(offer) && q.route.get(q.route_at) == Some(&r.signer)
-    }) else {
+    let Some(request) = desk
+        .request_by_activity(slug, offer)?
+        .filter(|q| q.route.get(q.route_at) == Some(&r.signer))
+    else {
         return Ok(false);
     };
     let Some(net) = state.network.clone().filter(|n| n.slug == slug) else {

@@ -47,12 +47,7 @@ pub async fn receive_offer(
     let token = uuid::Uuid::new_v4().simple().to_string();
     let refused =
         |why: String| json!({"type": "Reject", "object": r.id, "to": [r.signer], "content": why});
-    let answer = if o
-        .desk
-        .requests(slug)?
-        .iter()
-        .any(|q| q.activity.as_deref() == Some(r.id.as_str()))
-    {
+    let answer = if o.desk.request_by_activity(slug, &r.id)?.is_some() {
         // Delivered twice: already kept.
         None
     } else {
@@ -101,9 +96,9 @@ pub async fn receive_undo(
         return Ok(false);
     };
     let desk = &state.orientation.desk;
-    let found = desk.requests(slug)?.into_iter().find(|q| {
-        q.activity.as_deref() == Some(offer) && q.actor.as_deref() == Some(r.signer.as_str())
-    });
+    let found = desk
+        .request_by_activity(slug, offer)?
+        .filter(|q| q.actor.as_deref() == Some(r.signer.as_str()));
     let Some(found) = found else {
         return Ok(false);
     };

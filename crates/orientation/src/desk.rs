@@ -7,12 +7,15 @@ use crate::error::OrientationError;
 use crate::request::{HelpRequest, RequestKind, RequestStatus};
 use crate::slots::Slot;
 use chrono::NaiveDate;
-use kommon_rdf::{QuadStore, StoreError};
+use kommon_rdf::{QuadStore, StoreError, Transaction};
 use serde::{Deserialize, Serialize};
 
 const CALLS: &str = "orientation-calls";
 const REQUESTS: &str = "orientation-requests";
 const SETTINGS: &str = "orientation-settings";
+/// The activity a request came or was routed in → its token, so that an `Undo`, an `Accept` or
+/// a `Reject` finds its request without reading them all.
+const BY_ACTIVITY: &str = "orientation-by-activity";
 
 /// What a place accepts: the kinds of service requests it takes, the skills its residents
 /// offer for them, how many requests it can follow at once, its hours, and how long it keeps
@@ -67,6 +70,39 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupted(e.to_string()))
 }
 
+/// Writes a request, and the index entry of the activity it came or was routed in.
+fn insert_request(tx: &mut Transaction<'_>, r: &HelpRequest) -> Result<(), StoreError> {
+    tx.keyspace_insert(REQUESTS, &key(&r.community, &r.token), &encode(r)?);
+    if let Some(a) = &r.activity {
+        tx.keyspace_insert(BY_ACTIVITY, &key(&r.community, a), r.token.as_bytes());
+    }
+    Ok(())
+}
+
+/// Forgets the index entries of a request's activities (withdrawn or erased).
+fn forget_activities(tx: &mut Transaction<'_>, r: &HelpRequest) {
+    for a in r.activity.iter().chain(&r.route_offers).chain(&r.trail) {
+        tx.keyspace_remove(BY_ACTIVITY, &key(&r.community, a));
+    }
+}
+
+/// The pending request `token` of place `slug`, read in `tx`, or why it cannot be decided.
+fn pending_in(
+    tx: &Transaction<'_>,
+    slug: &str,
+    token: &str,
+) -> Result<HelpRequest, OrientationError> {
+    let r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
+        Some(b) => decode(&b)?,
+        None => return Err(OrientationError::NotFound("demande")),
+    };
+    match r.status {
+        RequestStatus::Pending => Ok(r),
+        RequestStatus::Withdrawn { .. } => Err(OrientationError::Withdrawn),
+        _ => Err(OrientationError::AlreadyDecided),
+    }
+}
+
 impl OrientationDesk {
     /// The records kept in `store`.
     pub fn new(store: &QuadStore) -> Self {
@@ -118,9 +154,23 @@ impl OrientationDesk {
 
     /// Records a new request.
     pub fn add_request(&self, r: &HelpRequest) -> Result<(), StoreError> {
-        self.store
-            .keyspace(REQUESTS)
-            .insert(&key(&r.community, &r.token), &encode(r)?)
+        self.store.transaction(|tx| insert_request(tx, r))
+    }
+
+    /// The request of place `slug` that came or was last routed in `activity`, if any.
+    pub fn request_by_activity(
+        &self,
+        slug: &str,
+        activity: &str,
+    ) -> Result<Option<HelpRequest>, StoreError> {
+        let Some(token) = self.store.keyspace(BY_ACTIVITY).get(&key(slug, activity))? else {
+            return Ok(None);
+        };
+        let token = String::from_utf8_lossy(&token).into_owned();
+        // An entry left by an older routing of the same request answers nothing.
+        Ok(self
+            .request(slug, &token)?
+            .filter(|r| r.activity.as_deref() == Some(activity)))
     }
 
     /// Request `token` of place `slug`.
@@ -166,15 +216,7 @@ impl OrientationDesk {
         decide: impl FnOnce(&mut HelpRequest),
     ) -> Result<(HelpRequest, Option<CallForVolunteers>), OrientationError> {
         self.store.transaction(|tx| {
-            let mut r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
-                Some(b) => decode(&b)?,
-                None => return Err(OrientationError::NotFound("demande")),
-            };
-            match r.status {
-                RequestStatus::Pending => {}
-                RequestStatus::Withdrawn { .. } => return Err(OrientationError::Withdrawn),
-                _ => return Err(OrientationError::AlreadyDecided),
-            }
+            let mut r = pending_in(tx, slug, token)?;
             let call = match call_id {
                 Some(id) => {
                     let mut c: CallForVolunteers = match tx.keyspace_get(CALLS, &key(slug, id))? {
@@ -261,17 +303,9 @@ impl OrientationDesk {
         change: impl FnOnce(&mut HelpRequest),
     ) -> Result<HelpRequest, OrientationError> {
         self.store.transaction(|tx| {
-            let mut r: HelpRequest = match tx.keyspace_get(REQUESTS, &key(slug, token))? {
-                Some(b) => decode(&b)?,
-                None => return Err(OrientationError::NotFound("demande")),
-            };
-            match r.status {
-                RequestStatus::Pending => {}
-                RequestStatus::Withdrawn { .. } => return Err(OrientationError::Withdrawn),
-                _ => return Err(OrientationError::AlreadyDecided),
-            }
+            let mut r = pending_in(tx, slug, token)?;
             change(&mut r);
-            tx.keyspace_insert(REQUESTS, &key(slug, token), &encode(&r)?);
+            insert_request(tx, &r)?;
             Ok(r)
         })
     }
@@ -311,6 +345,7 @@ impl OrientationDesk {
                 }
                 tx.keyspace_insert(CALLS, &key(slug, id), &encode(&call)?);
             }
+            forget_activities(tx, &before);
             let mut r = before.clone();
             r.erase_personal_data();
             r.trail.clear();
@@ -354,7 +389,7 @@ impl OrientationDesk {
             if waiting >= settings.capacity {
                 return Err(OrientationError::Full);
             }
-            tx.keyspace_insert(REQUESTS, &key(&r.community, &r.token), &encode(r)?);
+            insert_request(tx, r)?;
             Ok(())
         })
     }
@@ -403,10 +438,13 @@ impl OrientationDesk {
                 expired.push((k, r));
             }
         }
-        let ks = self.store.keyspace(REQUESTS);
-        for (k, _) in &expired {
-            ks.remove(k)?;
-        }
+        self.store.transaction(|tx| -> Result<(), StoreError> {
+            for (k, r) in &expired {
+                tx.keyspace_remove(REQUESTS, k);
+                forget_activities(tx, r);
+            }
+            Ok(())
+        })?;
         Ok(expired.into_iter().map(|(_, r)| r).collect())
     }
 }

@@ -339,3 +339,33 @@ fn service_requests_stop_at_the_places_capacity() {
         Err(OrientationError::Full)
     ));
 }
+
+#[test]
+fn a_request_is_found_by_the_activity_it_came_in_until_it_is_withdrawn() {
+    let w = World::new();
+    let store = QuadStore::temporary().unwrap();
+    let desk = OrientationDesk::new(&store);
+    let mut r = w.offer(&[], &[]).unwrap();
+    r.activity = Some("https://pods.example/ana/activities/1".into());
+    desk.add_request(&r).unwrap();
+    let found = desk
+        .request_by_activity("le-6b", "https://pods.example/ana/activities/1")
+        .unwrap();
+    assert_eq!(found.map(|f| f.token), Some("t1".to_owned()));
+    assert!(
+        desk.request_by_activity("le-6b", "https://pods.example/other")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        desk.request_by_activity("phares", "https://pods.example/ana/activities/1")
+            .unwrap()
+            .is_none()
+    );
+    desk.withdraw("le-6b", "t1", today(), 2).unwrap();
+    assert!(
+        desk.request_by_activity("le-6b", "https://pods.example/ana/activities/1")
+            .unwrap()
+            .is_none()
+    );
+}
