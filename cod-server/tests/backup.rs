@@ -60,10 +60,7 @@ async fn a_backup_restored_into_an_empty_folder_answers_the_same() {
     );
     let net = network.base.clone();
     let place = format!("{}/le-6b", places.base);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let cookie = log_in_to(&http, &places.base, &pods.base, "mo", "/le-6b/admin").await;
     save_profile(
         &http,

@@ -7,8 +7,6 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -529,10 +527,7 @@ async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
     let webid = |n: &str| format!("{}/{n}", pods.base);
     let cod = start_cod(&[("le-6b", "Le 6B", &webid("mo"))]);
     let place = format!("{}/le-6b", cod.base);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let join = resident_posts(
         &pods,
         "ana",
@@ -738,36 +733,13 @@ async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
     );
 
     // The pages pass WCAG 2.1 A/AA in a real browser (skipped without chromium and playwright-core).
-    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
-    let browser = interop.join("node_modules/playwright-core").exists()
-        && Path::new("/usr/bin/chromium").exists();
-    if !browser {
-        assert!(
-            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
-            "playwright-core or chromium missing"
-        );
-    } else {
-        let shots = tempfile::tempdir().unwrap();
-        let pages = json!([
-            {"name": "home", "url": format!("{}/", cod.base)},
-            {"name": "place", "url": place},
-            {"name": "login", "url": format!("{}/.login?next=/le-6b/moderation", cod.base)},
-            {"name": "moderation", "url": format!("{place}/moderation"), "cookie": mo},
-            {"name": "admin", "url": format!("{place}/admin"), "cookie": mo},
-        ]);
-        let out = Command::new("node")
-            .arg(interop.join("axe-pages.mjs"))
-            .arg(shots.path())
-            .arg(pages.to_string())
-            .output()
-            .expect("node runs");
-        assert!(
-            out.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    axe_pages(&json!([
+        {"name": "home", "url": format!("{}/", cod.base)},
+        {"name": "place", "url": place},
+        {"name": "login", "url": format!("{}/.login?next=/le-6b/moderation", cod.base)},
+        {"name": "moderation", "url": format!("{place}/moderation"), "cookie": mo},
+        {"name": "admin", "url": format!("{place}/admin"), "cookie": mo},
+    ]));
 
     // bo asks to join from his pod's own page (the form posts a Join from his outbox).
     let r = http
@@ -881,10 +853,7 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
         1
     );
     // The moderation page shows it, with its message.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let cookie = log_in(&http, &cod.base, &pods.base, "mo").await;
     let page = http
         .get(format!("{place}/moderation"))

@@ -72,10 +72,7 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
     let place = format!("{}/le-6b", places.base);
     let mo = token(&pods, "mo").await;
     let netmod = token(&pods, "net").await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
 
     // The place's admin fills in its profile and asks to join the network from its pages.
     let cookie = log_in_to(&http, &places.base, &pods.base, "mo", "/le-6b/admin").await;
@@ -415,8 +412,7 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
             &[&net, CERAMIQUE, &next_month, "Portes ouvertes des ateliers"],
         );
         node("query-builder.mjs", &[&net]);
-        let shots = tempfile::tempdir().unwrap();
-        let pages = json!([
+        axe_pages(&json!([
             {"name": "home", "url": format!("{net}/")},
             {"name": "map", "url": format!("{net}/carte")},
             {"name": "directory", "url": format!("{net}/annuaire?q=ana")},
@@ -428,11 +424,7 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
             {"name": "open-data", "url": format!("{net}/donnees")},
             {"name": "ingestion", "url": format!("{net_actor}/ingestion"), "cookie": net_cookie},
             {"name": "networks", "url": format!("{place}/reseaux"), "cookie": cookie},
-        ]);
-        node(
-            "axe-pages.mjs",
-            &[&shots.path().display().to_string(), &pages.to_string()],
-        );
+        ]));
     }
 
     // Bad input: each refused with a reason, nothing else affected.
@@ -581,10 +573,7 @@ async fn the_network_imports_an_external_sources_events_after_moderation() {
     let net = network.base.clone();
     let sources = format!("{net}/pot-kommon/sources");
     let source = format!("http://localhost:{}/users/tester", peer.1);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let cookie = log_in_to(&http, &net, &pods.base, "net", "/pot-kommon/sources").await;
     // Bad addresses are refused with a reason.
     assert_eq!(

@@ -29,10 +29,7 @@ async fn moderators_get_one_email_per_interval_of_what_waits() {
         ],
     );
     let place = format!("{}/le-6b", cod.base);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/admin").await;
     let save = |emails: &'static str| {
         let http = http.clone();

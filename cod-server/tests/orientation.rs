@@ -16,24 +16,6 @@ const CUISINE: &str = "https://w3id.org/kommon/skills/cuisine";
 const SAINT_DENIS: &str = "https://w3id.org/kommon/ns#commune-saint-denis";
 const REPAIR: &str = "https://w3id.org/kommon/ns#service-repair";
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn text(http: &reqwest::Client, url: &str, cookie: &str) -> String {
-    http.get(url)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// Posts a public form (no login); the answer.
 async fn post_public(
     http: &reqwest::Client,
@@ -139,7 +121,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     let place = format!("{}/le-6b", places.base);
     let net_actor = format!("{}/pot-kommon", network.base);
     let netmod = token(&pods, "net").await;
-    let http = http();
+    let http = browser();
 
     // The place fills in where it is and joins the network.
     let cookie = log_in_to(&http, &places.base, &pods.base, "mo", "/le-6b/admin").await;
@@ -197,11 +179,11 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     assert!(to.contains("erreur=") && to.contains("référentiel"), "{to}");
     let to = orientation_act(&http, &cookie, &page, &call("13:00", MENUISERIE)).await;
     assert!(to.contains("fait=") && to.contains("Brouillon"), "{to}");
-    let queue = text(&http, &page, &cookie).await;
+    let queue = page_text(&http, &page, &cookie).await;
     let call_id = between(&queue, "name=\"appel\" value=\"", "\"").to_owned();
     assert_eq!(call_id.len(), 36, "{queue}");
     // A draft is not public.
-    let public = text(&http, &format!("{place}/benevolat"), "").await;
+    let public = page_text(&http, &format!("{place}/benevolat"), "").await;
     assert!(!public.contains("Construire les bancs"), "{public}");
 
     // A fediverse server (Fedify) follows the place.
@@ -236,7 +218,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     )
     .await;
     assert!(to.contains("fait="), "{to}");
-    let public = text(&http, &format!("{place}/benevolat"), "").await;
+    let public = page_text(&http, &format!("{place}/benevolat"), "").await;
     assert!(
         public.contains("Construire les bancs du jardin"),
         "{public}"
@@ -314,10 +296,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
 
     // Bad offers are refused with the reason, and nothing is kept.
     let form = format!("{place}/benevolat");
-    let anon = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let anon = browser();
     let no_consent: Vec<(&str, &str)> = volunteer("Yanis", "yanis@example.org", "menuiserie", &[])
         .into_iter()
         .filter(|(k, _)| *k != "consentement")
@@ -392,7 +371,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     )
     .await;
     assert_eq!(r.status(), 413);
-    let queue = text(&http, &page, &cookie).await;
+    let queue = page_text(&http, &page, &cookie).await;
     assert!(queue.contains("En attente (0)"), "{queue}");
 
     // Two volunteers offer their help; Yanis writes "travail du bois" and is free on Saturday
@@ -445,11 +424,11 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
             .next()
             .unwrap()
     );
-    let follow = text(&http, &yanis_follow, "").await;
+    let follow = page_text(&http, &yanis_follow, "").await;
     assert!(follow.contains("En attente"), "{follow}");
 
     // The moderator sees Yanis first for the call, with the reasons.
-    let queue = text(&http, &page, &cookie).await;
+    let queue = page_text(&http, &page, &cookie).await;
     assert!(queue.contains("En attente (2)"), "{queue}");
     let suggested = between(&queue, "Bénévoles suggéré·es", "</ol>");
     let first = between(suggested, "<li>", "</li>");
@@ -472,7 +451,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     // Sara withdraws while the place decides: her data is gone, and she cannot be accepted.
     let r = post_public(&anon, &sara_follow, &[("action", "retirer")]).await;
     assert_eq!(r.status(), 303);
-    let follow = text(&http, &sara_follow, "").await;
+    let follow = page_text(&http, &sara_follow, "").await;
     assert!(
         follow.contains("Retirée") && !follow.contains("cuisiner"),
         "{follow}"
@@ -489,7 +468,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     )
     .await;
     assert!(to.contains("erreur=") && to.contains("retirée"), "{to}");
-    let queue = text(&http, &page, &cookie).await;
+    let queue = page_text(&http, &page, &cookie).await;
     assert!(
         !queue.contains("Sara") && !queue.contains("sara@example.org"),
         "no leak: {queue}"
@@ -509,7 +488,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     )
     .await;
     assert!(to.contains("fait=") && to.contains("Yanis"), "{to}");
-    let follow = text(&http, &yanis_follow, "").await;
+    let follow = page_text(&http, &yanis_follow, "").await;
     assert!(
         follow.contains("Acceptée") && follow.contains("Construire les bancs du jardin"),
         "{follow}"
@@ -556,7 +535,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     )
     .await;
     assert!(to.contains("fait="), "{to}");
-    let public = text(&http, &format!("{place}/benevolat"), "").await;
+    let public = page_text(&http, &format!("{place}/benevolat"), "").await;
     assert!(!public.contains("Construire les bancs"), "{public}");
     eventually("the call off the network's map", || async {
         let fc: Value = client()
@@ -590,9 +569,9 @@ async fn service_requests_reach_the_places_that_take_them_and_are_declined_with_
     let pods = start_pods(&["mo"]);
     let cod = start_cod(&[("le-6b", "Le 6B", &format!("{}/mo", pods.base))]);
     let place = format!("{}/le-6b", cod.base);
-    let http = http();
+    let http = browser();
     // Until the place says what it takes, it takes no service request.
-    let page = text(&http, &format!("{place}/coup-de-main"), "").await;
+    let page = page_text(&http, &format!("{place}/coup-de-main"), "").await;
     assert!(
         page.contains("ne prend pas de nouvelles demandes"),
         "{page}"
@@ -639,7 +618,7 @@ async fn service_requests_reach_the_places_that_take_them_and_are_declined_with_
     )
     .await;
     assert!(to.contains("fait="), "{to}");
-    let page = text(&http, &format!("{place}/coup-de-main"), "").await;
+    let page = page_text(&http, &format!("{place}/coup-de-main"), "").await;
     assert!(
         page.contains("Réparation de vélos") && page.contains("30 jours"),
         "{page}"
@@ -660,7 +639,7 @@ async fn service_requests_reach_the_places_that_take_them_and_are_declined_with_
     let r = post_public(&http, &format!("{place}/coup-de-main"), &ask).await;
     assert_eq!(r.status(), 409);
 
-    let queue = text(&http, &orientation, &cookie).await;
+    let queue = page_text(&http, &orientation, &cookie).await;
     assert!(
         queue.contains("Demande de service") && queue.contains("grille-pain"),
         "{queue}"
@@ -686,7 +665,7 @@ async fn service_requests_reach_the_places_that_take_them_and_are_declined_with_
     )
     .await;
     assert!(to.contains("fait="), "{to}");
-    let page = text(&http, &follow, "").await;
+    let page = page_text(&http, &follow, "").await;
     assert!(
         page.contains("Non retenue") && page.contains("repair café reprend en avril"),
         "{page}"
@@ -793,11 +772,11 @@ async fn offers_of_help_from_pods_join_the_queue_and_are_answered_in_their_inbox
     );
 
     let sent = resident_posts(&pods, "ana", offer("kskill:menuiserie")).await;
-    let http = http();
+    let http = browser();
     let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/orientation").await;
     let page = format!("{place}/orientation");
     let queue = eventually("ana's offer in the queue", || async {
-        let q = text(&http, &page, &cookie).await;
+        let q = page_text(&http, &page, &cookie).await;
         q.contains("En attente (1)").then_some(q)
     })
     .await;
@@ -835,12 +814,12 @@ async fn offers_of_help_from_pods_join_the_queue_and_are_answered_in_their_inbox
         "{accept}"
     );
     let follow = accept["url"].as_str().unwrap();
-    assert!(text(&http, follow, "").await.contains("Acceptée"));
+    assert!(page_text(&http, follow, "").await.contains("Acceptée"));
 
     // Another offer, then withdrawn with Undo: its data is erased at the place.
     let sent = resident_posts(&pods, "ana", offer("kskill:ceramique")).await;
     eventually("the second offer in the queue", || async {
-        text(&http, &page, &cookie)
+        page_text(&http, &page, &cookie)
             .await
             .contains("En attente (1)")
             .then_some(())
@@ -853,7 +832,7 @@ async fn offers_of_help_from_pods_join_the_queue_and_are_answered_in_their_inbox
     )
     .await;
     eventually("the offer withdrawn", || async {
-        text(&http, &page, &cookie)
+        page_text(&http, &page, &cookie)
             .await
             .contains("En attente (0)")
             .then_some(())
@@ -924,7 +903,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     let net = network.base.clone();
     let net_actor = format!("{net}/pot-kommon");
     let netmod = token(&pods, "net").await;
-    let http = http();
+    let http = browser();
     let a = member_place(
         &http,
         &places.base,
@@ -971,7 +950,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     )
     .await;
     assert!(to.contains("fait="), "{to}");
-    let queue = text(&http, &page_a, &a).await;
+    let queue = page_text(&http, &page_a, &a).await;
     let call_id = between(&queue, "name=\"appel\" value=\"", "\"").to_owned();
     let to = orientation_act(
         &http,
@@ -989,14 +968,14 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     );
     let mut page = String::new();
     for _ in 0..100 {
-        page = text(&http, &url, "").await;
+        page = page_text(&http, &url, "").await;
         if page.contains("Atelier bancs") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     if !page.contains("Atelier bancs") {
-        let calls = text(&http, &format!("{net}/api/geojson?type=call"), "").await;
+        let calls = page_text(&http, &format!("{net}/api/geojson?type=call"), "").await;
         panic!("calls on the map: {calls}");
     }
     let calls = between(&page, "Appels à bénévoles", "</ol>");
@@ -1022,7 +1001,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     assert_eq!(status, 200);
     assert!(calls_json.contains("Atelier bancs"), "{calls_json}");
     assert!(
-        text(&http, &format!("{net}/embed/pot-kommon/carte"), "")
+        page_text(&http, &format!("{net}/embed/pot-kommon/carte"), "")
             .await
             .contains("Le 6B")
     );
@@ -1042,7 +1021,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
         form_urlencoded::byte_serialize(SAINT_DENIS.as_bytes()).collect::<String>()
     );
     let page = eventually("both places suggested", || async {
-        let t = text(&http, &format!("{net}/coup-de-main?{criteria}"), "").await;
+        let t = page_text(&http, &format!("{net}/coup-de-main?{criteria}"), "").await;
         (t.contains("La Main") && t.contains("Le 6B")).then_some(t)
     })
     .await;
@@ -1086,7 +1065,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
             .next()
             .unwrap()
     );
-    let t = text(&http, &follow, "").await;
+    let t = page_text(&http, &follow, "").await;
     assert!(
         t.contains("Transmise à <strong>Le 6B</strong> (lieu 1 sur 2)"),
         "{t}"
@@ -1094,7 +1073,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
 
     // Le 6B sees it, with the person's name, and declines: it goes to La Main.
     let queue = eventually("the request at Le 6B", || async {
-        let q = text(&http, &page_a, &a).await;
+        let q = page_text(&http, &page_a, &a).await;
         q.contains("pneu crevé").then_some(q)
     })
     .await;
@@ -1117,7 +1096,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     )
     .await;
     eventually("routed to La Main", || async {
-        text(&http, &follow, "")
+        page_text(&http, &follow, "")
             .await
             .contains("Transmise à <strong>La Main</strong> (lieu 2 sur 2)")
             .then_some(())
@@ -1125,7 +1104,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     .await;
     let page_b = format!("{}/la-main/orientation", places.base);
     let queue = eventually("the request at La Main", || async {
-        let q = text(&http, &page_b, &b).await;
+        let q = page_text(&http, &page_b, &b).await;
         q.contains("pneu crevé").then_some(q)
     })
     .await;
@@ -1142,7 +1121,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
     )
     .await;
     let t = eventually("accepted by La Main", || async {
-        let t = text(&http, &follow, "").await;
+        let t = page_text(&http, &follow, "").await;
         t.contains("Acceptée").then_some(t)
     })
     .await;
@@ -1173,7 +1152,7 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
             .unwrap()
     );
     eventually("the second request at Le 6B", || async {
-        text(&http, &page_a, &a)
+        page_text(&http, &page_a, &a)
             .await
             .contains("bouilloire")
             .then_some(())
@@ -1187,10 +1166,10 @@ async fn the_network_orients_people_and_routes_a_request_from_place_to_place() {
         .unwrap();
     assert_eq!(r.status(), 303);
     eventually("withdrawn at Le 6B", || async {
-        (!text(&http, &page_a, &a).await.contains("bouilloire")).then_some(())
+        (!page_text(&http, &page_a, &a).await.contains("bouilloire")).then_some(())
     })
     .await;
-    assert!(text(&http, &follow, "").await.contains("Retirée"));
+    assert!(page_text(&http, &follow, "").await.contains("Retirée"));
     // Nothing of it stays in the inboxes and outboxes: Le 6B's copy of the Offer and the
     // network's are Tombstones now.
     let mo = token(&pods, "mo").await;

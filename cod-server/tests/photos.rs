@@ -21,10 +21,7 @@ async fn admins_add_described_photos_that_the_place_shows_and_publishes() {
     let pods = start_pods(&["mo"]);
     let cod = start_cod(&[("le-6b", "Le 6B", &format!("{}/mo", pods.base))]);
     let place = format!("{}/le-6b", cod.base);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/admin").await;
     let csrf = csrf_of(&http, &cookie, &format!("{place}/admin")).await;
     let upload = |bytes: Vec<u8>, alt: &'static str| {

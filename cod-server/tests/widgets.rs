@@ -55,10 +55,7 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
         .post(&outbox, json!({"type": "Event", "name": "Atelier ouvert de sérigraphie", "startTime": next_week, "content": "Venez imprimer."}))
         .await;
     assert_eq!(r.status(), 201);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = browser();
     let cookie = log_in_to(&http, &cod.base, &pods.base, "mo", "/le-6b/orientation").await;
     let page = format!("{place}/orientation");
     let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
@@ -79,15 +76,7 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
     )
     .await;
     assert_eq!(r.status(), 303);
-    let queue = http
-        .get(&page)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = page_text(&http, &page, &cookie).await;
     let call_id = between(&queue, "name=\"appel\" value=\"", "\"").to_owned();
     let r = post_form(
         &http,
@@ -100,15 +89,7 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
     assert!(r.headers()["location"].to_str().unwrap().contains("fait="));
 
     // The admin page gives the snippets.
-    let admin = http
-        .get(format!("{place}/admin"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let admin = page_text(&http, &format!("{place}/admin"), &cookie).await;
     assert!(
         admin.contains("&lt;kommon-residents")
             && admin.contains("/embed/le-6b/agenda")
@@ -286,15 +267,7 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
     let report: Value = serde_json::from_str(&stdout).unwrap();
     println!("first render (ms): {}", report["renderMs"]);
     // The forms landed in the moderation queue.
-    let queue = http
-        .get(&page)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = page_text(&http, &page, &cookie).await;
     assert!(
         queue.contains("Inès du site") && queue.contains("Omar de l&#39;iframe"),
         "{queue}"
@@ -331,15 +304,7 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Merci"));
-    let queue = http
-        .get(&page)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = page_text(&http, &page, &cookie).await;
     let application = between(&queue, "Candidature de résident·e", "</article>").to_owned();
     assert!(
         application.contains("Zoé") && application.contains(&zoe),

@@ -465,17 +465,26 @@ impl Drop for Fedify {
     }
 }
 
+/// A client that behaves like a browser posting forms: redirects are answers to look at.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The text of a page, with a session cookie (empty for none).
+pub async fn page_text(http: &reqwest::Client, url: &str, cookie: &str) -> String {
+    let mut r = http.get(url);
+    if !cookie.is_empty() {
+        r = r.header("cookie", cookie);
+    }
+    r.send().await.unwrap().text().await.unwrap()
+}
+
 /// The form token of a logged-in page.
 pub async fn csrf_of(http: &reqwest::Client, cookie: &str, page: &str) -> String {
-    let text = http
-        .get(page)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = page_text(http, page, cookie).await;
     between(&text, "name=\"csrf\" value=\"", "\"").to_owned()
 }
 
