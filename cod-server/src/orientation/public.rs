@@ -266,13 +266,7 @@ pub async fn take_form(
         ));
     }
     let o = &state.orientation;
-    if kind == RequestKind::Service && !o.desk.takes_service_requests(slug).unwrap_or(false) {
-        return Err(NotTaken(
-            409,
-            "Demande non prise",
-            "Ce lieu ne prend pas de nouvelles demandes en ce moment. / This place takes no new requests right now.".into(),
-        ));
-    }
+    // Whether a service request fits the place's capacity is checked where it is recorded.
     let token = uuid::Uuid::new_v4().simple().to_string();
     let request = HelpRequest::from_form(fields, kind, &token, slug, &o.choices(), now_ms())
         .map_err(|e| NotTaken(e.status(), "Le formulaire n'est pas complet", e.to_string()))?;

@@ -184,7 +184,7 @@ pub async fn view(
         let Some(r) = rendered else {
             return not_found("rien à cet endroit / nothing here");
         };
-        return feed(&state, &r, ext, &c.name);
+        return feed(&state, &r, ext);
     }
     let html = if v.is_form() {
         match &owner {
@@ -497,14 +497,10 @@ pub async fn preflight() -> Response {
 }
 
 /// A view's entries in a data format.
-fn feed(state: &AppState, r: &Rendered, ext: &str, owner_name: &str) -> Response {
-    let base = state.federation.base.clone();
-    let link = move |e: &kommon_network::Entry| -> String {
+fn feed(state: &AppState, r: &Rendered, ext: &str) -> Response {
+    let link = |e: &kommon_network::Entry| -> String {
         if e.kind == kommon_network::Kind::Resident {
-            format!(
-                "{base}/fiche?id={}",
-                form_urlencoded::byte_serialize(e.id.as_bytes()).collect::<String>()
-            )
+            views::resident_page(&r.resident_pages, &e.id)
         } else {
             e.id.clone()
         }
@@ -536,7 +532,6 @@ fn feed(state: &AppState, r: &Rendered, ext: &str, owner_name: &str) -> Response
             ("application/geo+json", feeds::geojson(&view, &link).to_string())
         }
     };
-    let _ = owner_name;
     cors(([(header::CONTENT_TYPE, media)], body).into_response())
 }
 

@@ -91,6 +91,15 @@ impl View {
     }
 }
 
+/// The page of a resident: `pages` (where residents' pages are, up to the `=` that takes the
+/// WebID) and their WebID.
+pub fn resident_page(pages: &str, webid: &str) -> String {
+    format!(
+        "{pages}{}",
+        form_urlencoded::byte_serialize(webid.as_bytes()).collect::<String>()
+    )
+}
+
 /// What a view shows: entries for the feeds, HTML for the page.
 pub struct Rendered {
     /// Its title, in French.
@@ -99,6 +108,8 @@ pub struct Rendered {
     pub entries: Vec<Arc<Entry>>,
     /// Its HTML (without the page around it).
     pub html: String,
+    /// Where residents' pages are: [`resident_page`] adds the WebID.
+    pub resident_pages: String,
 }
 
 fn place_point(c: &Community) -> Option<Point> {
@@ -121,6 +132,7 @@ pub async fn place_view(
     let place_id = fed.community_id(&c.slug);
     let (fr, _) = view.titles();
     let title = format!("{fr} — {}", c.name);
+    let resident_pages = format!("{base}/{}/residents/card?of=", c.slug);
     let mut entries: Vec<Arc<Entry>> = Vec::new();
     let mut html = String::new();
     match view {
@@ -149,11 +161,7 @@ pub async fn place_view(
                 e.point = place_point(c);
                 e.themes = card.disciplines.clone();
                 entries.push(Arc::new(e));
-                let link = format!(
-                    "{base}/{}/residents/card?of={}",
-                    c.slug,
-                    form_urlencoded::byte_serialize(card.id.as_bytes()).collect::<String>()
-                );
+                let link = resident_page(&resident_pages, &card.id);
                 html.push_str(&format!(
                     "<li class=\"k-card\">{photo}<h3><a href=\"{link}\" target=\"_top\">{name}</a></h3>{disc}{skills}<p>{summary}</p></li>",
                     photo = card
@@ -217,7 +225,7 @@ pub async fn place_view(
                 );
                 entries.insert(0, Arc::new(e));
             }
-            html.push_str(&list_html(view, &entries, &c.slug, base));
+            html.push_str(&list_html(view, &entries, &resident_pages));
         }
         View::VolunteerForm | View::ServiceForm | View::JoinForm => {}
     }
@@ -225,6 +233,7 @@ pub async fn place_view(
         title,
         entries,
         html,
+        resident_pages,
     })
 }
 
@@ -291,11 +300,14 @@ pub fn network_view(
         View::VolunteerForm | View::ServiceForm | View::JoinForm => return None,
     };
     let (fr, _) = view.titles();
-    let html = list_html(view, &entries, &net.slug, base);
+    // A resident's page on the network is their entry's page.
+    let resident_pages = format!("{base}/fiche?id=");
+    let html = list_html(view, &entries, &resident_pages);
     Some(Rendered {
         title: format!("{fr} — {name}"),
         entries,
         html,
+        resident_pages,
     })
 }
 
@@ -310,7 +322,7 @@ fn date_fr(s: &str) -> String {
 }
 
 /// A list of entries as HTML: their names linked to their pages, when, where, what.
-fn list_html(view: View, entries: &[Arc<Entry>], slug: &str, base: &str) -> String {
+fn list_html(view: View, entries: &[Arc<Entry>], resident_pages: &str) -> String {
     if entries.is_empty() {
         return match view {
             View::Agenda => empty("Aucun événement à venir.", "No upcoming event."),
@@ -323,14 +335,10 @@ fn list_html(view: View, entries: &[Arc<Entry>], slug: &str, base: &str) -> Stri
     }
     let mut out = String::from("<ul class=\"k-list\">");
     for e in entries {
-        let link = match e.kind {
-            Kind::Call => e.id.clone(),
-            Kind::Place => e.id.clone(),
-            _ if e.kind == Kind::Resident => format!(
-                "{base}/{slug}/residents/card?of={}",
-                form_urlencoded::byte_serialize(e.id.as_bytes()).collect::<String>()
-            ),
-            _ => e.id.clone(),
+        let link = if e.kind == Kind::Resident {
+            resident_page(resident_pages, &e.id)
+        } else {
+            e.id.clone()
         };
         let when = match (e.kind, &e.start) {
             (Kind::Event, Some(s)) => format!("<p class=\"k-meta\">le {}</p>", esc(&date_fr(s))),
