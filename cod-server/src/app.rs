@@ -49,6 +49,8 @@ pub struct AppState {
     pub orientation: Arc<crate::orientation::Orientation>,
     /// Requests answered, by status class, for `/metrics`.
     pub requests: Arc<kommon_activitypub::metrics::RequestCounters>,
+    /// The invitations places made from their residents lists.
+    pub invitations: kommon_community::InvitationBook,
 }
 
 /// The guarded HTTP client, as the OIDC directory fetches documents.
@@ -107,6 +109,7 @@ impl AppState {
             notifier,
             orientation,
             requests: Arc::default(),
+            invitations: kommon_community::InvitationBook::new(&store),
         })
     }
 }
@@ -147,6 +150,7 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
             Duration::from_secs(state.config.reconcile_every_s.max(10)),
         );
         crate::orientation::spawn_erasure(state.clone(), Duration::from_secs(3600));
+        crate::invitations::spawn_erasure(state.clone(), Duration::from_secs(3600));
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async move {
@@ -260,6 +264,14 @@ pub fn router(state: AppState) -> Router {
             "/{slug}/suivi/{token}",
             get(crate::orientation::public::follow_page)
                 .post(crate::orientation::public::follow_act),
+        )
+        .route(
+            "/{slug}/invitations",
+            get(crate::invitations::show).post(crate::invitations::act),
+        )
+        .route(
+            "/{slug}/invitation/{token}",
+            get(crate::invitations::public_page).post(crate::invitations::public_act),
         )
         .route(
             "/{slug}/moderation",

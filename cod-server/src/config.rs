@@ -63,6 +63,10 @@ pub struct ServerConfig {
     /// At most one email per place in this many seconds (a digest of what waits).
     #[arg(long, env = "KOMMON_NOTIFY_EVERY_S", default_value_t = 600)]
     pub notify_every_s: u64,
+    /// A pod-server where people invited by a place may open a pod (its base URL); the
+    /// invitation page links to its sign-up. Without it, the page names no host.
+    #[arg(long, env = "KOMMON_POD_PROVIDER")]
+    pub pod_provider: Option<String>,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,

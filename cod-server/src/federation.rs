@@ -801,9 +801,11 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         .as_ref()
         .is_some_and(|x| json::has_type(x, "Remove") && json::has_type(&a, "Leave"));
     if json::has_type(&a, "Join") && joins_here && answer.is_none() {
-        // The place already accepted this pod's application (from its website's form): the
-        // Join completes it, in the name of the place's first admin.
-        if state.orientation.desk.pre_approved(&slug, &r.signer)?
+        // The place already accepted this pod's application (from its website's form), or
+        // invited this person and they named this pod: the Join completes it, in the name of
+        // the place's first admin.
+        let invitation = state.invitations.claimed_by(&slug, &r.signer)?;
+        if (invitation.is_some() || state.orientation.desk.pre_approved(&slug, &r.signer)?)
             && let Ok(Some(c)) = fed.registry.get(&slug)
             && let Some(admin) = c.admins.first()
         {
@@ -822,7 +824,12 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
             .await
             {
                 Ok(_) => {
-                    tracing::info!(community = %slug, actor = %r.signer, "join of an accepted application accepted")
+                    tracing::info!(community = %slug, actor = %r.signer, "join of an accepted application or invitation accepted");
+                    if let Some(i) = invitation
+                        && let Err(e) = state.invitations.accept(&slug, &i.token, now_ms())
+                    {
+                        tracing::error!(community = %slug, error = %e, "marking an invitation accepted");
+                    }
                 }
                 Err(crate::moderation::Refusal(_, why)) => {
                     tracing::warn!(community = %slug, actor = %r.signer, why, "accepting the join of an accepted application");

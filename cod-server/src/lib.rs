@@ -15,6 +15,8 @@ pub mod app;
 pub mod cards;
 pub mod config;
 pub mod federation;
+pub mod forms;
+pub mod invitations;
 pub mod login;
 pub mod moderation;
 pub mod moderation_pages;

@@ -76,6 +76,19 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Invite the residents of a CSV list (a spreadsheet's export: nom, courriel, discipline,
+    /// site…) to community SLUG: prints, as JSON, each invitation's link to send, and the rows
+    /// refused with their line. Nothing is published until each person accepts. The admin page
+    /// `/{slug}/invitations` does the same and emails the links. The server must not be running.
+    ImportResidents {
+        /// The community.
+        #[arg(long)]
+        community: String,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
     /// Restore a backup (and FILE.network if there is one) into the data folder, which must be
     /// empty (the server not running).
     Restore {
@@ -174,6 +187,39 @@ fn main() -> Result<()> {
             println!(
                 "{}",
                 serde_json::json!({"data": config.data, "entries": stats.entries, "network_entries": network})
+            );
+            Ok(())
+        }
+        Command::ImportResidents {
+            community,
+            file,
+            config,
+        } => {
+            let config = config.resolve();
+            let store = cod_server::app::open_store(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            if state.federation.registry.get(&community)?.is_none() {
+                anyhow::bail!("there is no community {community}");
+            }
+            let bytes = std::fs::read(&file)?;
+            let report = state.invitations.import(
+                &community,
+                &bytes,
+                kommon_activitypub::delivery::now_ms(),
+            )?;
+            store.flush()?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "invited": report.invited.iter().map(|i| serde_json::json!({
+                        "line": i.line, "name": i.name, "email": i.email,
+                        "link": cod_server::invitations::link(&state, i),
+                    })).collect::<Vec<_>>(),
+                    "refused": report.problems.iter().map(|p| serde_json::json!({
+                        "line": p.line, "fr": p.fr, "en": p.en,
+                    })).collect::<Vec<_>>(),
+                    "ignored_columns": report.ignored_columns,
+                }))?
             );
             Ok(())
         }

@@ -7,7 +7,6 @@
 
 use crate::app::{AppState, plain};
 use crate::login::redirect;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -130,69 +129,21 @@ pub async fn post(
     };
     // A photo too large is read on (up to 16 MiB) and thrown away, so the browser is still
     // listening when the 413 comes.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let Some(body) = kommon_activitypub::inbox::read_bounded(
+    let form = match crate::forms::read_upload(
+        &headers,
         body,
-        declared,
+        "photo",
         MAX_PHOTO_BYTES + 64 * 1024,
         16 * 1024 * 1024,
+        "la photo dépasse 2 Mio / the photo is larger than 2 MiB",
     )
     .await
-    else {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "la photo dépasse 2 Mio / the photo is larger than 2 MiB",
-        );
+    {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut photo: Option<Bytes> = None;
-    if content_type.starts_with("multipart/form-data") {
-        let Ok(boundary) = multer::parse_boundary(&content_type) else {
-            return refuse(StatusCode::BAD_REQUEST, "the form has no boundary");
-        };
-        let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
-        let mut form = multer::Multipart::new(stream, boundary);
-        loop {
-            let field = match form.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    return refuse(
-                        StatusCode::BAD_REQUEST,
-                        &format!("the form is malformed: {e}"),
-                    );
-                }
-            };
-            let name = field.name().unwrap_or_default().to_owned();
-            match field.bytes().await {
-                Ok(b) if name == "photo" => photo = Some(b),
-                Ok(b) => fields.push((name, String::from_utf8_lossy(&b).into_owned())),
-                Err(e) => {
-                    return refuse(
-                        StatusCode::BAD_REQUEST,
-                        &format!("the form is malformed: {e}"),
-                    );
-                }
-            }
-        }
-    } else {
-        fields = form_urlencoded::parse(&body).into_owned().collect();
-    }
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form.get(k);
+    let photo = form.file.clone();
     if let Err(r) = crate::login::check_form(&session, &get("csrf")) {
         return r;
     }

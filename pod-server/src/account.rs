@@ -398,7 +398,7 @@ fn pod_page(
     fresh: Option<(&str, &str)>,
     status: StatusCode,
 ) -> Response {
-    pod_page_with(state, pod, notice, None, fresh, status)
+    pod_page_with(state, pod, notice, None, fresh, status, "")
 }
 
 fn pod_page_with(
@@ -408,6 +408,7 @@ fn pod_page_with(
     error: Option<&str>,
     fresh: Option<(&str, &str)>,
     status: StatusCode,
+    join_place: &str,
 ) -> Response {
     let p = read_profile(state, pod);
     let webid = state.pods.layout.webid(pod);
@@ -500,7 +501,7 @@ fn pod_page_with(
 <span lang=\"en\" class=\"en\">Your request goes from your pod to the place; its moderators decide, and the answer comes to your inbox.</span></p>\
 <form method=\"post\" action=\"/.account/join\">\
 <label for=\"place\">Adresse du lieu <span lang=\"en\" class=\"en\">/ the place's address</span></label>\
-<input id=\"place\" name=\"place\" type=\"url\" required placeholder=\"https://lieux.example/le-6b\">\
+<input id=\"place\" name=\"place\" type=\"url\" required placeholder=\"https://lieux.example/le-6b\" value=\"{join_place}\">\
 <label for=\"message\">Message aux modérateurs <span lang=\"en\" class=\"en\">/ message to the moderators</span></label>\
 <textarea id=\"message\" name=\"message\" maxlength=\"2000\" rows=\"3\" style=\"width:100%;font:inherit\"></textarea>\
 <button type=\"submit\">Demander à rejoindre <span lang=\"en\">/ Ask to join</span></button></form>\
@@ -524,11 +525,43 @@ fn pod_page_with(
     no_store(html(status, page("Mon pod — Kommon", &body)))
 }
 
+/// The pod page's query: `lieu`, a place to ask to join (a place's invitation links here).
+#[derive(Deserialize)]
+pub struct PodQuery {
+    lieu: Option<String>,
+}
+
 /// `GET /.account/pod`: the resident's page (the login form when not logged in).
-pub async fn pod(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn pod(
+    State(state): State<AppState>,
+    Query(q): Query<PodQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let place = q
+        .lieu
+        .filter(|l| kommon_activitypub::json::is_http_url(l) && l.len() <= 2048)
+        .unwrap_or_default();
     match session_pod(&state, &headers) {
-        Some(pod) => pod_page(&state, &pod, None, None, StatusCode::OK),
-        None => see_other("/.account/login?next=/.account/pod"),
+        Some(pod) => pod_page_with(
+            &state,
+            &pod,
+            None,
+            None,
+            None,
+            StatusCode::OK,
+            &escape(&place),
+        ),
+        None if place.is_empty() => see_other("/.account/login?next=/.account/pod"),
+        None => {
+            let next = format!(
+                "/.account/pod?lieu={}",
+                form_urlencoded::byte_serialize(place.as_bytes()).collect::<String>()
+            );
+            see_other(&format!(
+                "/.account/login?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ))
+        }
     }
 }
 
@@ -917,6 +950,7 @@ fn pod_page_error(state: &AppState, pod: &str, error: &str) -> Response {
         Some(error),
         None,
         StatusCode::UNPROCESSABLE_ENTITY,
+        "",
     )
 }
 

@@ -577,6 +577,40 @@ pub fn start_smtp(port: u16) -> Option<Smtp> {
     Some(Smtp(child, out))
 }
 
+/// The messages aiosmtpd printed, decoded (headers and bodies in plain UTF-8) by Python's
+/// email parser.
+pub fn decoded_mails(raw: &str) -> Vec<String> {
+    let script = r#"
+import sys, email, email.header, email.policy
+raw = sys.stdin.read()
+for chunk in raw.split("---------- MESSAGE FOLLOWS ----------")[1:]:
+    body = chunk.split("------------ END MESSAGE ------------")[0].lstrip("\n")
+    m = email.message_from_string(body, policy=email.policy.default)
+    print("To:", m["To"])
+    print("Subject:", m["Subject"])
+    print(m.get_content())
+    print("\x1e")
+"#;
+    let mut child = std::process::Command::new(python())
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(raw.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split('\u{1e}')
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Saves a place's admin form with these fields; the save must succeed.
 pub async fn save_profile(
     http: &reqwest::Client,

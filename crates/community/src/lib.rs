@@ -8,10 +8,14 @@
 
 #![warn(missing_docs)]
 
+pub mod invitations;
 pub mod membership;
 pub mod offers;
 pub mod registry;
 
+pub use invitations::{
+    ImportReport, Invitation, InvitationBook, InvitationError, InvitationStatus, RowProblem,
+};
 pub use membership::{
     Decision, JoinOutcome, MembershipError, MembershipRequest, Residency, Verdict,
 };
