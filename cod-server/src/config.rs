@@ -67,6 +67,9 @@ pub struct ServerConfig {
     /// invitation page links to its sign-up. Without it, the page names no host.
     #[arg(long, env = "KOMMON_POD_PROVIDER")]
     pub pod_provider: Option<String>,
+    /// A guided tour (JSON) for the network's home page, as the demonstrator writes it.
+    #[arg(long, env = "KOMMON_TOUR")]
+    pub tour: Option<std::path::PathBuf>,
     /// The resolved base URL (filled from `base_url_arg` or the listen address).
     #[arg(skip)]
     pub base_url: String,

@@ -186,28 +186,49 @@ pub async fn community(state: &AppState, c: &Community) -> Response {
         "<p><a href=\"/{0}/benevolat\">Je veux aider <span class=\"en\" lang=\"en\">(volunteer)</span></a> · <a href=\"/{0}/coup-de-main\">J'ai besoin d'un coup de main <span class=\"en\" lang=\"en\">(get help)</span></a></p>",
         esc(&c.slug)
     ));
-    let events_id = fed.collection(&c.slug, "events");
-    let events: Vec<serde_json::Value> = fed
-        .collections
-        .page(
-            &events_id,
-            kommon_activitypub::collection::PageCursor::First,
-            50,
-        )
-        .map(|p| {
-            p.items
-                .iter()
-                .filter_map(|(_, id)| crate::publications::object(fed, id).ok().flatten())
-                .collect()
-        })
-        .unwrap_or_default();
+    let projects = objects_of(state, &c.slug, "projects", 50);
+    let authors = crate::cards::cards(
+        state,
+        projects
+            .iter()
+            .filter_map(|p| p["attributedTo"].as_str().map(str::to_owned))
+            .collect(),
+    )
+    .await;
+    if !projects.is_empty() {
+        body.push_str("<h2>Projets <span class=\"en\" lang=\"en\">(projects)</span></h2><ul>");
+        for p in &projects {
+            let author = p["attributedTo"].as_str().unwrap_or_default();
+            body.push_str(&format!(
+                "<li><strong>{}</strong>{} {}</li>",
+                esc(p["name"].as_str().unwrap_or_default()),
+                p["summary"]
+                    .as_str()
+                    .map(|s| format!(" — {}", esc(s)))
+                    .unwrap_or_default(),
+                if author.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<a href=\"{0}\">porté par <span class=\"en\" lang=\"en\">(by)</span> {1}</a>",
+                        esc(author),
+                        esc(authors
+                            .iter()
+                            .find(|a| a.id == author)
+                            .map(|a| a.name.as_str())
+                            .unwrap_or(author))
+                    )
+                },
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    let events = events_of(state, &c.slug);
     if !events.is_empty() {
         body.push_str(&format!(
             "<h2><a href=\"/{}/agenda\">Agenda</a> <span class=\"en\" lang=\"en\">(events)</span></h2><ul>",
             esc(&c.slug)
         ));
-        let mut events = events;
-        events.sort_by(|a, b| a["startTime"].as_str().cmp(&b["startTime"].as_str()));
         for e in &events {
             let start = e["startTime"].as_str().unwrap_or_default();
             let place = e["location"]["name"].as_str().unwrap_or_default();
@@ -255,15 +276,14 @@ pub fn upcoming_events(state: &AppState, slug: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The upcoming events of a place (its own and those it accepted from residents), soonest first.
-fn events_of(state: &AppState, slug: &str) -> Vec<serde_json::Value> {
+/// The newest `limit` objects of a place's collection `name` (its projects, its events).
+fn objects_of(state: &AppState, slug: &str, name: &str, limit: usize) -> Vec<serde_json::Value> {
     let fed = &state.federation;
-    let mut events: Vec<serde_json::Value> = fed
-        .collections
+    fed.collections
         .page(
-            &fed.collection(slug, "events"),
+            &fed.collection(slug, name),
             kommon_activitypub::collection::PageCursor::First,
-            200,
+            limit,
         )
         .map(|p| {
             p.items
@@ -271,7 +291,12 @@ fn events_of(state: &AppState, slug: &str) -> Vec<serde_json::Value> {
                 .filter_map(|(_, id)| crate::publications::object(fed, id).ok().flatten())
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The events of a place (its own and those it accepted from residents), soonest first.
+fn events_of(state: &AppState, slug: &str) -> Vec<serde_json::Value> {
+    let mut events = objects_of(state, slug, "events", 200);
     events.sort_by(|a, b| a["startTime"].as_str().cmp(&b["startTime"].as_str()));
     events
 }

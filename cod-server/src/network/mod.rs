@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod pages;
 pub mod site;
 pub mod sources;
+pub mod tour;
 
 use kommon_network::{NetworkIndex, NetworkRecords, Normalizer, RecordedRefusal};
 use kommon_rdf::QuadStore;
@@ -41,6 +42,8 @@ pub struct NetworkSite {
     pub outsiders: parking_lot::Mutex<VecDeque<RecordedRefusal>>,
     /// The public pages, kept until the index changes.
     pub pages: cache::PageCache,
+    /// The guided tour of the home page (`--tour`), in a demonstrator.
+    pub tour: Option<tour::Tour>,
 }
 
 impl NetworkSite {
@@ -73,6 +76,7 @@ impl NetworkSite {
             sparql,
             outsiders: parking_lot::Mutex::new(VecDeque::new()),
             pages: cache::PageCache::default(),
+            tour: None,
         })
     }
 
@@ -121,7 +125,11 @@ pub fn open(
     std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
     let public = QuadStore::open(&path, &config.store_options())
         .with_context(|| format!("opening the network's public store in {}", path.display()))?;
-    Ok(Some(Arc::new(NetworkSite::open(&network.slug, public)?)))
+    let mut site = NetworkSite::open(&network.slug, public)?;
+    if let Some(path) = &config.tour {
+        site.tour = Some(tour::read(path)?);
+    }
+    Ok(Some(Arc::new(site)))
 }
 
 /// The network of community `slug`, or the 404 of a community that is not the network.

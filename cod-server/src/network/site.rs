@@ -332,6 +332,9 @@ pub async fn home(State(state): State<AppState>) -> Response {
         net.index.count(Kind::Project),
         net.index.count(Kind::Event),
     );
+    if let Some(tour) = &net.tour {
+        body.push_str(&super::tour::section(tour));
+    }
     let _ = write!(
         body,
         "<section><h2>Cette semaine <span class=\"en\" lang=\"en\">This week</span></h2>{}<p><a href=\"/agenda\">Tout l'agenda <span class=\"en\" lang=\"en\">(full agenda)</span></a></p></section>",

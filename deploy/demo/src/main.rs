@@ -7,6 +7,8 @@
 //! provisioned the way their administrators do it (what `pod-server create-pod`,
 //! `create-client` and `cod-server create-community` do), everything after through HTTP.
 
+mod avatar;
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use kommon_solid::oidc::jose::SigningKey;
@@ -59,6 +61,18 @@ struct Seed {
     network: NetworkSeed,
     #[serde(default)]
     orientation: OrientationSeed,
+    #[serde(default)]
+    projects: Vec<ProjectSeed>,
+}
+
+/// A resident's project, which they offer to their place from their pod.
+#[derive(Deserialize)]
+struct ProjectSeed {
+    author: String,
+    place: String,
+    name: String,
+    summary: String,
+    description: String,
 }
 
 /// What the places take, their calls for volunteers, and offers of help waiting.
@@ -261,15 +275,15 @@ fn spawn(name: &'static str, args: &[String]) -> Result<Server> {
     Ok(Server { child, name })
 }
 
-fn wait_listening(port: u16) -> Result<()> {
-    let start = Instant::now();
+/// Waits until a server listens on `port`; how long since `since`.
+fn wait_listening(port: u16, since: Instant) -> Result<Duration> {
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if start.elapsed() > Duration::from_secs(30) {
+        if since.elapsed() > Duration::from_secs(30) {
             bail!("the server on port {port} did not start");
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(5));
     }
-    Ok(())
+    Ok(since.elapsed())
 }
 
 /// An account of the demonstrator, as written in `urls.json`.
@@ -480,6 +494,12 @@ async fn fill_profile(pods: &str, seed: &Seed, p: &Person) -> Result<()> {
     for s in &p.skills {
         form = form.text("skill", format!("https://w3id.org/kommon/skills/{s}"));
     }
+    form = form.part(
+        "photo",
+        reqwest::multipart::Part::bytes(avatar::png_for(&p.name)?)
+            .file_name(format!("{}.png", p.name))
+            .mime_str("image/png")?,
+    );
     let r = http
         .post(format!("{pods}/.account/profile"))
         .header("cookie", cookie)
@@ -701,33 +721,127 @@ async fn seed_memberships(
         joins.push((slug.clone(), place, id));
     }
     for (slug, place, join) in joins {
-        let admin = accounts
-            .iter()
-            .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug.as_str()))
-            .context("a place without admin")?;
-        let s = session(&http, pods, admin).await?;
-        // Wait for the request to reach the place, then approve it.
-        let start = Instant::now();
-        loop {
-            let pending = s.get(&http, &format!("{place}/pending?page=true")).await?;
-            if pending.to_string().contains(&join) {
-                break;
-            }
-            if start.elapsed() > Duration::from_secs(30) {
-                bail!("the request {join} never reached {slug}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        approve(&http, pods, accounts, &slug, &place, &join).await?;
+    }
+    Ok(())
+}
+
+/// The place's admin waits for `activity` (a `Join`, an `Offer`) to reach the place's pending
+/// requests, then accepts it through the place's outbox.
+async fn approve(
+    http: &reqwest::Client,
+    pods: &str,
+    accounts: &[Account],
+    slug: &str,
+    place: &str,
+    activity: &str,
+) -> Result<()> {
+    let admin = accounts
+        .iter()
+        .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug))
+        .context("a place without admin")?;
+    let s = session(http, pods, admin).await?;
+    let start = Instant::now();
+    loop {
+        let pending = s.get(http, &format!("{place}/pending?page=true")).await?;
+        if pending.to_string().contains(activity) {
+            break;
         }
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("the request {activity} never reached {slug}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = s
+        .post(
+            http,
+            &format!("{place}/outbox"),
+            json!({"type": "Accept", "object": activity}),
+        )
+        .await?;
+    if r.status() != 201 {
+        bail!("approving {activity}: {}", r.status());
+    }
+    Ok(())
+}
+
+/// Residents write their projects in their pods (a `pair:Project` posted to their outbox) and
+/// offer them to their place (`Offer` with the place's `projects` as target); the place's admin
+/// accepts.
+async fn seed_projects(
+    pods: &str,
+    seed: &Seed,
+    accounts: &[Account],
+    places: &[(String, String)],
+) -> Result<()> {
+    let http = reqwest::Client::new();
+    for p in &seed.projects {
+        let place = places
+            .iter()
+            .find(|(s, _)| *s == p.place)
+            .map(|(_, u)| u.clone())
+            .context("an unknown place")?;
+        let author = accounts
+            .iter()
+            .find(|a| a.person.name == p.author)
+            .with_context(|| format!("no account {}", p.author))?;
+        let s = session(&http, pods, author).await?;
+        let outbox = format!("{pods}/{}/outbox", author.person.name);
         let r = s
             .post(
                 &http,
-                &format!("{place}/outbox"),
-                json!({"type": "Accept", "object": join}),
+                &outbox,
+                json!({
+                    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/kommon/context.jsonld"],
+                    "type": "pair:Project",
+                    "name": p.name, "pair:label": p.name,
+                    "summary": p.summary, "pair:comment": p.summary,
+                    "content": p.description, "pair:description": p.description,
+                    "pair:involves": [author.webid],
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                }),
             )
             .await?;
         if r.status() != 201 {
-            bail!("approving {join}: {}", r.status());
+            bail!(
+                "{}'s project « {} »: {} {}",
+                p.author,
+                p.name,
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
         }
+        let create = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .context("no Location for the project")?
+            .to_owned();
+        let activity = s.get(&http, &create).await?;
+        let object = activity["object"]
+            .as_str()
+            .or_else(|| activity["object"]["id"].as_str())
+            .context("the Create names no object")?
+            .to_owned();
+        let r = s
+            .post(
+                &http,
+                &outbox,
+                json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Offer",
+                       "object": object, "target": format!("{place}/projects"), "to": [place],
+                       "content": format!("Notre projet « {} », pour la page du lieu.", p.name)}),
+            )
+            .await?;
+        if r.status() != 201 {
+            bail!("offering « {} »: {}", p.name, r.status());
+        }
+        let offer = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .context("no Location for the offer")?
+            .to_owned();
+        approve(&http, pods, accounts, &p.place, &place, &offer).await?;
     }
     Ok(())
 }
@@ -799,6 +913,81 @@ async fn seed_network(
     Ok(())
 }
 
+/// The guided tour the network shows on its home page: personas, what to do, what it shows.
+fn tour(pods: &str, cod_a: &str, cod_b: &str, net: &str, password: &str) -> Value {
+    let step = |fr: &str, en: &str, link: Option<String>| json!({"fr": fr, "en": en, "link": link});
+    let le6b = format!("{cod_a}/le-6b");
+    let query = format!(
+        "{net}/sparql?query={}",
+        url_encode(
+            "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\nPREFIX schema: <http://schema.org/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n\
+SELECT ?nom ?competence WHERE { ?r a foaf:Person ; foaf:name ?nom ; schema:skills ?s . ?s skos:prefLabel ?competence FILTER(lang(?competence) = \"fr\") } ORDER BY ?nom LIMIT 100"
+        )
+    );
+    json!({
+        "intro_fr": format!("Ce réseau est un démonstrateur : tout ce qu'il montre a été créé par les vrais protocoles. Jouez ces personnes l'une après l'autre ; le mot de passe de tous les comptes est « {password} »."),
+        "intro_en": "This network is a demonstrator: everything on it was made through the real protocols. Play these people one after the other; every account has the password above.",
+        "personas": [
+            {"who_fr": "Zoé, nouvelle venue", "who_en": "Zoé, a newcomer", "login": "zoe-nouvelle",
+             "shows_fr": "Rejoindre un lieu depuis son propre pod.", "shows_en": "Joining a place from one's own pod.",
+             "steps": [
+                step("Connectez-vous à son pod.", "Log into her pod.", Some(format!("{pods}/.account/login"))),
+                step(&format!("Section « Rejoindre un lieu » : l'adresse du 6B ({le6b}) et un message. La demande part de son pod (un Join ActivityPub)."),
+                     "Section « Join a place »: Le 6B's address and a message; the request leaves from her pod.", Some(format!("{pods}/.account/pod?lieu={}#places", url_encode(&le6b)))),
+             ]},
+            {"who_fr": "Claire, modératrice du 6B", "who_en": "Claire, a moderator of Le 6B", "login": "claire-6b",
+             "shows_fr": "Approuver une demande ; inviter les résident·es d'un tableur.", "shows_en": "Approving a request; inviting the residents of a spreadsheet.",
+             "steps": [
+                step(&format!("Ouvrez la modération, donnez le WebID {pods}/claire-6b : connexion sur son pod (Solid-OIDC)."),
+                     "Open the moderation page and give her WebID: she logs in on her own pod.", Some(format!("{le6b}/moderation"))),
+                step("Acceptez la demande de Zoé : elle entre dans la résidentothèque, la réponse arrive dans son pod.",
+                     "Accept Zoé's request: she enters the directory of residents.", Some(le6b.clone())),
+                step("Invitations : importez la liste CSV des résident·es ; les lignes fautives sont signalées, rien n'est publié avant leur accord.",
+                     "Invitations: import the residents' CSV list; bad rows are reported, nothing is published before consent.", Some(format!("{le6b}/invitations"))),
+             ]},
+            {"who_fr": "Le public", "who_en": "The public", "login": null,
+             "shows_fr": "Le résultat sur la carte, l'agenda et l'annuaire du réseau.", "shows_en": "The result on the network's map, agenda and directory.",
+             "steps": [
+                step("Zoé, acceptée, apparaît sur la carte dans la seconde.", "Zoé, once accepted, is on the map within a second.", Some(format!("{net}/carte"))),
+                step("Les événements des lieux, par mois ou en liste, avec abonnements iCalendar et RSS.", "The places' events, with iCalendar and RSS feeds.", Some(format!("{net}/agenda"))),
+                step("L'annuaire : résident·es, projets, lieux, appels.", "The directory: residents, projects, places, calls.", Some(format!("{net}/annuaire"))),
+             ]},
+            {"who_fr": "Yanis, bénévole", "who_en": "Yanis, a volunteer", "login": null,
+             "shows_fr": "Répondre à un appel à bénévoles.", "shows_en": "Answering a call for volunteers.",
+             "steps": [
+                step("« travail du bois », le samedi matin : les appels des lieux, classés, avec leurs raisons.", "« travail du bois », Saturday mornings: the places' calls, ranked, with reasons.",
+                     Some(format!("{net}/benevolat?message=travail+du+bois&dispo=sa-matin"))),
+                step("« Proposer mon aide » : le formulaire du lieu, puis une page de suivi où l'on peut se retirer.", "« Offer my help »: the place's form, then a follow-up page.", None),
+                step("Claire voit la proposition et les appels suggérés sur la page d'orientation du 6B.", "Claire sees it on Le 6B's orientation page.", Some(format!("{le6b}/orientation"))),
+             ]},
+            {"who_fr": "Mme Kaci, qui a besoin d'un coup de main", "who_en": "Mrs Kaci, who needs a hand", "login": null,
+             "shows_fr": "Être orientée vers le bon lieu.", "shows_en": "Being directed to the right place.",
+             "steps": [
+                step("« mon vélo a un pneu crevé » : les lieux qui prennent ce type de demande et qui sait faire.", "« my bike has a flat tyre »: the places that take it and who can help.",
+                     Some(format!("{net}/coup-de-main?message=mon+v%C3%A9lo+a+un+pneu+crev%C3%A9"))),
+                step("« Envoyer ma demande » : le lieu le mieux placé la reçoit, le suivant si celui-ci décline (La Main : lea-lamain).", "« Send »: the best place receives it, the next if it declines.",
+                     Some(format!("{cod_b}/la-main/orientation"))),
+             ]},
+            {"who_fr": "Le webmestre du 6B", "who_en": "Le 6B's webmaster", "login": "claire-6b",
+             "shows_fr": "Intégrer Kommon au site du lieu.", "shows_en": "Embedding Kommon in the place's website.",
+             "steps": [
+                step("Administration, section « Intégrer Kommon à votre site » : les extraits à copier.", "Admin page, « Embed Kommon »: the snippets to copy.", Some(format!("{le6b}/admin"))),
+                step("Un widget tel qu'il s'affiche : l'agenda du 6B.", "A widget as shown: Le 6B's agenda.", Some(format!("{cod_a}/embed/le-6b/agenda"))),
+             ]},
+            {"who_fr": "Une chercheuse", "who_en": "A researcher", "login": null,
+             "shows_fr": "Interroger le graphe du réseau.", "shows_en": "Querying the network's graph.",
+             "steps": [
+                step("Le constructeur visuel de requêtes et l'éditeur SPARQL.", "The visual query builder and the SPARQL editor.", Some(format!("{net}/requetes"))),
+                step("Une requête : les résident·es et leurs compétences.", "A query: residents and their skills.", Some(query)),
+             ]},
+        ],
+    })
+}
+
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.role {
@@ -835,6 +1024,7 @@ fn main() -> Result<()> {
     let data = cli.data.canonicalize()?;
     let arg = |s: &str| s.to_owned();
     let pods_url = format!("http://localhost:{}", ports[0]);
+    let spawned = Instant::now();
     let _pods = spawn(
         "pod-server",
         &[
@@ -868,19 +1058,33 @@ fn main() -> Result<()> {
             format!("127.0.0.1:{}", ports[2]),
         ],
     )?;
+    let tour_file = data.join("tour.json");
+    std::fs::write(
+        &tour_file,
+        serde_json::to_string_pretty(&tour(
+            &pods_url,
+            &format!("http://localhost:{}", ports[1]),
+            &format!("http://localhost:{}", ports[2]),
+            &format!("http://localhost:{}", ports[3]),
+            &seed.password,
+        ))?,
+    )?;
     let _cod_net = spawn(
         "cod-server (POT KOMMON)",
         &[
             arg("serve-cod"),
             arg("--dev"),
+            arg("--tour"),
+            tour_file.display().to_string(),
             arg("--data"),
             data.join("cod-net").display().to_string(),
             arg("--listen"),
             format!("127.0.0.1:{}", ports[3]),
         ],
     )?;
+    let mut listening = Vec::new();
     for p in ports {
-        wait_listening(p)?;
+        listening.push(wait_listening(p, spawned)?);
     }
     let network_site = format!("http://localhost:{}", ports[3]);
     let network_actor = format!("{network_site}/{}", seed.network.slug);
@@ -903,6 +1107,7 @@ fn main() -> Result<()> {
             }
             seed_memberships(&pods_url, &accounts, &places).await?;
             seed_events(&pods_url, &seed, &accounts, &places).await?;
+            seed_projects(&pods_url, &seed, &accounts, &places).await?;
             seed_orientation_live(&pods_url, &seed, &accounts, &places).await?;
             seed_network(
                 &pods_url,
@@ -914,7 +1119,9 @@ fn main() -> Result<()> {
             .await
         })?;
         let urls = json!({
-            "network": {"site": network_site, "actor": network_actor, "name": seed.network.name},
+            "network": network_site,
+            "network_actor": network_actor,
+            "network_name": seed.network.name,
             "pod_server": pods_url,
             "places": places.iter().map(|(s, u)| (s.clone(), json!(u))).collect::<serde_json::Map<_, _>>(),
             "accounts": accounts.iter().map(|a| json!({
@@ -927,9 +1134,16 @@ fn main() -> Result<()> {
     }
     let urls: Value = serde_json::from_slice(&std::fs::read(&urls_file)?)?;
     println!(
-        "\nKommon, démonstrateur prêt en {:.1} s (données : {})\n",
+        "\nKommon, démonstrateur prêt en {:.1} s (données : {})",
         started.elapsed().as_secs_f64(),
         data.display()
+    );
+    println!(
+        "Serveurs à l'écoute après / servers listening after : pods {:.2} s, lieux A {:.2} s, lieux B {:.2} s, réseau {:.2} s\n",
+        listening[0].as_secs_f64(),
+        listening[1].as_secs_f64(),
+        listening[2].as_secs_f64(),
+        listening[3].as_secs_f64()
     );
     println!(
         "  Réseau {} : {network_site}  (carte {network_site}/carte, agenda {network_site}/agenda, annuaire {network_site}/annuaire, requêtes {network_site}/requetes, je veux aider {network_site}/benevolat, coup de main {network_site}/coup-de-main)",

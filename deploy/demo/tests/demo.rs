@@ -171,7 +171,7 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
         );
     }
     // The network took the three places in, and back-filled their residents and events.
-    let network = urls["network"]["site"].as_str().unwrap().to_owned();
+    let network = urls["network"].as_str().unwrap().to_owned();
     let start_wait = std::time::Instant::now();
     let count = |kind: &str| -> usize {
         get(&format!("{network}/api/geojson?type={kind}"))["features"]
@@ -183,16 +183,127 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
         || count("resident") < residents
         || count("event") < 6
         || count("call") < 3
+        || count("project") < 5
     {
         assert!(
             start_wait.elapsed() < Duration::from_secs(30),
-            "the network has {} places, {} residents, {} events, {} calls",
+            "the network has {} places, {} residents, {} events, {} calls, {} projects",
             count("place"),
             count("resident"),
             count("event"),
-            count("call")
+            count("call"),
+            count("project")
         );
         std::thread::sleep(Duration::from_millis(200));
+    }
+    // Every seeded resident, project, event and call is on the network's site (its directory,
+    // by kind) and in its public SPARQL endpoint.
+    let seed: Value = serde_json::from_str(include_str!("../seed.json")).unwrap();
+    let names = |list: &str, field: &str| -> Vec<String> {
+        seed[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[field].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let seeded = [
+        (
+            "resident",
+            "http://xmlns.com/foaf/0.1/Person",
+            names("residents", "display"),
+        ),
+        (
+            "project",
+            "http://virtual-assembly.org/ontologies/pair#Project",
+            names("projects", "name"),
+        ),
+        (
+            "event",
+            "http://virtual-assembly.org/ontologies/pair#Event",
+            names("events", "name"),
+        ),
+        (
+            "call",
+            "https://w3id.org/kommon/ns#CallForVolunteers",
+            seed["orientation"]["calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["title"].as_str().unwrap().to_owned())
+                .collect(),
+        ),
+    ];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (kind, class, expected) in &seeded {
+        assert!(!expected.is_empty(), "no {kind} in seed.json");
+        let (page, results) = rt.block_on(async {
+            let http = reqwest::Client::new();
+            let page = http
+                .get(format!("{network}/annuaire?type={kind}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let results: Value = http
+                .post(format!("{network}/sparql"))
+                .form(&[(
+                    "query",
+                    format!("SELECT DISTINCT ?v WHERE {{ ?s a <{class}> ; ?p ?v . FILTER(isLiteral(?v)) }}"),
+                )])
+                .header("accept", "application/sparql-results+json")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (page, results)
+        });
+        let literals: Vec<&str> = results["results"]["bindings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|b| b["v"]["value"].as_str())
+            .collect();
+        for name in expected {
+            let shown = name.replace('&', "&amp;").replace('\'', "&#39;");
+            assert!(
+                page.contains(&shown) || page.contains(name.as_str()),
+                "{kind} « {name} » not in the network's directory"
+            );
+            assert!(
+                literals.contains(&name.as_str()),
+                "{kind} « {name} » not in the network's SPARQL endpoint: {literals:?}"
+            );
+        }
+    }
+    // The network's home page carries the guided tour, persona by persona.
+    let home = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{network}/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    for persona in [
+        "Visite guidée",
+        "Zoé, nouvelle venue",
+        "Claire, modératrice du 6B",
+        "Yanis, bénévole",
+        "qui a besoin d&#39;un coup de main",
+        "Le webmestre du 6B",
+        "Une chercheuse",
+    ] {
+        assert!(home.contains(persona), "{persona} not in the tour");
     }
     // Orientation: the places' calls, ranked on the network for a carpenter free on Saturday
     // mornings, with the reasons.
