@@ -193,7 +193,7 @@ pub async fn show(
     ));
     body.push_str(&crate::widgets::snippets(&state, &slug));
     body.push_str(&format!(
-        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}/orientation\">Orientation</a> · <a href=\"/{0}/invitations\">Inviter ses résident·es <span class=\"en\" lang=\"en\">(invite residents)</span></a> · <a href=\"/{0}/reseaux\">Réseaux</a> · <a href=\"/{0}\">Page du lieu</a></p>",
+        "<p><a href=\"/{0}/moderation\">Modération</a> · <a href=\"/{0}/orientation\">Orientation</a> · <a href=\"/{0}/invitations\">Inviter ses résident·es <span class=\"en\" lang=\"en\">(invite residents)</span></a> · <a href=\"/{0}/reseaux\">Réseaux</a> · <a href=\"/{0}/export\">Exporter les données du lieu <span class=\"en\" lang=\"en\">(export)</span></a> · <a href=\"/{0}\">Page du lieu</a></p>",
         esc(&slug)
     ));
     page(&format!("Administration — {}", c.name), &body)

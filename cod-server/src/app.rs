@@ -265,6 +265,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::orientation::public::follow_page)
                 .post(crate::orientation::public::follow_act),
         )
+        .route("/{slug}/export", get(crate::export::download))
         .route(
             "/{slug}/invitations",
             get(crate::invitations::show).post(crate::invitations::act),

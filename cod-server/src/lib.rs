@@ -14,6 +14,7 @@ pub mod admin_pages;
 pub mod app;
 pub mod cards;
 pub mod config;
+pub mod export;
 pub mod federation;
 pub mod forms;
 pub mod invitations;

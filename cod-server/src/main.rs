@@ -76,6 +76,19 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Write the archive of one community (RGPD portability: the place's record, its actor,
+    /// every collection with its items, residencies, orientation, invitations and photos, as
+    /// JSON in a tar) to FILE, as its admins download it from `/{slug}/export`. The server
+    /// must not be running on the same data folder.
+    ExportCommunity {
+        /// The community.
+        slug: String,
+        /// Where to write the archive.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
     /// Invite the residents of a CSV list (a spreadsheet's export: nom, courriel, discipline,
     /// site…) to community SLUG: prints, as JSON, each invitation's link to send, and the rows
     /// refused with their line. Nothing is published until each person accepts. The admin page
@@ -187,6 +200,20 @@ fn main() -> Result<()> {
             println!(
                 "{}",
                 serde_json::json!({"data": config.data, "entries": stats.entries, "network_entries": network})
+            );
+            Ok(())
+        }
+        Command::ExportCommunity { slug, out, config } => {
+            let config = config.resolve();
+            let store = cod_server::app::open_store(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            let archive = cod_server::export::community_archive(&state, &slug)
+                .map_err(|e| anyhow::anyhow!("exporting {slug}: {e}"))?
+                .ok_or_else(|| anyhow::anyhow!("there is no community {slug}"))?;
+            std::fs::write(&out, &archive)?;
+            println!(
+                "{}",
+                serde_json::json!({"community": slug, "file": out, "bytes": archive.len()})
             );
             Ok(())
         }

@@ -59,6 +59,17 @@ pub fn photos(state: &AppState, slug: &str) -> Vec<Photo> {
     v
 }
 
+/// The bytes of a photo of place `slug`.
+pub fn bytes(state: &AppState, slug: &str, id: &str) -> Option<Vec<u8>> {
+    state
+        .federation
+        .store
+        .keyspace(PHOTO_BYTES)
+        .get(&key(slug, id))
+        .ok()
+        .flatten()
+}
+
 /// The URL of a photo.
 pub fn url(state: &AppState, slug: &str, p: &Photo) -> String {
     format!("{}/{slug}/photos/{}", state.federation.base, p.id)
@@ -88,14 +99,7 @@ pub async fn serve(
         .ok()
         .flatten()
         .and_then(|v| serde_json::from_slice(&v).ok());
-    let bytes = state
-        .federation
-        .store
-        .keyspace(PHOTO_BYTES)
-        .get(&key(&slug, &id))
-        .ok()
-        .flatten();
-    match (meta, bytes) {
+    match (meta, bytes(&state, &slug, &id)) {
         (Some(p), Some(b)) => (
             [
                 (header::CONTENT_TYPE, p.media_type),

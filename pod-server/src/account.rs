@@ -1119,7 +1119,9 @@ pub struct ExportQuery {
 }
 
 /// Every document of a pod as quads, and its files: the archive's content.
-fn export_archive(state: &AppState, pod: &str, jsonld: bool) -> Result<Vec<u8>, String> {
+/// The archive of pod `pod` (a tar of every document, as TriG or JSON-LD, its files and a
+/// manifest), as the pod page and `pod-server export-pod` give it.
+pub fn export_archive(state: &AppState, pod: &str, jsonld: bool) -> Result<Vec<u8>, String> {
     let rs = &state.pods.resources;
     let webid = state.pods.layout.webid(pod);
     let mut urls = vec![webid.clone(), acl_url(&webid)];
@@ -1250,15 +1252,49 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap, body: Byt
             "Mot de passe incorrect : le pod n'est pas supprimé. / Wrong password: the pod is not deleted.",
         );
     }
+    match erase_pod(&state, &pod, std::time::Duration::from_secs(15)).await {
+        Ok(()) => {
+            if let Some(id) = session_cookie(&headers) {
+                let _ = state.oidc.grants.close_session(&id);
+            }
+            let mut r = html(
+                StatusCode::OK,
+                page(
+                    "Pod supprimé — Kommon",
+                    "<h1>Votre pod est supprimé <span lang=\"en\" class=\"en\">/ Your pod is deleted</span></h1>\
+<div class=\"ok\" role=\"status\"><p>Toutes vos données ont été effacées de ce serveur. \
+<span lang=\"en\">All your data was erased from this server.</span></p></div><p><a href=\"/\">Accueil / Home</a></p>",
+                ),
+            );
+            if let Ok(v) = HeaderValue::from_str(&session_clear_cookie()) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "deleting a pod");
+            pod_page_error(
+                &state,
+                &pod,
+                "La suppression a échoué ; réessayez. / The deletion failed; try again.",
+            )
+        }
+    }
+}
+
+/// Deletes pod `pod` and everything in it, the erasure told first: its `Delete` goes to its
+/// followers, the actors it follows and the places it joined (waiting up to `wait` for it to
+/// be delivered, while the pod's key still signs), then its apps, logins and credentials lose
+/// their access, then its data is erased. The pod page and `pod-server delete-pod` both do it.
+pub async fn erase_pod(
+    state: &AppState,
+    pod: &str,
+    wait: std::time::Duration,
+) -> Result<(), String> {
+    let pod = pod.to_owned();
     // The fediverse learns first, while the pod's key still signs: places end the residency,
     // networks forget the person.
-    if let Err(e) = crate::federation::outbox::announce_deletion(
-        &state,
-        &pod,
-        std::time::Duration::from_secs(15),
-    )
-    .await
-    {
+    if let Err(e) = crate::federation::outbox::announce_deletion(state, &pod, wait).await {
         tracing::error!(error = %e, "announcing a pod's deletion");
     }
     // Apps and logins lose their access first.
@@ -1283,35 +1319,8 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap, body: Byt
     let pods = state.pods.clone();
     let p = pod.clone();
     match tokio::task::spawn_blocking(move || pods.delete(&p)).await {
-        Ok(Ok(())) => {
-            if let Some(id) = session_cookie(&headers) {
-                let _ = state.oidc.grants.close_session(&id);
-            }
-            let mut r = html(
-                StatusCode::OK,
-                page(
-                    "Pod supprimé — Kommon",
-                    "<h1>Votre pod est supprimé <span lang=\"en\" class=\"en\">/ Your pod is deleted</span></h1>\
-<div class=\"ok\" role=\"status\"><p>Toutes vos données ont été effacées de ce serveur. \
-<span lang=\"en\">All your data was erased from this server.</span></p></div><p><a href=\"/\">Accueil / Home</a></p>",
-                ),
-            );
-            if let Ok(v) = HeaderValue::from_str(&session_clear_cookie()) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            r
-        }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "deleting a pod");
-            pod_page_error(
-                &state,
-                &pod,
-                "La suppression a échoué ; réessayez. / The deletion failed; try again.",
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "deleting a pod");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
-        }
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }

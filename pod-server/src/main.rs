@@ -86,6 +86,34 @@ enum Command {
         #[command(flatten)]
         config: ServerConfig,
     },
+    /// Write the archive of one pod (RGPD portability: every document as TriG, or JSON-LD with
+    /// --jsonld, its files and a manifest) to FILE, as its owner downloads it from the pod page.
+    /// The server must not be running on the same data folder.
+    ExportPod {
+        /// The pod's name.
+        name: String,
+        /// Where to write the archive (a tar).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// JSON-LD documents rather than TriG.
+        #[arg(long)]
+        jsonld: bool,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
+    /// Delete one pod and everything in it, the erasure propagated: its `Delete` is delivered to
+    /// its followers, the actors it follows and the places it joined (waiting up to --wait-s
+    /// seconds; what is left is retried when the server starts), then its apps, logins and data
+    /// go. The server must not be running on the same data folder.
+    DeletePod {
+        /// The pod's name.
+        name: String,
+        /// How long to wait for the `Delete` to be delivered.
+        #[arg(long, default_value_t = 30)]
+        wait_s: u64,
+        #[command(flatten)]
+        config: ServerConfig,
+    },
     /// Give a resident a new password (read from standard input, or --password). The server
     /// must not be running on the same data folder.
     ResetPassword {
@@ -225,6 +253,63 @@ fn main() -> Result<()> {
                     "webid": l.webid(&account.name),
                     "storage": l.storage(&account.name),
                 })
+            );
+            Ok(())
+        }
+        Command::ExportPod {
+            name,
+            out,
+            jsonld,
+            config,
+        } => {
+            let config = config.resolve();
+            let store = open(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            if !state.pods.accounts.exists(&name)? {
+                bail!("there is no pod named {name}");
+            }
+            let archive = pod_server::account::export_archive(&state, &name, jsonld)
+                .map_err(|e| anyhow::anyhow!("exporting {name}: {e}"))?;
+            std::fs::write(&out, &archive)?;
+            println!(
+                "{}",
+                serde_json::json!({"pod": name, "file": out, "bytes": archive.len()})
+            );
+            Ok(())
+        }
+        Command::DeletePod {
+            name,
+            wait_s,
+            config,
+        } => {
+            let config = config.resolve();
+            let store = open(&config)?;
+            let state = AppState::new(store.clone(), config)?;
+            if !state.pods.accounts.exists(&name)? {
+                bail!("there is no pod named {name}");
+            }
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                // Deliveries run here while the server is stopped, so the Delete leaves now.
+                state.federation.deliverer.resume();
+                pod_server::account::erase_pod(
+                    &state,
+                    &name,
+                    std::time::Duration::from_secs(wait_s),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("deleting {name}: {e}"))
+            })?;
+            let left = state
+                .federation
+                .deliverer
+                .queue()
+                .hosts_with_entries()?
+                .len();
+            store.flush()?;
+            println!(
+                "{}",
+                serde_json::json!({"pod": name, "deleted": true, "hosts_still_to_reach": left})
             );
             Ok(())
         }

@@ -58,7 +58,10 @@ pub fn read(path: &std::path::Path) -> anyhow::Result<Tour> {
             if let Some(l) = &s.link
                 && !(l.starts_with("http://") || l.starts_with("https://") || l.starts_with('/'))
             {
-                anyhow::bail!("{}: the link « {l} » is not an http(s) address", path.display());
+                anyhow::bail!(
+                    "{}: the link « {l} » is not an http(s) address",
+                    path.display()
+                );
             }
         }
     }

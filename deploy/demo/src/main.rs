@@ -1041,6 +1041,8 @@ fn main() -> Result<()> {
         &[
             arg("serve-cod"),
             arg("--dev"),
+            arg("--pod-provider"),
+            pods_url.clone(),
             arg("--data"),
             data.join("cod-a").display().to_string(),
             arg("--listen"),
@@ -1052,6 +1054,8 @@ fn main() -> Result<()> {
         &[
             arg("serve-cod"),
             arg("--dev"),
+            arg("--pod-provider"),
+            pods_url.clone(),
             arg("--data"),
             data.join("cod-b").display().to_string(),
             arg("--listen"),
