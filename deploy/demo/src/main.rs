@@ -5,7 +5,8 @@
 //! The servers are separate processes (this binary started again as `serve-pods` or
 //! `serve-cod`), so federation between them crosses real HTTP. Accounts and communities are
 //! provisioned the way their administrators do it (what `pod-server create-pod`,
-//! `create-client` and `cod-server create-community` do), everything after through HTTP.
+//! `create-client` and `cod-server create-community` do), everything after through HTTP: the
+//! places' orientation settings too, on their orientation page after a Solid-OIDC login.
 
 mod avatar;
 
@@ -127,33 +128,6 @@ struct OfferSeed {
     message: String,
     dispo: Vec<String>,
     commune: String,
-}
-
-/// Sets what the places of one cod-server take for orientation, as their admins would on
-/// their orientation page (server setup, like creating the communities).
-fn seed_orientation(seed: &Seed, state: &cod_server::app::AppState, server: &str) -> Result<()> {
-    use kommon_orientation::PlaceOrientation;
-    let here = |slug: &str| {
-        seed.places
-            .iter()
-            .any(|p| p.slug == slug && p.server == server)
-    };
-    let o = &state.orientation;
-    let skill = |s: &str| format!("https://w3id.org/kommon/skills/{s}");
-    let kommon = |s: &str| format!("https://w3id.org/kommon/ns#{s}");
-    for s in seed.orientation.settings.iter().filter(|s| here(&s.place)) {
-        o.desk.set_settings(
-            &s.place,
-            &PlaceOrientation {
-                services: s.services.iter().map(|x| kommon(x)).collect(),
-                skills: s.skills.iter().map(|x| skill(x)).collect(),
-                capacity: s.capacity,
-                hours: Vec::new(),
-                retention_days: s.retention_days,
-            },
-        )?;
-    }
-    Ok(())
 }
 
 /// The network the places join (served by a cod-server of its own).
@@ -365,7 +339,6 @@ fn provision(seed: &Seed, data: &Path, ports: [u16; 4]) -> Result<Vec<Account>> 
             fed.registry.save(&c)?;
             fed.community_keys.key_pair(&place.slug)?;
         }
-        seed_orientation(seed, &state, server)?;
         store.flush()?;
     }
     // The network: a community of its own server, made with `create-community --network`.
@@ -453,6 +426,171 @@ impl Session {
             .json()
             .await?)
     }
+}
+
+fn cookies_of(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}
+
+/// A place's admin logs into a community server's pages as a browser does: the server sends
+/// them to their pod's provider (Solid-OIDC), they sign in and consent, and come back with a
+/// session; its cookie.
+async fn cod_login(
+    cod: &str,
+    pods: &str,
+    login: &str,
+    password: &str,
+    next: &str,
+) -> Result<String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let r = http
+        .post(format!("{cod}/.login"))
+        .form(&[
+            ("webid", format!("{pods}/{login}")),
+            ("next", next.to_owned()),
+        ])
+        .send()
+        .await?;
+    let authorize = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .context("no redirect to the pod's provider")?
+        .to_owned();
+    let page = http.get(&authorize).send().await?.text().await?;
+    let action = format!(
+        "{pods}{}",
+        between(&page, "<form method=\"post\" action=\"", "\"")
+            .context("no login form")?
+            .replace("&amp;", "&")
+    );
+    let r = http
+        .post(&action)
+        .form(&[
+            ("username", login),
+            ("password", password),
+            ("action", "login"),
+        ])
+        .send()
+        .await?;
+    let pod_cookie = cookies_of(&r);
+    let r = http
+        .post(&action)
+        .header("cookie", pod_cookie)
+        .form(&[("decision", "allow")])
+        .send()
+        .await?;
+    let callback = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .context("no redirect back from the consent")?
+        .to_owned();
+    let r = http.get(&callback).send().await?;
+    let cookie = cookies_of(&r);
+    if cookie.is_empty() {
+        bail!("{login} could not log into {cod}: {}", r.status());
+    }
+    Ok(cookie)
+}
+
+/// Each place's admin says what it takes for orientation on its orientation page (services,
+/// skills, capacity, retention), logged in through Solid-OIDC, as they would by hand.
+async fn seed_orientation_settings(
+    pods: &str,
+    seed: &Seed,
+    places: &[(String, String)],
+) -> Result<()> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    for st in &seed.orientation.settings {
+        let place = places
+            .iter()
+            .find(|(s, _)| *s == st.place)
+            .map(|(_, u)| u.clone())
+            .context("an unknown place")?;
+        let admin = seed
+            .moderators
+            .iter()
+            .find(|m| {
+                m.role.as_deref() == Some("admin") && m.place.as_deref() == Some(st.place.as_str())
+            })
+            .context("a place without admin")?;
+        let base = place.trim_end_matches(&format!("/{}", st.place)).to_owned();
+        let page = format!("{place}/orientation");
+        let cookie = cod_login(
+            &base,
+            pods,
+            &admin.name,
+            &seed.password,
+            &format!("/{}/orientation", st.place),
+        )
+        .await?;
+        let text = http
+            .get(&page)
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .text()
+            .await?;
+        let csrf = between(&text, "name=\"csrf\" value=\"", "\"")
+            .context("no form on the orientation page")?
+            .to_owned();
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf),
+            ("action".into(), "reglages".into()),
+            ("capacite".into(), st.capacity.to_string()),
+            ("conservation".into(), st.retention_days.to_string()),
+        ];
+        form.extend(st.services.iter().map(|x| {
+            (
+                "services".to_owned(),
+                format!("https://w3id.org/kommon/ns#{x}"),
+            )
+        }));
+        form.extend(st.skills.iter().map(|x| {
+            (
+                "competences".to_owned(),
+                format!("https://w3id.org/kommon/skills/{x}"),
+            )
+        }));
+        let r = http
+            .post(&page)
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+            .await?;
+        let to = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if r.status() != 303 || to.contains("erreur") {
+            bail!(
+                "{}'s orientation settings: {} {to} {}",
+                st.place,
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Fills a person's public profile through the pod's own forms (sign-in, then the profile).
@@ -1112,6 +1250,7 @@ fn main() -> Result<()> {
             seed_memberships(&pods_url, &accounts, &places).await?;
             seed_events(&pods_url, &seed, &accounts, &places).await?;
             seed_projects(&pods_url, &seed, &accounts, &places).await?;
+            seed_orientation_settings(&pods_url, &seed, &places).await?;
             seed_orientation_live(&pods_url, &seed, &accounts, &places).await?;
             seed_network(
                 &pods_url,
