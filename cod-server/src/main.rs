@@ -119,13 +119,7 @@ fn network_file(file: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KOMMON_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,cod_server=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    kommon_activitypub::metrics::init_logs("warn,cod_server=info");
     match Cli::parse().command {
         Command::Serve(config) => cod_server::app::serve(config.resolve()),
         Command::Deliveries { config } => {

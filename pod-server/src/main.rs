@@ -139,13 +139,7 @@ fn open(config: &ServerConfig) -> Result<QuadStore> {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KOMMON_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pod_server=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    kommon_activitypub::metrics::init_logs("warn,pod_server=info");
     match Cli::parse().command {
         Command::Serve(config) => pod_server::app::serve(config.resolve()),
         Command::Deliveries { config } => {

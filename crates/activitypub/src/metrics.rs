@@ -1,4 +1,4 @@
-//! Prometheus metrics of a federating server (`GET /metrics`, text exposition format 0.0.4):
+//! What operators read. Prometheus metrics of a federating server (`GET /metrics`, text exposition format 0.0.4):
 //! HTTP requests by status class, the durable inbox and delivery queues' depths, deliveries
 //! done, retried and given up, and the failures of each remote host that has entries waiting.
 //!
@@ -163,4 +163,21 @@ pub fn response(body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Starts the server's logs on standard error, filtered by `KOMMON_LOG` (`default_filter`
+/// otherwise): human-readable lines, or one JSON object per event with `KOMMON_LOG_FORMAT=json`
+/// (for journald, Loki or any log collector: the level, the target, the message and each
+/// field of the event are keys).
+pub fn init_logs(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KOMMON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("KOMMON_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }
