@@ -13,6 +13,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 
+/// An error with the errors under it (reqwest says « error sending request »; the reason, such
+/// as a name with only private addresses, is in its sources).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = s.source();
+    }
+    out
+}
+
 /// Certificates trusted beyond the system's roots (a private CA, or a test peer's self-signed
 /// certificate), set once when the server starts.
 static EXTRA_ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
@@ -147,7 +163,7 @@ impl GuardedFetcher {
             let response = request
                 .send()
                 .await
-                .map_err(|e| FetchError(format!("cannot fetch {url}: {e}")))?;
+                .map_err(|e| FetchError(format!("cannot fetch {url}: {}", causes(&e))))?;
             if !response.status().is_redirection() {
                 break response;
             }
@@ -203,7 +219,7 @@ impl GuardedFetcher {
             .body(body.to_owned())
             .send()
             .await
-            .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
+            .map_err(|e| FetchError(format!("cannot post to {url}: {}", causes(&e))))?;
         Ok(response.status().as_u16())
     }
 
@@ -225,7 +241,7 @@ impl GuardedFetcher {
             .body(form.to_owned())
             .send()
             .await
-            .map_err(|e| FetchError(format!("cannot post to {url}: {e}")))?;
+            .map_err(|e| FetchError(format!("cannot post to {url}: {}", causes(&e))))?;
         let status = response.status();
         let body = read_limited(&mut response, url, max_bytes).await?;
         if !status.is_success() {
@@ -348,7 +364,7 @@ impl GuardedFetcher {
         let mut response = request
             .send()
             .await
-            .map_err(|e| FetchError(format!("cannot reach {url}: {e}")))?;
+            .map_err(|e| FetchError(format!("cannot reach {url}: {}", causes(&e))))?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -374,7 +390,7 @@ async fn read_limited(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| FetchError(format!("cannot read {url}: {e}")))?
+        .map_err(|e| FetchError(format!("cannot read {url}: {}", causes(&e))))?
     {
         if body.len() + chunk.len() > max_bytes {
             return Err(FetchError(format!(
@@ -423,6 +439,17 @@ pub fn is_private(ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_says_the_reasons_under_it() {
+        let inner = std::io::Error::other("example.org has no public address: it is not fetched");
+        let outer =
+            std::io::Error::other(Box::new(inner) as Box<dyn std::error::Error + Send + Sync>);
+        let text = causes(&outer);
+        assert!(text.contains("no public address"), "{text}");
+        // A source that repeats its parent's text is not said twice.
+        assert_eq!(text.matches("no public address").count(), 1, "{text}");
+    }
 
     #[tokio::test]
     async fn outside_development_private_addresses_are_never_fetched() {
