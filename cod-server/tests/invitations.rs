@@ -113,15 +113,7 @@ async fn a_place_invites_its_residents_from_a_spreadsheet_and_publishes_nothing_
         .await
         .unwrap();
     assert!(!public.contains("Ana Ferreira") && !public.contains("ana@exemple.fr"));
-    let residents: Value = client()
-        .get(format!("{place}/residents"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let residents: Value = get_as(format!("{place}/residents")).await;
     assert_eq!(residents["totalItems"], 0);
     // Ana opens her link, names her pod, and is told the last step.
     let invitation = page_text(&http, &ana_link, "").await;
@@ -182,15 +174,7 @@ async fn a_place_invites_its_residents_from_a_spreadsheet_and_publishes_nothing_
     )
     .await;
     eventually("Ana in the résidentothèque", || async {
-        let page: Value = client()
-            .get(format!("{place}/residents?page=true"))
-            .header("accept", "application/activity+json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = get_as(format!("{place}/residents?page=true")).await;
         ids(&page).contains(&ana).then_some(())
     })
     .await;

@@ -24,15 +24,7 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
     let zoe = token(&pods, "zoe").await;
 
     // The place is a Group actor with the security context, found by WebFinger.
-    let actor: Value = client()
-        .get(&place)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let actor: Value = get_as(&place).await;
     assert_eq!(actor["type"][0], "Group");
     assert!(
         actor["publicKey"]["publicKeyPem"]
@@ -439,15 +431,7 @@ async fn a_fediverse_follower_of_the_place_receives_its_announces() {
     })
     .await;
     let event_id = created["objectId"].as_str().unwrap().to_owned();
-    let stored: Value = client()
-        .get(&event_id)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = get_as(&event_id).await;
     assert_eq!(stored["name"], "Portes ouvertes du 6B");
     assert_eq!(
         stored["location"]["address"]["addressLocality"],
@@ -699,15 +683,7 @@ async fn a_moderator_logs_in_with_their_pod_and_decides_on_the_page() {
         "{:?}",
         r.headers()
     );
-    let actor: Value = client()
-        .get(&place)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let actor: Value = get_as(&place).await;
     assert_eq!(actor["location"]["latitude"], 48.9298);
     assert_eq!(
         actor["location"]["address"]["addressLocality"],

@@ -127,15 +127,7 @@ async fn places_join_the_network_and_what_they_approve_is_on_its_map_agenda_and_
 
     // ana, a ceramicist, says so in her profile, then joins the place; bob, a carpenter, too.
     for (who, skill) in [("ana", CERAMIQUE), ("bob", MENUISERIE)] {
-        let actor: Value = client()
-            .get(webid(who))
-            .header("accept", "application/activity+json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let actor: Value = get_as(webid(who)).await;
         let profile = actor["url"].as_str().unwrap().to_owned();
         let r = client()
             .patch(&profile)

@@ -158,15 +158,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
         peer.control("follow", serde_json::json!({"target": place}))
             .await;
         eventually("the peer among the place's followers", || async {
-            let f: Value = client()
-                .get(format!("{place}/followers?page=true"))
-                .header("accept", "application/activity+json")
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let f: Value = get_as(format!("{place}/followers?page=true")).await;
             f.to_string()
                 .contains(&format!("localhost:{}", peer.1))
                 .then_some(())
@@ -190,15 +182,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
         "{public}"
     );
     let object_url = format!("{place}/calls/{call_id}");
-    let object: Value = client()
-        .get(&object_url)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let object: Value = get_as(&object_url).await;
     assert_eq!(
         object["type"],
         serde_json::json!(["Page", "kommon:CallForVolunteers"])

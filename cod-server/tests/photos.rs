@@ -89,15 +89,7 @@ async fn admins_add_described_photos_that_the_place_shows_and_publishes() {
         page.contains("alt=\"La cour du 6B, ateliers ouverts\""),
         "{page}"
     );
-    let actor: Value = client()
-        .get(&place)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let actor: Value = get_as(&place).await;
     let image = &actor["image"][0];
     assert_eq!(image["name"], "La cour du 6B, ateliers ouverts");
     let url = image["url"].as_str().unwrap().to_owned();
@@ -133,14 +125,6 @@ async fn admins_add_described_photos_that_the_place_shows_and_publishes() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(client().get(&url).send().await.unwrap().status(), 404);
-    let actor: Value = client()
-        .get(&place)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let actor: Value = get_as(&place).await;
     assert!(actor.get("image").is_none(), "{actor}");
 }

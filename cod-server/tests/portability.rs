@@ -75,15 +75,7 @@ async fn places_and_pods_leave_with_their_data_and_a_deleted_pod_leaves_its_plac
         .await;
     assert_eq!(r.status(), 201);
     let residents = || async {
-        let page: Value = client()
-            .get(format!("{place}/residents?page=true"))
-            .header("accept", "application/activity+json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = get_as(format!("{place}/residents?page=true")).await;
         ids(&page)
     };
     eventually("ana in the résidentothèque", || async {

@@ -182,6 +182,19 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A document as ActivityPub clients ask for it (`application/activity+json`), anonymously.
+pub async fn get_as(url: impl reqwest::IntoUrl) -> Value {
+    client()
+        .get(url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A moderator's DPoP-bound access token from their own pod's provider.
 pub struct Token {
     pub access: String,

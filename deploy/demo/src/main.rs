@@ -428,6 +428,11 @@ impl Session {
     }
 }
 
+/// Where a redirect or a `201 Created` points.
+fn location(r: &reqwest::Response) -> Option<&str> {
+    r.headers().get("location").and_then(|v| v.to_str().ok())
+}
+
 fn cookies_of(r: &reqwest::Response) -> String {
     r.headers()
         .get_all("set-cookie")
@@ -465,10 +470,7 @@ async fn cod_login(
         ])
         .send()
         .await?;
-    let authorize = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
+    let authorize = location(&r)
         .context("no redirect to the pod's provider")?
         .to_owned();
     let page = http.get(&authorize).send().await?.text().await?;
@@ -494,10 +496,7 @@ async fn cod_login(
         .form(&[("decision", "allow")])
         .send()
         .await?;
-    let callback = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
+    let callback = location(&r)
         .context("no redirect back from the consent")?
         .to_owned();
     let r = http.get(&callback).send().await?;
@@ -575,12 +574,7 @@ async fn seed_orientation_settings(
             .form(&form)
             .send()
             .await?;
-        let to = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let to = location(&r).unwrap_or_default().to_owned();
         if r.status() != 303 || to.contains("erreur") {
             bail!(
                 "{}'s orientation settings: {} {to} {}",
@@ -850,12 +844,7 @@ async fn seed_memberships(
         if r.status() != 201 {
             bail!("{}'s Join: {}", a.person.name, r.status());
         }
-        let id = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let id = location(&r).unwrap_or_default().to_owned();
         joins.push((slug.clone(), place, id));
     }
     for (slug, place, join) in joins {
@@ -949,10 +938,7 @@ async fn seed_projects(
                 r.text().await.unwrap_or_default()
             );
         }
-        let create = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
+        let create = location(&r)
             .context("no Location for the project")?
             .to_owned();
         let activity = s.get(&http, &create).await?;
@@ -973,10 +959,7 @@ async fn seed_projects(
         if r.status() != 201 {
             bail!("offering « {} »: {}", p.name, r.status());
         }
-        let offer = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
+        let offer = location(&r)
             .context("no Location for the offer")?
             .to_owned();
         approve(&http, pods, accounts, &p.place, &place, &offer).await?;
