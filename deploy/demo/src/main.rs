@@ -327,6 +327,15 @@ fn provision(seed: &Seed, data: &Path, ports: [u16; 4]) -> Result<Vec<Account>> 
                 &first.webid,
                 kommon_activitypub::delivery::now_ms(),
             )?;
+            // Its moderators, as `create-community --moderator` names them.
+            c.moderators.extend(
+                accounts
+                    .iter()
+                    .filter(|a| {
+                        a.role == "moderator" && a.place.as_deref() == Some(place.slug.as_str())
+                    })
+                    .map(|a| a.webid.clone()),
+            );
             c.summary = place.summary.clone();
             c.profile = kommon_community::PlaceProfile {
                 street_address: place.street.clone(),

@@ -85,6 +85,25 @@ fn get(url: &str) -> Value {
     })
 }
 
+/// A page's HTML.
+fn text(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .get(url)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
+}
+
 #[test]
 fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
     let dir = tempfile::tempdir().unwrap();
@@ -99,6 +118,11 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
     let accounts = urls["accounts"].as_array().unwrap();
     assert!(accounts.len() >= 20, "{} accounts", accounts.len());
     let mut residents = 0;
+    let mut moderators = std::collections::BTreeSet::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     for a in accounts {
         let webid = a["webid"].as_str().unwrap();
         let actor = get(webid);
@@ -129,32 +153,47 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
                     );
                 }
             }
-            _ => assert!(a["client_id"].as_str().is_some()),
+            role => {
+                assert!(a["client_id"].as_str().is_some());
+                // Admins and moderators moderate their place: its pending requests are theirs
+                // to read (the demonstrator runs in development mode, where a header names the
+                // agent), and nobody else's.
+                let slug = a["place"].as_str().unwrap();
+                if let Some(place) = places.get(slug) {
+                    let status = |agent: &str| {
+                        rt.block_on(async {
+                            reqwest::Client::new()
+                                .get(format!("{}/pending", place.as_str().unwrap()))
+                                .header("x-kommon-dev-agent", agent)
+                                .send()
+                                .await
+                                .unwrap()
+                                .status()
+                                .as_u16()
+                        })
+                    };
+                    assert_eq!(status(webid), 200, "{role} {webid} moderates {slug}");
+                    moderators.insert(slug.to_owned());
+                }
+            }
         }
     }
     assert!(residents >= 18);
+    assert_eq!(
+        moderators.len(),
+        3,
+        "every place has its moderators: {moderators:?}"
+    );
+    assert!(
+        accounts.iter().filter(|a| a["role"] == "moderator").count() >= 3,
+        "moderators who are not admins"
+    );
     for (slug, place) in places {
         let events = get(&format!("{}/events", place.as_str().unwrap()));
         assert_eq!(events["totalItems"], 2, "{slug}'s events");
     }
     // The résidentothèque shows each resident's card from their pod: name, bio, skills, links.
-    let html = {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            reqwest::Client::new()
-                .get(places["le-6b"].as_str().unwrap())
-                .header("accept", "text/html")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        })
-    };
+    let html = text(places["le-6b"].as_str().unwrap());
     for expected in [
         "Ana Ferreira",
         "Céramique",
@@ -234,10 +273,6 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
                 .collect(),
         ),
     ];
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     for (kind, class, expected) in &seeded {
         assert!(!expected.is_empty(), "no {kind} in seed.json");
         let (page, results) = rt.block_on(async {
@@ -284,16 +319,7 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
         }
     }
     // The network's home page carries the guided tour, persona by persona.
-    let home = rt.block_on(async {
-        reqwest::Client::new()
-            .get(format!("{network}/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
+    let home = text(&format!("{network}/"));
     for persona in [
         "Visite guidée",
         "Zoé, nouvelle venue",
@@ -307,24 +333,9 @@ fn the_demonstrator_seeds_through_the_protocols_restarts_and_resets() {
     }
     // Orientation: the places' calls, ranked on the network for a carpenter free on Saturday
     // mornings, with the reasons.
-    let page = {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            reqwest::Client::new()
-                .get(format!(
-                    "{network}/benevolat?message=travail+du+bois&dispo=sa-matin"
-                ))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        })
-    };
+    let page = text(&format!(
+        "{network}/benevolat?message=travail+du+bois&dispo=sa-matin"
+    ));
     let calls = page.split("Appels à bénévoles").nth(1).unwrap_or_default();
     assert!(
         calls.find("Construire les bancs du jardin").is_some()
