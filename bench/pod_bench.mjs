@@ -621,6 +621,9 @@ async function startActor() {
     id,
     type: 'Person',
     preferredUsername: 'benchactor',
+    // An ActivityPub actor has an inbox and an outbox; pod-server refuses one without them.
+    inbox: `${id}/inbox`,
+    outbox: `${id}/outbox`,
     publicKey: { id: `${id}#main-key`, owner: id, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) },
   });
   const fetches = [];

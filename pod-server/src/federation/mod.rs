@@ -159,8 +159,17 @@ impl Federation {
         if let Some(mut rx) = self.ldp_changes_rx.lock().take() {
             let state = state.clone();
             tokio::spawn(async move {
-                while let Some((name, changes)) = rx.recv().await {
-                    outbox::record_ldp_changes(&state, &name, &changes).await;
+                // What waits is recorded together, in one transaction: under a burst of
+                // writes the recorder keeps up instead of making the writers wait for it.
+                while let Some(first) = rx.recv().await {
+                    let mut batch = vec![first];
+                    while batch.len() < 256 {
+                        match rx.try_recv() {
+                            Ok(more) => batch.push(more),
+                            Err(_) => break,
+                        }
+                    }
+                    outbox::record_ldp_changes(&state, &batch).await;
                 }
             });
         }

@@ -460,55 +460,123 @@ async fn targets(
     (remote, local)
 }
 
-/// Commits an activity of a pod's actor: stored, in the outbox, queued for every target, in
-/// one transaction; then woken workers and local inboxes.
+/// Publishes `activity` from pod `name`: in one store transaction, the collection changes
+/// its side effects make, its entry in the outbox and its delivery entries; then wakes the
+/// delivery workers and hands copies to local recipients. Returns the activity's id.
 pub async fn publish(
     state: &AppState,
     name: &str,
     activity: Value,
     changes: Vec<CollectionChange>,
 ) -> Result<String, StoreError> {
+    let ids = publish_all(
+        state,
+        vec![Publication {
+            name: name.to_owned(),
+            activity,
+            changes,
+        }],
+    )
+    .await?;
+    Ok(ids.into_iter().next().unwrap_or_default())
+}
+
+/// One activity to publish, from pod `name`, with the collection changes its side effects make.
+pub struct Publication {
+    /// The pod that publishes it.
+    pub name: String,
+    /// The activity, with its id.
+    pub activity: Value,
+    /// What its side effects change in collections.
+    pub changes: Vec<CollectionChange>,
+}
+
+/// Publishes several activities in one store transaction (a group commit: the outbox recorder
+/// writes a burst of LDP changes at once rather than one transaction each); their ids.
+pub async fn publish_all(
+    state: &AppState,
+    publications: Vec<Publication>,
+) -> Result<Vec<String>, StoreError> {
     let fed = state.federation.clone();
-    let id = activity
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let (remote, local) = targets(&fed, name, &activity).await;
-    let mut sent = activity.clone();
-    addressing::strip_hidden(&mut sent);
-    let bytes = serde_json::to_vec(&sent).unwrap_or_default();
-    let webid = fed.layout.webid(name);
-    let outbox = fed.collection(name, "outbox");
+    struct Prepared {
+        id: String,
+        name: String,
+        sent: Value,
+        bytes: Vec<u8>,
+        remote: Vec<DeliveryTarget>,
+        local: Vec<String>,
+        changes: Vec<CollectionChange>,
+    }
+    let mut prepared = Vec::with_capacity(publications.len());
+    for p in publications {
+        let id = p
+            .activity
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let (remote, local) = targets(&fed, &p.name, &p.activity).await;
+        let mut sent = p.activity;
+        addressing::strip_hidden(&mut sent);
+        let bytes = serde_json::to_vec(&sent).unwrap_or_default();
+        prepared.push(Prepared {
+            id,
+            name: p.name,
+            sent,
+            bytes,
+            remote,
+            local,
+            changes: p.changes,
+        });
+    }
     let fed2 = fed.clone();
-    let id2 = id.clone();
-    let hosts = tokio::task::spawn_blocking(move || {
-        fed2.store
+    let (prepared, hosts) = tokio::task::spawn_blocking(move || {
+        let hosts = fed2
+            .store
             .transaction(|tx| -> Result<Vec<String>, StoreError> {
-                for c in &changes {
-                    if c.add {
-                        collection::add(tx, &c.collection, &c.item, next_seq())?;
-                    } else {
-                        collection::remove(tx, &c.collection, &c.item)?;
+                let mut hosts = Vec::new();
+                for p in &prepared {
+                    for c in &p.changes {
+                        if c.add {
+                            collection::add(tx, &c.collection, &c.item, next_seq())?;
+                        } else {
+                            collection::remove(tx, &c.collection, &c.item)?;
+                        }
+                    }
+                    collection::add(tx, &fed2.collection(&p.name, "outbox"), &p.id, next_seq())?;
+                    for h in DeliveryQueue::enqueue(
+                        tx,
+                        &p.id,
+                        &p.bytes,
+                        &fed2.layout.webid(&p.name),
+                        &p.remote,
+                    ) {
+                        if !hosts.contains(&h) {
+                            hosts.push(h);
+                        }
                     }
                 }
-                collection::add(tx, &outbox, &id2, next_seq())?;
-                Ok(DeliveryQueue::enqueue(tx, &id2, &bytes, &webid, &remote))
-            })
+                Ok(hosts)
+            })?;
+        Ok::<_, StoreError>((prepared, hosts))
     })
     .await
     .map_err(|e| StoreError::Corrupted(format!("publishing failed: {e}")))??;
     fed.deliverer.wake(&hosts);
-    for n in local {
-        fed.inbox_queue.accept(&ReceivedActivity {
-            id: id.clone(),
-            signer: fed.layout.webid(name),
-            inbox: fed.collection(&n, "inbox"),
-            activity: sent.clone(),
-            received_ms: now_ms(),
-        })?;
+    let mut ids = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        for n in p.local {
+            fed.inbox_queue.accept(&ReceivedActivity {
+                id: p.id.clone(),
+                signer: fed.layout.webid(&p.name),
+                inbox: fed.collection(&n, "inbox"),
+                activity: p.sent.clone(),
+                received_ms: now_ms(),
+            })?;
+        }
+        ids.push(p.id);
     }
-    Ok(id)
+    Ok(ids)
 }
 
 /// `POST /{name}/outbox`: a resident (or an app acting for them) posts an activity or a bare
@@ -606,65 +674,82 @@ pub async fn post(
 /// resource of the storage), addressed to the owner's followers when the resource is public.
 pub async fn record_ldp_changes(
     state: &AppState,
-    name: &str,
-    changes: &[crate::notifications::Change],
+    batch: &[(String, Vec<crate::notifications::Change>)],
 ) {
     let fed = &state.federation;
-    let webid = fed.layout.webid(name);
-    for change in changes {
-        if !matches!(change.kind, "Create" | "Update" | "Delete") {
-            continue;
-        }
-        let url = &change.object;
-        if !fed
-            .layout
-            .split(url)
-            .is_some_and(|(_, t)| t.starts_with("/data/"))
-            || url.ends_with(".acl")
-        {
-            continue;
-        }
-        let public = kommon_solid::wac::allows(
-            url.trim_end_matches('/'),
-            kommon_solid::wac::Requester::Anonymous,
-            kommon_solid::wac::AccessMode::Read,
-            &state.pods.resources,
-        );
-        let mut object = json!({"id": url});
-        if change.kind == "Delete" {
-            object = json!({"id": url, "type": "Tombstone", "deleted": now_rfc3339()});
-        } else if let Ok(Some(kommon_solid::storage::StoredResource {
-            content: kommon_solid::storage::Content::Rdf(g),
-            ..
-        })) = state.pods.resources.read(url)
-        {
-            let types: Vec<String> = g
-                .iter()
-                .filter(|t| {
-                    t.subject.to_string() == format!("<{url}>")
-                        && t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-                })
-                .map(|t| t.object.to_string().trim_matches(['<', '>']).to_owned())
-                .collect();
-            if !types.is_empty() {
-                object["type"] = json!(types);
+    let mut publications = Vec::new();
+    for (name, changes) in batch {
+        let webid = fed.layout.webid(name);
+        for change in changes {
+            if !matches!(change.kind, "Create" | "Update" | "Delete") {
+                continue;
             }
+            let url = &change.object;
+            if !fed
+                .layout
+                .split(url)
+                .is_some_and(|(_, t)| t.starts_with("/data/"))
+                || url.ends_with(".acl")
+            {
+                continue;
+            }
+            let public = kommon_solid::wac::allows(
+                url.trim_end_matches('/'),
+                kommon_solid::wac::Requester::Anonymous,
+                kommon_solid::wac::AccessMode::Read,
+                &state.pods.resources,
+            );
+            let mut object = json!({"id": url});
+            if change.kind == "Delete" {
+                object = json!({"id": url, "type": "Tombstone", "deleted": now_rfc3339()});
+            } else if let Ok(node) = kommon_rdf::model::NamedNode::new(url.as_str()) {
+                // The resource's own types, looked up in its document's graph (reading the
+                // whole resource would cost more than recording it).
+                let types: Vec<String> = state
+                    .pods
+                    .resources
+                    .store()
+                    .quads_for_pattern(
+                        Some(&node.clone().into()),
+                        Some(&kommon_rdf::model::vocab::rdf::TYPE.into_owned().into()),
+                        None,
+                        Some(node.as_ref().into()),
+                    )
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|q| match q.object {
+                        kommon_rdf::model::Term::NamedNode(n) => Some(n.into_string()),
+                        _ => None,
+                    })
+                    .collect();
+                if !types.is_empty() {
+                    object["type"] = json!(types);
+                }
+            }
+            let mut activity = json!({
+                "@context": kommon_activitypub::AS_CONTEXT,
+                "id": fed.new_activity_id(name),
+                "type": change.kind,
+                "actor": webid,
+                "object": object,
+                "published": now_rfc3339(),
+            });
+            if public {
+                activity["to"] = json!([addressing::PUBLIC[0]]);
+                activity["cc"] = json!([fed.collection(name, "followers")]);
+            }
+            publications.push(Publication {
+                name: name.clone(),
+                activity,
+                changes: Vec::new(),
+            });
         }
-        let mut activity = json!({
-            "@context": kommon_activitypub::AS_CONTEXT,
-            "id": fed.new_activity_id(name),
-            "type": change.kind,
-            "actor": webid,
-            "object": object,
-            "published": now_rfc3339(),
-        });
-        if public {
-            activity["to"] = json!([addressing::PUBLIC[0]]);
-            activity["cc"] = json!([fed.collection(name, "followers")]);
-        }
-        if let Err(e) = publish(state, name, activity, Vec::new()).await {
-            tracing::error!(error = %e, "recording an LDP change in the outbox");
-        }
+    }
+    if publications.is_empty() {
+        return;
+    }
+    if let Err(e) = publish_all(state, publications).await {
+        tracing::error!(error = %e, "recording LDP changes in the outbox");
     }
 }
 
