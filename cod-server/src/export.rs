@@ -105,12 +105,21 @@ pub fn community_archive(state: &AppState, slug: &str) -> Result<Option<Vec<u8>>
             "requests": desk.requests(slug).map_err(|e| e.to_string())?,
         }),
     )?;
-    let invitations = state.invitations.list(slug).map_err(|e| e.to_string())?;
-    add_json(
-        &mut tar,
-        "invitations.json",
-        &serde_json::to_value(&invitations).map_err(|e| e.to_string())?,
-    )?;
+    // Without their tokens: whoever holds the archive must not be able to claim them.
+    let invitations: Vec<Value> = state
+        .invitations
+        .list(slug)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|i| {
+            let mut v = serde_json::to_value(&i).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("token");
+            }
+            v
+        })
+        .collect();
+    add_json(&mut tar, "invitations.json", &Value::Array(invitations))?;
     files.extend(["residencies.json", "orientation.json", "invitations.json"].map(str::to_owned));
     let mut photos = Vec::new();
     for p in crate::photos::photos(state, slug) {

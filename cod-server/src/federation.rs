@@ -805,37 +805,9 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
         // invited this person and they named this pod: the Join completes it, in the name of
         // the place's first admin.
         let invitation = state.invitations.claimed_by(&slug, &r.signer)?;
-        if (invitation.is_some() || state.orientation.desk.pre_approved(&slug, &r.signer)?)
-            && let Ok(Some(c)) = fed.registry.get(&slug)
-            && let Some(admin) = c.admins.first()
-        {
-            let credentials = kommon_solid::auth::Credentials {
-                agent: admin.clone(),
-                application: None,
-                method: kommon_solid::auth::AuthMethod::SolidOidc,
-            };
-            let accept = json!({"type": "Accept", "object": r.id});
-            match crate::moderation::post(
-                state,
-                &slug,
-                accept.to_string().as_bytes(),
-                Some(&credentials),
-            )
-            .await
-            {
-                Ok(_) => {
-                    tracing::info!(community = %slug, actor = %r.signer, "join of an accepted application or invitation accepted");
-                    if let Some(i) = invitation
-                        && let Err(e) = state.invitations.accept(&slug, &i.token, now_ms())
-                    {
-                        tracing::error!(community = %slug, error = %e, "marking an invitation accepted");
-                    }
-                }
-                Err(crate::moderation::Refusal(_, why)) => {
-                    tracing::warn!(community = %slug, actor = %r.signer, why, "accepting the join of an accepted application");
-                    crate::notify::pending_changed(state, &slug);
-                }
-            }
+        if invitation.is_some() || state.orientation.desk.pre_approved(&slug, &r.signer)? {
+            crate::invitations::accept_join(state, &slug, &r.id, &r.signer, invitation.as_ref())
+                .await;
         } else {
             crate::notify::pending_changed(state, &slug);
         }

@@ -7,7 +7,7 @@
 use crate::app::{AppState, plain};
 use crate::login::redirect;
 use crate::orientation::STYLE;
-use crate::pages::{esc, page};
+use crate::pages::esc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -17,6 +17,21 @@ use kommon_community::invitations::{
 };
 use kommon_community::{Community, Role};
 use serde::Deserialize;
+
+/// A page about one person's invitation: never cached, never indexed (its address is the
+/// invitation's secret).
+fn page(title: &str, body: &str) -> Response {
+    let mut r = crate::pages::page_with_head(
+        title,
+        "<meta name=\"robots\" content=\"noindex\"><meta name=\"referrer\" content=\"no-referrer\">",
+        body,
+    );
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
 
 fn valid_token(token: &str) -> bool {
     token.len() == 32 && token.chars().all(|c| c.is_ascii_hexdigit())
@@ -448,31 +463,55 @@ pub async fn public_act(
             }
         }
         "accepter" => {
-            let webid = get("webid");
+            let typed = get("webid");
             // The pod must answer as an ActivityPub actor: its Join is what completes the
-            // invitation, and a mistyped address is better caught now.
-            if let Err(e) = state.federation.actors.actor(&webid, true).await {
-                tracing::info!(community = %slug, error = %e, "an invitation's WebID could not be read");
-                let (c, i) = match find(&state, &slug, &token) {
-                    Ok(v) => v,
-                    Err(r) => return r,
-                };
-                let mut r = invitation_page(
-                    &state,
-                    &c,
-                    &i,
-                    &format!(
-                        "<p class=\"error\" role=\"alert\">Nous n'avons pas pu lire le pod « {} » : vérifiez l'adresse. <span class=\"en\" lang=\"en\">We could not read this pod: check the address.</span></p>",
-                        esc(&webid)
-                    ),
-                );
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-                return r;
-            }
+            // invitation, and a mistyped address is better caught now. Outside development a
+            // WebID is https.
+            let fetched = if typed.starts_with("https://") || state.config.dev {
+                state
+                    .federation
+                    .actors
+                    .actor(&typed, true)
+                    .await
+                    .map_err(|e| e.to_string())
+            } else {
+                Err("not https".to_owned())
+            };
+            let webid = match fetched {
+                // The actor's own id, as its Join will be signed (a fragment, a trailing slash
+                // or a case typed differently would never match).
+                Ok(actor) => actor.id,
+                Err(e) => {
+                    tracing::info!(community = %slug, error = %e, "an invitation's WebID could not be read");
+                    let (c, i) = match find(&state, &slug, &token) {
+                        Ok(v) => v,
+                        Err(r) => return r,
+                    };
+                    let mut r = invitation_page(
+                        &state,
+                        &c,
+                        &i,
+                        &format!(
+                            "<p class=\"error\" role=\"alert\">Nous n'avons pas pu lire le pod « {} » : vérifiez l'adresse (https://…). <span class=\"en\" lang=\"en\">We could not read this pod: check the address.</span></p>",
+                            esc(&typed)
+                        ),
+                    );
+                    *r.status_mut() = StatusCode::BAD_REQUEST;
+                    return r;
+                }
+            };
             let (s, t, w) = (slug.clone(), token.clone(), webid.clone());
             match tokio::task::spawn_blocking(move || book.claim(&s, &t, &w, now_ms())).await {
-                Ok(Ok(_)) => {
+                Ok(Ok(invitation)) => {
                     tracing::info!(community = %slug, "an invitation claimed");
+                    // The person may already have asked to join from this pod: that request is
+                    // the one to accept.
+                    let community = state.federation.community_id(&slug);
+                    if let Ok(Some(join)) =
+                        state.federation.records.pending_join(&community, &webid)
+                    {
+                        accept_join(&state, &slug, &join, &webid, Some(&invitation)).await;
+                    }
                     redirect(&format!("/{slug}/invitation/{token}"))
                 }
                 Ok(Err(e)) => refusal(&e),
@@ -484,6 +523,58 @@ pub async fn public_act(
             "Action inconnue / Unknown action",
             &format!("« {other} » : accepter ou refuser / accept or decline"),
         ),
+    }
+}
+
+/// Accepts `join`, the `Join` of `joined`, in the name of place `slug`'s first admin, because
+/// the place invited this person (`invitation`) or accepted their application; the answer says
+/// so, and it stays in the decisions log for the moderators. When it cannot be accepted the
+/// request waits for the moderators, who are told.
+pub async fn accept_join(
+    state: &AppState,
+    slug: &str,
+    join: &str,
+    joined: &str,
+    invitation: Option<&Invitation>,
+) {
+    let Ok(Some(c)) = state.federation.registry.get(slug) else {
+        return;
+    };
+    let Some(admin) = c.admins.first() else {
+        return;
+    };
+    let credentials = kommon_solid::auth::Credentials {
+        agent: admin.clone(),
+        application: None,
+        method: kommon_solid::auth::AuthMethod::SolidOidc,
+    };
+    let mut accept = serde_json::json!({"type": "Accept", "object": join});
+    if let Some(i) = invitation {
+        accept["content"] = serde_json::json!(format!(
+            "Invitation de {} (ligne {} de la liste du lieu) acceptée depuis le pod {joined}. / Invitation of {} accepted from {joined}.",
+            i.name, i.line, i.name
+        ));
+    }
+    match crate::moderation::post(
+        state,
+        slug,
+        accept.to_string().as_bytes(),
+        Some(&credentials),
+    )
+    .await
+    {
+        Ok(_) => {
+            tracing::info!(community = %slug, actor = %joined, "join of an invited person or an accepted application accepted");
+            if let Some(i) = invitation
+                && let Err(e) = state.invitations.accept(slug, &i.token, joined, now_ms())
+            {
+                tracing::error!(community = %slug, error = %e, "marking an invitation accepted");
+            }
+        }
+        Err(crate::moderation::Refusal(_, why)) => {
+            tracing::warn!(community = %slug, actor = %joined, why, "accepting the join of an invited person");
+            crate::notify::pending_changed(state, slug);
+        }
     }
 }
 

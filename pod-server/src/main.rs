@@ -103,8 +103,9 @@ enum Command {
     },
     /// Delete one pod and everything in it, the erasure propagated: its `Delete` is delivered to
     /// its followers, the actors it follows and the places it joined (waiting up to --wait-s
-    /// seconds; what is left is retried when the server starts), then its apps, logins and data
-    /// go. The server must not be running on the same data folder.
+    /// seconds, while its key still signs), then its apps, logins and data go. Prints the hosts
+    /// the `Delete` could not reach in that time (`hosts_not_reached`): with the key gone, it is
+    /// not retried. The server must not be running on the same data folder.
     DeletePod {
         /// The pod's name.
         name: String,
@@ -294,16 +295,19 @@ fn main() -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("deleting {name}: {e}"))
             })?;
-            let left = state
-                .federation
-                .deliverer
-                .queue()
-                .hosts_with_entries()?
-                .len();
+            // What the pod had still to send could not be signed any more: say where.
+            let webid = state.pods.layout.webid(&name);
+            let queue = state.federation.deliverer.queue();
+            let mut missed = Vec::new();
+            for host in queue.hosts_with_entries()? {
+                if queue.pending(&host)?.iter().any(|(_, e)| e.signer == webid) {
+                    missed.push(host);
+                }
+            }
             store.flush()?;
             println!(
                 "{}",
-                serde_json::json!({"pod": name, "deleted": true, "hosts_still_to_reach": left})
+                serde_json::json!({"pod": name, "deleted": true, "hosts_not_reached": missed})
             );
             Ok(())
         }

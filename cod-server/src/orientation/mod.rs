@@ -59,6 +59,8 @@ pub struct Orientation {
     audience_iris: Vec<String>,
     /// The network's candidates, when this server runs a network.
     pub network: parking_lot::Mutex<Option<std::sync::Arc<network::NetworkCandidates>>>,
+    /// Held while the network's candidates are rebuilt, so that one rebuild runs at a time.
+    pub rebuilding: tokio::sync::Mutex<()>,
     /// When each address was last sent a confirmation, so that the open forms cannot make the
     /// server mail someone over and over.
     emailed: parking_lot::Mutex<HashMap<String, std::time::Instant>>,
@@ -193,6 +195,7 @@ impl Orientation {
             flood: parking_lot::Mutex::default(),
             emailed: parking_lot::Mutex::default(),
             network: parking_lot::Mutex::default(),
+            rebuilding: tokio::sync::Mutex::new(()),
         })
     }
 

@@ -122,16 +122,22 @@ fn build(state: &AppState, net: &NetworkSite) -> NetworkCandidates {
 
 /// The network's candidates, as of its index now.
 async fn candidates(state: &AppState, net: &Arc<NetworkSite>) -> Arc<NetworkCandidates> {
-    {
+    let fresh_enough = || {
         let cached = state.orientation.network.lock();
-        if let Some(c) = cached.as_ref()
-            && (c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER)
-        {
-            return c.clone();
-        }
+        cached
+            .as_ref()
+            .filter(|c| c.generation == net.index.generation() || c.built.elapsed() < REBUILD_AFTER)
+            .cloned()
+    };
+    if let Some(c) = fresh_enough() {
+        return c;
     }
-    // Built off the request workers, without the lock: two searches at the same moment may
-    // both build, and the later one is kept.
+    // One rebuild at a time: searches that arrive meanwhile wait for it and take its result.
+    let _rebuilding = state.orientation.rebuilding.lock().await;
+    if let Some(c) = fresh_enough() {
+        return c;
+    }
+    // Built off the request workers.
     let (s, n) = (state.clone(), net.clone());
     let fresh = match tokio::task::spawn_blocking(move || Arc::new(build(&s, &n))).await {
         Ok(c) => c,

@@ -11,7 +11,6 @@
 use kommon_rdf::{QuadStore, StoreError, Transaction};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::str::FromStr;
 use thiserror::Error;
 
 const INVITATIONS: &str = "invitations";
@@ -298,6 +297,17 @@ fn website(raw: &str) -> Option<String> {
     .then(|| url.to_string())
 }
 
+/// A bare address (`nom@domaine.fr`): no display name (« Ana <ana@x.fr> » would be another key
+/// for the same person), no IP literal, a domain with a dot.
+fn strict_email() -> email_address::Options {
+    email_address::Options {
+        minimum_sub_domains: 2,
+        allow_domain_literal: false,
+        allow_display_text: false,
+        ..email_address::Options::default()
+    }
+}
+
 fn problem(line: usize, fr: impl Into<String>, en: impl Into<String>) -> RowProblem {
     RowProblem {
         line,
@@ -382,11 +392,13 @@ pub fn read_residents_list(bytes: &[u8]) -> Result<ResidentsList, InvitationErro
         if bytes.get(at) == Some(&b'\n') {
             at += 1;
         }
-        // Records come in order: only the bytes since the last one are counted.
+        // Records come in order: only the bytes since the last one are counted. A line ends
+        // with `\n`, `\r\n` or a lone `\r` (old spreadsheet exports).
         let (from, line) = counted;
-        let more = bytes[from.min(at)..at]
-            .iter()
-            .filter(|&&b| b == b'\n')
+        let more = (from.min(at)..at)
+            .filter(|&i| {
+                bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+            })
             .count();
         counted = (at, line + more);
         line + more
@@ -457,7 +469,7 @@ pub fn read_residents_list(bytes: &[u8]) -> Result<ResidentsList, InvitationErro
                 .push(problem(line, "courriel manquant", "the email is missing"));
             continue;
         }
-        if email_address::EmailAddress::from_str(&email).is_err() || !email.contains('.') {
+        if email_address::EmailAddress::parse_with_options(&email, strict_email()).is_err() {
             list.problems.push(problem(
                 line,
                 format!("courriel invalide « {email} »"),
@@ -660,12 +672,14 @@ impl InvitationBook {
             .filter(|i| matches!(i.status, InvitationStatus::Claimed { .. })))
     }
 
-    /// The place approved the person's `Join`: the invitation is accepted (the résidentothèque
+    /// The place approved the `Join` of `joined`, the pod the invitation names: the invitation
+    /// is accepted (the résidentothèque
     /// shows what the person's pod publishes, never the invitation).
     pub fn accept(
         &self,
         slug: &str,
         token: &str,
+        joined: &str,
         now_ms: u64,
     ) -> Result<Invitation, InvitationError> {
         self.store.transaction(|tx| {
@@ -673,6 +687,10 @@ impl InvitationBook {
             let InvitationStatus::Claimed { webid, .. } = &i.status else {
                 return Err(InvitationError::AlreadyAccepted);
             };
+            // The person may have named another pod while this one's Join was accepted.
+            if webid != joined {
+                return Err(InvitationError::WebIdTaken);
+            }
             let webid = webid.clone();
             i.status = InvitationStatus::Accepted {
                 webid,

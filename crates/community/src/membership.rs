@@ -346,6 +346,7 @@ pub fn remove(
 #[derive(Clone)]
 pub struct MembershipRecords {
     requests: Keyspace,
+    pending_by_actor: Keyspace,
     residencies: Keyspace,
     past: Keyspace,
     decisions: Keyspace,
@@ -368,6 +369,7 @@ impl MembershipRecords {
     pub fn new(store: &QuadStore) -> Self {
         Self {
             requests: store.keyspace(REQUESTS),
+            pending_by_actor: store.keyspace(PENDING_BY_ACTOR),
             residencies: store.keyspace(RESIDENCIES),
             past: store.keyspace(PAST_RESIDENCIES),
             decisions: store.keyspace(DECISIONS),
@@ -377,6 +379,14 @@ impl MembershipRecords {
     /// A request by its `Join` id.
     pub fn request(&self, join_id: &str) -> Result<Option<MembershipRequest>, StoreError> {
         read(&self.requests, join_id.as_bytes())
+    }
+
+    /// The id of the `Join` of `actor` waiting in `community`, if one waits.
+    pub fn pending_join(&self, community: &str, actor: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .pending_by_actor
+            .get(&pair(community, actor))?
+            .map(|id| String::from_utf8_lossy(&id).into_owned()))
     }
 
     /// The current residency of `member` in `community`.

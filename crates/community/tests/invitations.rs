@@ -52,6 +52,23 @@ fn comma_and_tab_separated_utf8_files_with_a_byte_order_mark_are_read() {
     let csv = "\u{feff}name,email,website\n\"Doe, Jane\",jane@example.org,https://jane.example\n";
     let list = read_residents_list(csv.as_bytes()).unwrap();
     assert_eq!(list.invitees[0].name, "Doe, Jane");
+    // A display name or an IP literal is not an address to invite.
+    let list = read_residents_list(
+        b"name,email\nAna,Ana <ana@example.org>\nBob,bob@[10.0.0.1]\nCem,cem@example.org\n",
+    )
+    .unwrap();
+    assert_eq!(list.invitees.len(), 1);
+    assert_eq!(
+        list.problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    // Old spreadsheet exports end their lines with a lone carriage return.
+    let list = read_residents_list(
+        b"nom;courriel\rAna;ana@exemple.fr\r;b@exemple.fr\rCem;cem@exemple.fr\r",
+    )
+    .unwrap();
+    assert_eq!(list.invitees.len(), 2);
+    assert_eq!(list.problems[0].line, 3);
     let tsv = "Full name\tE-mail\nLinh Nguyen\tlinh@example.org\n";
     let list = read_residents_list(tsv.as_bytes()).unwrap();
     assert_eq!(list.invitees[0].email, "linh@example.org");
@@ -147,13 +164,20 @@ fn an_invitation_is_claimed_with_a_webid_accepted_once_and_erased_when_declined(
             .unwrap()
             .is_none()
     );
-    let accepted = book.accept("le-6b", &ana.token, 4_000).unwrap();
+    // The Join of a pod the invitation no longer names does not accept it.
+    assert!(matches!(
+        book.accept("le-6b", &ana.token, "http://pods.example/ana-old", 4_000),
+        Err(InvitationError::WebIdTaken)
+    ));
+    let accepted = book
+        .accept("le-6b", &ana.token, "http://pods.example/ana", 4_000)
+        .unwrap();
     assert!(matches!(
         accepted.status,
         InvitationStatus::Accepted { ref webid, .. } if webid == "http://pods.example/ana"
     ));
     assert!(matches!(
-        book.accept("le-6b", &ana.token, 4_000),
+        book.accept("le-6b", &ana.token, "http://pods.example/ana", 4_000),
         Err(InvitationError::AlreadyAccepted)
     ));
     assert!(matches!(

@@ -564,19 +564,27 @@ pub async fn publish_all(
     .map_err(|e| StoreError::Corrupted(format!("publishing failed: {e}")))??;
     fed.deliverer.wake(&hosts);
     let mut ids = Vec::with_capacity(prepared.len());
+    // Committed: a local inbox that cannot take its copy does not stop the others.
+    let mut failed = None;
     for p in prepared {
         for n in p.local {
-            fed.inbox_queue.accept(&ReceivedActivity {
+            if let Err(e) = fed.inbox_queue.accept(&ReceivedActivity {
                 id: p.id.clone(),
                 signer: fed.layout.webid(&p.name),
                 inbox: fed.collection(&n, "inbox"),
                 activity: p.sent.clone(),
                 received_ms: now_ms(),
-            })?;
+            }) {
+                tracing::error!(error = %e, activity = %p.id, inbox = %n, "handing an activity to a local inbox");
+                failed = Some(e);
+            }
         }
         ids.push(p.id);
     }
-    Ok(ids)
+    match failed {
+        Some(e) if ids.len() == 1 => Err(e),
+        _ => Ok(ids),
+    }
 }
 
 /// `POST /{name}/outbox`: a resident (or an app acting for them) posts an activity or a bare
@@ -748,8 +756,21 @@ pub async fn record_ldp_changes(
     if publications.is_empty() {
         return;
     }
+    let single = publications.len() == 1;
+    let each: Vec<(String, Value)> = publications
+        .iter()
+        .map(|p| (p.name.clone(), p.activity.clone()))
+        .collect();
     if let Err(e) = publish_all(state, publications).await {
         tracing::error!(error = %e, "recording LDP changes in the outbox");
+        // One bad change must not lose the others of its batch: each alone.
+        if !single {
+            for (name, activity) in each {
+                if let Err(e) = publish(state, &name, activity, Vec::new()).await {
+                    tracing::error!(error = %e, "recording an LDP change in the outbox");
+                }
+            }
+        }
     }
 }
 
