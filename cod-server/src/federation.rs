@@ -466,6 +466,12 @@ async fn actor_deleted(state: &AppState, r: &ReceivedActivity) -> Result<(), Sto
     })
     .await
     .map_err(|e| StoreError::Corrupted(e.to_string()))??;
+    // Whatever invitation named this pod goes with it, in every place.
+    for c in fed.registry.list().unwrap_or_default() {
+        if let Err(e) = state.invitations.forget(&c.slug, &r.signer) {
+            tracing::error!(error = %e, "forgetting the invitation of a deleted pod");
+        }
+    }
     for slug in ended {
         tracing::info!(community = %slug, actor = %r.signer, "a resident deleted their pod");
         fed.answer(
@@ -814,6 +820,9 @@ async fn process(state: &AppState, r: &ReceivedActivity) -> Result<(), StoreErro
     }
     if let Some(answer) = answer {
         fed.answer(&slug, answer).await?;
+    }
+    if left && let Err(e) = state.invitations.forget(&slug, &r.signer) {
+        tracing::error!(error = %e, "forgetting the invitation of a resident who left");
     }
     if left
         && let Some(net) = &state.network

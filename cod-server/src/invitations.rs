@@ -70,15 +70,15 @@ fn refusal(e: &InvitationError) -> Response {
     )
 }
 
-/// Emails each new invitation, when the server has a mailer; how many were handed to it.
+/// Emails each new invitation, one after the other, when the server has a mailer; how many
+/// were handed to it.
 pub fn send(state: &AppState, c: &Community, invited: &[Invitation]) -> usize {
-    invited
+    let messages = invited
         .iter()
-        .filter(|i| {
-            crate::notify::tell(
-                state,
-                &i.email,
-                &format!("{} vous invite dans sa résidentothèque", c.name),
+        .map(|i| {
+            (
+                i.email.clone(),
+                format!("{} vous invite dans sa résidentothèque", c.name),
                 format!(
                     "Bonjour {name},\n\n{place} vous invite à rejoindre sa résidentothèque, l'annuaire de \
 ses résident·es sur Kommon. Rien n'est publié tant que vous n'avez pas accepté : votre fiche \
@@ -93,7 +93,8 @@ on Kommon. Nothing is published until you accept: {link}\n",
                 ),
             )
         })
-        .count()
+        .collect();
+    crate::notify::tell_each(state, messages)
 }
 
 /// The admins' page query.

@@ -213,6 +213,9 @@ pub async fn post(
             MembershipError::OwnRequest => refuse(403, e.to_string()),
             other => refuse(500, other.to_string()),
         })?;
+        if let Err(e) = state.invitations.forget(slug, &target) {
+            tracing::error!(error = %e, "forgetting the invitation of a removed resident");
+        }
         let answer = json!({
             "type": "Remove", "object": target, "target": fed.collection(slug, "residents"),
             "content": reason, "to": [target], "cc": [PUBLIC[0], fed.collection(slug, "followers")],

@@ -137,30 +137,42 @@ sur la page d'administration du lieu.\n",
 /// their follow-up link), in the background, when the server has an SMTP server; failures are
 /// logged. Returns whether a message was handed to the mailer.
 pub fn tell(state: &AppState, to: &str, subject: &str, body: String) -> bool {
+    tell_each(state, vec![(to.to_owned(), subject.to_owned(), body)]) == 1
+}
+
+/// Sends several emails (`to`, subject, body), one after the other in one background task, so
+/// that inviting a list of 5,000 people does not open 5,000 SMTP connections at once; how many
+/// were handed to the mailer.
+pub fn tell_each(state: &AppState, messages: Vec<(String, String, String)>) -> usize {
     let notifier = &state.notifier;
     let (Some(transport), Some(from)) = (notifier.transport.clone(), notifier.from.clone()) else {
-        return false;
+        return 0;
     };
-    let Ok(to) = Mailbox::from_str(to.trim()) else {
-        return false;
-    };
-    let message = match Message::builder()
-        .from(from)
-        .to(to)
-        .subject(subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-    {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::error!(error = %e, "writing an email");
-            return false;
+    let mut ready = Vec::with_capacity(messages.len());
+    for (to, subject, body) in messages {
+        let Ok(to) = Mailbox::from_str(to.trim()) else {
+            continue;
+        };
+        match Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+        {
+            Ok(m) => ready.push(m),
+            Err(e) => tracing::error!(error = %e, "writing an email"),
         }
-    };
-    tokio::spawn(async move {
-        if let Err(e) = transport.send(message).await {
-            tracing::warn!(error = %e, "sending an email to a person");
-        }
-    });
-    true
+    }
+    let handed = ready.len();
+    if handed > 0 {
+        tokio::spawn(async move {
+            for message in ready {
+                if let Err(e) = transport.send(message).await {
+                    tracing::warn!(error = %e, "sending an email to a person");
+                }
+            }
+        });
+    }
+    handed
 }

@@ -338,6 +338,19 @@ async fn a_place_invites_its_residents_from_a_spreadsheet_and_publishes_nothing_
         {"name": "invitations-admin", "url": page, "cookie": cookie},
         {"name": "invitation", "url": ana_link},
     ]));
+    // Ana leaves: her invitation is forgotten with her details.
+    resident_posts(
+        &pods,
+        "ana",
+        serde_json::json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Leave", "object": place, "to": [place]}),
+    )
+    .await;
+    eventually("Ana's invitation forgotten", || async {
+        let admin = page_text(&http, &page, &cookie).await;
+        (!admin.contains("ana@exemple.fr")).then_some(())
+    })
+    .await;
+    assert_eq!(http.get(&ana_link).send().await.unwrap().status(), 404);
 }
 
 #[test]

@@ -711,6 +711,23 @@ impl InvitationBook {
         })
     }
 
+    /// Forgets the invitation of place `slug` that names `webid`, whatever its state, when the
+    /// person leaves, is removed or deletes their pod: nothing of it stays (the place may invite
+    /// them again). Whether there was one.
+    pub fn forget(&self, slug: &str, webid: &str) -> Result<bool, StoreError> {
+        self.store.transaction(|tx| {
+            let Some(token) = tx.keyspace_get(BY_WEBID, &key(slug, webid))? else {
+                return Ok(false);
+            };
+            let token = String::from_utf8_lossy(&token).into_owned();
+            match read(tx, slug, &token)? {
+                Some(i) => erase(tx, &i),
+                None => tx.keyspace_remove(BY_WEBID, &key(slug, webid)),
+            }
+            Ok(true)
+        })
+    }
+
     /// Erases the invitations nobody accepted within [`INVITATION_DAYS`]; how many.
     pub fn erase_expired(&self, now_ms: u64) -> Result<usize, StoreError> {
         let limit = now_ms.saturating_sub(INVITATION_DAYS * 86_400_000);

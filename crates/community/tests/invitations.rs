@@ -206,6 +206,17 @@ fn an_invitation_is_claimed_with_a_webid_accepted_once_and_erased_when_declined(
             .len(),
         1
     );
+    // A person who leaves is forgotten, wherever their invitation stood.
+    let carla = book
+        .import("phares", b"nom;courriel\nCarla;carla@exemple.fr\n", 4_600)
+        .unwrap()
+        .invited
+        .remove(0);
+    book.claim("phares", &carla.token, "http://pods.example/carla", 4_700)
+        .unwrap();
+    assert!(book.forget("phares", "http://pods.example/carla").unwrap());
+    assert!(book.get("phares", &carla.token).unwrap().is_none());
+    assert!(!book.forget("phares", "http://pods.example/carla").unwrap());
     // Unanswered invitations are erased after INVITATION_DAYS; accepted ones stay.
     let later = 6_000 + INVITATION_DAYS * 86_400_000;
     assert_eq!(
