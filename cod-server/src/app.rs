@@ -24,9 +24,20 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Everything a request handler needs.
+/// Everything a request handler needs, shared: every request clones it, so it is one pointer
+/// to [`Shared`] rather than a dozen handles each counted on its own.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// Federation and the communities.
     pub federation: Federation,
     /// Who sends requests (moderators' Solid-OIDC tokens, HTTP signatures).
@@ -97,7 +108,7 @@ impl AppState {
         let network = crate::network::open(&federation.registry, &config)?;
         let notifier = Arc::new(crate::notify::Notifier::new(&config)?);
         let orientation = Arc::new(crate::orientation::Orientation::new(&store)?);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             federation,
             auth,
             config: Arc::new(config),
@@ -110,7 +121,7 @@ impl AppState {
             orientation,
             requests: Arc::default(),
             invitations: kommon_community::InvitationBook::new(&store),
-        })
+        })))
     }
 }
 

@@ -23,9 +23,20 @@ use kommon_sparql_protocol::{EndpointOptions, SparqlEndpoint};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Everything a request handler needs.
+/// Everything a request handler needs, shared: every request clones it, so it is one pointer
+/// to [`Shared`] rather than a dozen handles each counted on its own.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// The pods.
     pub pods: Pods,
     /// How LDP answers.
@@ -143,7 +154,7 @@ impl AppState {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             store_slots: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
             pods,
             ldp: Arc::new(ldp),
@@ -164,7 +175,7 @@ impl AppState {
             sparql,
             federation,
             requests: Arc::default(),
-        })
+        })))
     }
 }
 
