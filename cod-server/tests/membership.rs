@@ -91,14 +91,7 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
             .then_some(())
     })
     .await;
-    let residents: Value = client()
-        .get(format!("{place}/residents?page=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let residents: Value = get_json(format!("{place}/residents?page=true")).await;
     assert_eq!(ids(&residents), vec![webid("ana")]);
     // Her card, a page of its own.
     let card_url = format!("{place}/residents/card?of={}", webid("ana"));
@@ -265,14 +258,7 @@ async fn residents_join_and_moderators_decide_through_the_outbox() {
     )
     .await;
     eventually("ana gone from the résidentothèque", || async {
-        let r: Value = client()
-            .get(format!("{place}/residents?page=true"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r: Value = get_json(format!("{place}/residents?page=true")).await;
         (!ids(&r).contains(&webid("ana"))).then_some(())
     })
     .await;
@@ -483,14 +469,7 @@ async fn a_fediverse_follower_of_the_place_receives_its_announces() {
             .then_some(())
     })
     .await;
-    let events: Value = client()
-        .get(format!("{place}/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = get_json(format!("{place}/events")).await;
     assert_eq!(events["totalItems"], 0);
     // Another place's object cannot be touched from here.
     assert_eq!(
@@ -789,14 +768,7 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
                "to": ["https://www.w3.org/ns/activitystreams#Public"]}),
     )
     .await;
-    let activity: Value = client()
-        .get(&create)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let activity: Value = get_json(&create).await;
     let original = activity["object"]["id"].as_str().unwrap().to_owned();
     // bo offers ana's event as if it were his: refused, nothing pending.
     resident_posts(
@@ -861,28 +833,14 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
     })
     .await;
     let copy_id = accept["result"].as_str().unwrap().to_owned();
-    let copy: Value = client()
-        .get(&copy_id)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let copy: Value = get_json(&copy_id).await;
     assert_eq!(copy["name"], "Atelier céramique");
     assert_eq!(
         copy["http://www.w3.org/ns/prov#wasDerivedFrom"],
         original.as_str()
     );
     assert_eq!(copy["attributedTo"], webid("ana").as_str());
-    let list: Value = client()
-        .get(format!("{events}?page=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(format!("{events}?page=true")).await;
     assert_eq!(ids(&list), vec![copy_id.clone()]);
     // Its page and the agenda, in French.
     let html = client()
@@ -922,14 +880,7 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
     )
     .await;
     eventually("the copy updated", || async {
-        let c: Value = client()
-            .get(&copy_id)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let c: Value = get_json(&copy_id).await;
         (c["name"] == "Atelier céramique (complet)").then_some(())
     })
     .await;
@@ -941,24 +892,10 @@ async fn an_offered_event_is_copied_then_follows_its_author() {
     )
     .await;
     eventually("the copy deleted", || async {
-        let c: Value = client()
-            .get(&copy_id)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let c: Value = get_json(&copy_id).await;
         (c["type"] == "Tombstone").then_some(())
     })
     .await;
-    let list: Value = client()
-        .get(&events)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&events).await;
     assert_eq!(list["totalItems"], 0);
 }

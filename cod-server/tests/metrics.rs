@@ -18,16 +18,7 @@ for fam in text_string_to_metric_families(sys.stdin.read()):
         out.setdefault(s.name, []).append([s.labels, s.value])
 print(json.dumps(out))
 "#;
-    let ok = std::process::Command::new(python())
-        .args(["-c", "import prometheus_client"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
-            "prometheus_client is not installed (pip install -r tests/requirements.txt)"
-        );
-        eprintln!("skipped: prometheus_client is not installed");
+    if !python_has("prometheus_client") {
         return None;
     }
     let mut child = std::process::Command::new(python())
@@ -153,14 +144,7 @@ async fn deliveries_given_up_are_counted_listed_and_retried() {
     )
     .await;
     eventually("ana among the followers", || async {
-        let f: Value = client()
-            .get(format!("{place}/followers?page=true"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let f: Value = get_json(format!("{place}/followers?page=true")).await;
         f.to_string().contains("/ana").then_some(())
     })
     .await;

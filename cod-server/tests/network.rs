@@ -313,14 +313,7 @@ print([b['r']['value'] for b in s.query().convert()['results']['bindings']])",
                "to": ["https://www.w3.org/ns/activitystreams#Public"]}),
     )
     .await;
-    let created: Value = client()
-        .get(&create)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value = get_json(&create).await;
     let original = created["object"]["id"].as_str().unwrap().to_owned();
     let offer = resident_posts(
         &pods,
@@ -607,14 +600,7 @@ async fn the_network_imports_an_external_sources_events_after_moderation() {
     })
     .await;
     eventually("the network among the source's followers", || async {
-        let f: Value = client()
-            .get(format!("http://localhost:{}/control/followers", peer.1))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let f: Value = get_json(format!("http://localhost:{}/control/followers", peer.1)).await;
         (!f.as_array().unwrap().is_empty()).then_some(())
     })
     .await;

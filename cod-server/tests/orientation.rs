@@ -230,14 +230,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
         );
     }
     eventually("the call on the network's map", || async {
-        let fc: Value = client()
-            .get(format!("{}/api/geojson?type=call", network.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let fc: Value = get_json(format!("{}/api/geojson?type=call", network.base)).await;
         fc.to_string()
             .contains("Construire les bancs du jardin")
             .then_some(())
@@ -488,14 +481,7 @@ async fn a_call_is_published_a_volunteer_offers_help_and_is_ranked_accepted_and_
     let public = page_text(&http, &format!("{place}/benevolat"), "").await;
     assert!(!public.contains("Construire les bancs"), "{public}");
     eventually("the call off the network's map", || async {
-        let fc: Value = client()
-            .get(format!("{}/api/geojson?type=call", network.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let fc: Value = get_json(format!("{}/api/geojson?type=call", network.base)).await;
         (!fc.to_string().contains("Construire les bancs du jardin")).then_some(())
     })
     .await;

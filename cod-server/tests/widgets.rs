@@ -333,14 +333,7 @@ async fn a_place_s_views_work_inside_another_site_three_ways() {
     eventually(
         "zoe among the residents without a second decision",
         || async {
-            let residents: Value = client()
-                .get(format!("{place}/residents?page=true"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let residents: Value = get_json(format!("{place}/residents?page=true")).await;
             ids(&residents).contains(&zoe).then_some(())
         },
     )

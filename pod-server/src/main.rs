@@ -139,6 +139,18 @@ fn open(config: &ServerConfig) -> Result<QuadStore> {
     pod_server::app::open_store(config)
 }
 
+/// The password given as an option, or else the first line of standard input.
+fn password_or_stdin(given: Option<String>) -> Result<String> {
+    Ok(match given {
+        Some(p) => p,
+        None => {
+            let mut p = String::new();
+            std::io::stdin().read_to_string(&mut p)?;
+            p.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    })
+}
+
 fn main() -> Result<()> {
     kommon_activitypub::metrics::init_logs("warn,pod_server=info");
     match Cli::parse().command {
@@ -174,14 +186,7 @@ fn main() -> Result<()> {
             config,
         } => {
             let config = config.resolve();
-            let password = match password {
-                Some(p) => p,
-                None => {
-                    let mut p = String::new();
-                    std::io::stdin().read_to_string(&mut p)?;
-                    p.trim_end_matches(['\n', '\r']).to_owned()
-                }
-            };
+            let password = password_or_stdin(password)?;
             let store = open(&config)?;
             pod_server::accounts::AccountStore::new(&store).reset_password(&name, &password)?;
             store.flush()?;
@@ -220,14 +225,7 @@ fn main() -> Result<()> {
             config,
         } => {
             let config = config.resolve();
-            let password = match password {
-                Some(p) => p,
-                None => {
-                    let mut p = String::new();
-                    std::io::stdin().read_to_string(&mut p)?;
-                    p.trim_end_matches(['\n', '\r']).to_owned()
-                }
-            };
+            let password = password_or_stdin(password)?;
             if password.is_empty() {
                 bail!("give a password with --password, KOMMON_POD_PASSWORD or on standard input");
             }

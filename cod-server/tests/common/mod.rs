@@ -182,6 +182,35 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A JSON answer, asked for without an `Accept` header.
+pub async fn get_json(url: impl reqwest::IntoUrl) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Whether the test tools' Python has `module`; when it has not, the test says it is skipped,
+/// unless interop is required (`KOMMON_REQUIRE_INTEROP=1`), which fails it.
+pub fn python_has(module: &str) -> bool {
+    let ok = Command::new(python())
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "{module} is not installed (pip install -r tests/requirements.txt)"
+        );
+        eprintln!("skipped: {module} is not installed");
+    }
+    ok
+}
+
 /// A document as ActivityPub clients ask for it (`application/activity+json`), anonymously.
 pub async fn get_as(url: impl reqwest::IntoUrl) -> Value {
     client()
@@ -546,16 +575,7 @@ impl Drop for Smtp {
 
 /// Starts aiosmtpd on `port`; `None` when it is not installed (and interop is not required).
 pub fn start_smtp(port: u16) -> Option<Smtp> {
-    let ok = Command::new(python())
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("KOMMON_REQUIRE_INTEROP").as_deref() != Ok("1"),
-            "aiosmtpd is not installed (pip install -r tests/requirements.txt)"
-        );
-        eprintln!("skipped: aiosmtpd is not installed");
+    if !python_has("aiosmtpd") {
         return None;
     }
     // The default handler prints every message it receives on stdout.

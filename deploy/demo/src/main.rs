@@ -356,10 +356,7 @@ fn provision(seed: &Seed, data: &Path, ports: [u16; 4]) -> Result<Vec<Account>> 
     let state = cod_server::app::AppState::new(store.clone(), config)?;
     let fed = &state.federation;
     let n = &seed.network;
-    let admin = accounts
-        .iter()
-        .find(|a| a.role == "admin" && a.place.as_deref() == Some(n.slug.as_str()))
-        .context("the network has no admin in seed.json")?;
+    let admin = admin_of(&accounts, n.slug.as_str())?;
     let mut c = fed.registry.create(
         &n.slug,
         &n.name,
@@ -372,6 +369,26 @@ fn provision(seed: &Seed, data: &Path, ports: [u16; 4]) -> Result<Vec<Account>> 
     fed.community_keys.key_pair(&n.slug)?;
     store.flush()?;
     Ok(accounts)
+}
+
+/// The admin of place (or network) `slug` in the seed.
+fn admin_of<'a>(accounts: &'a [Account], slug: &str) -> Result<&'a Account> {
+    accounts
+        .iter()
+        .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug))
+        .with_context(|| format!("{slug} has no admin in seed.json"))
+}
+
+/// `r` when it is `201 Created`; otherwise an error saying `what` failed, with the answer.
+async fn created(r: reqwest::Response, what: String) -> Result<reqwest::Response> {
+    if r.status() != 201 {
+        bail!(
+            "{what}: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        );
+    }
+    Ok(r)
 }
 
 /// A resident's Solid-OIDC session: a DPoP-bound token from their own pod's provider.
@@ -674,10 +691,7 @@ async fn seed_events(
             .find(|(s, _)| *s == e.place)
             .map(|(_, u)| u.clone())
             .context("an unknown place")?;
-        let admin = accounts
-            .iter()
-            .find(|a| a.role == "admin" && a.place.as_deref() == Some(e.place.as_str()))
-            .context("a place without admin")?;
+        let admin = admin_of(accounts, e.place.as_str())?;
         let start = today + e.in_days * day_ms + e.hour * 3_600_000;
         let end = start + e.duration_hours * 3_600_000;
         let name = seed
@@ -696,14 +710,7 @@ async fn seed_events(
         });
         let s = session(&http, pods, admin).await?;
         let r = s.post(&http, &format!("{place}/outbox"), event).await?;
-        if r.status() != 201 {
-            bail!(
-                "publishing {}: {} {}",
-                e.name,
-                r.status(),
-                r.text().await.unwrap_or_default()
-            );
-        }
+        created(r, format!("publishing {}", e.name)).await?;
     }
     Ok(())
 }
@@ -729,10 +736,7 @@ async fn seed_orientation_live(
     let today = chrono::Utc::now().date_naive();
     for c in &seed.orientation.calls {
         let place = place_url(&c.place)?;
-        let admin = accounts
-            .iter()
-            .find(|a| a.role == "admin" && a.place.as_deref() == Some(c.place.as_str()))
-            .context("a place without admin")?;
+        let admin = admin_of(accounts, c.place.as_str())?;
         let slots: Vec<Value> = c
             .slots
             .iter()
@@ -772,14 +776,7 @@ async fn seed_orientation_live(
         });
         let s = session(&http, pods, admin).await?;
         let r = s.post(&http, &format!("{place}/outbox"), call).await?;
-        if r.status() != 201 {
-            bail!(
-                "publishing the call « {} »: {} {}",
-                c.title,
-                r.status(),
-                r.text().await.unwrap_or_default()
-            );
-        }
+        created(r, format!("publishing the call « {} »", c.title)).await?;
     }
     for f in &seed.orientation.offers {
         let place = place_url(&f.place)?;
@@ -872,10 +869,7 @@ async fn approve(
     place: &str,
     activity: &str,
 ) -> Result<()> {
-    let admin = accounts
-        .iter()
-        .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug))
-        .context("a place without admin")?;
+    let admin = admin_of(accounts, slug)?;
     let s = session(http, pods, admin).await?;
     let start = Instant::now();
     loop {
@@ -938,15 +932,7 @@ async fn seed_projects(
                 }),
             )
             .await?;
-        if r.status() != 201 {
-            bail!(
-                "{}'s project « {} »: {} {}",
-                p.author,
-                p.name,
-                r.status(),
-                r.text().await.unwrap_or_default()
-            );
-        }
+        let r = created(r, format!("{}'s project « {} »", p.author, p.name)).await?;
         let create = location(&r)
             .context("no Location for the project")?
             .to_owned();
@@ -987,10 +973,7 @@ async fn seed_network(
 ) -> Result<()> {
     let http = reqwest::Client::new();
     for (slug, place) in places {
-        let admin = accounts
-            .iter()
-            .find(|a| a.role == "admin" && a.place.as_deref() == Some(slug.as_str()))
-            .context("a place without admin")?;
+        let admin = admin_of(accounts, slug.as_str())?;
         let s = session(&http, pods, admin).await?;
         let r = s
             .post(
@@ -1008,10 +991,7 @@ async fn seed_network(
             );
         }
     }
-    let admin = accounts
-        .iter()
-        .find(|a| a.role == "admin" && a.place.as_deref() == Some(network_slug))
-        .context("the network has no admin")?;
+    let admin = admin_of(accounts, network_slug)?;
     let s = session(&http, pods, admin).await?;
     let start = Instant::now();
     let mut accepted = 0;

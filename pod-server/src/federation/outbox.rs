@@ -23,6 +23,7 @@ use kommon_solid::http::{LdpRequest, handle};
 use serde_json::{Value, json};
 
 /// A change an activity makes to one of the actor's collections, committed with it.
+#[derive(Clone)]
 pub struct CollectionChange {
     /// The collection.
     pub collection: String,
@@ -471,7 +472,7 @@ pub async fn publish(
 ) -> Result<String, StoreError> {
     let ids = publish_all(
         state,
-        vec![Publication {
+        &[Publication {
             name: name.to_owned(),
             activity,
             changes,
@@ -495,7 +496,7 @@ pub struct Publication {
 /// writes a burst of LDP changes at once rather than one transaction each); their ids.
 pub async fn publish_all(
     state: &AppState,
-    publications: Vec<Publication>,
+    publications: &[Publication],
 ) -> Result<Vec<String>, StoreError> {
     let fed = state.federation.clone();
     struct Prepared {
@@ -516,17 +517,17 @@ pub async fn publish_all(
             .unwrap_or_default()
             .to_owned();
         let (remote, local) = targets(&fed, &p.name, &p.activity).await;
-        let mut sent = p.activity;
+        let mut sent = p.activity.clone();
         addressing::strip_hidden(&mut sent);
         let bytes = serde_json::to_vec(&sent).unwrap_or_default();
         prepared.push(Prepared {
             id,
-            name: p.name,
+            name: p.name.clone(),
             sent,
             bytes,
             remote,
             local,
-            changes: p.changes,
+            changes: p.changes.clone(),
         });
     }
     let fed2 = fed.clone();
@@ -756,17 +757,12 @@ pub async fn record_ldp_changes(
     if publications.is_empty() {
         return;
     }
-    let single = publications.len() == 1;
-    let each: Vec<(String, Value)> = publications
-        .iter()
-        .map(|p| (p.name.clone(), p.activity.clone()))
-        .collect();
-    if let Err(e) = publish_all(state, publications).await {
+    if let Err(e) = publish_all(state, &publications).await {
         tracing::error!(error = %e, "recording LDP changes in the outbox");
         // One bad change must not lose the others of its batch: each alone.
-        if !single {
-            for (name, activity) in each {
-                if let Err(e) = publish(state, &name, activity, Vec::new()).await {
+        if publications.len() > 1 {
+            for p in &publications {
+                if let Err(e) = publish_all(state, std::slice::from_ref(p)).await {
                     tracing::error!(error = %e, "recording an LDP change in the outbox");
                 }
             }
