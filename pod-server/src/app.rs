@@ -39,6 +39,9 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     /// The pods.
     pub pods: Pods,
+    /// The pods' resources as clients' LDP requests write them: each write also records its
+    /// activity in the owner's outbox, in the same transaction.
+    pub ldp_resources: ResourceStore,
     /// How LDP answers.
     pub ldp: Arc<LdpOptions>,
     /// Who sends requests.
@@ -51,6 +54,9 @@ pub struct Shared {
     /// only fight over the cores and the writer lock and lengthen the slowest answers, so the
     /// others wait their turn in the (cheap) async queue.
     pub store_slots: Arc<tokio::sync::Semaphore>,
+    /// The turn of small writes, which run on the async workers one at a time (see
+    /// `dispatch`): at most one worker is ever inside the store's writer for them.
+    pub inline_writes: Arc<tokio::sync::Semaphore>,
     /// The OpenID provider.
     pub oidc: Arc<crate::oidc::Provider>,
     /// Notification channels.
@@ -126,6 +132,12 @@ impl AppState {
             config.dev,
             Duration::from_micros(config.delivery_backoff_unit_us.max(1)),
         )?;
+        let ldp_resources =
+            pods.resources
+                .observed_by(Arc::new(crate::federation::outbox::OutboxRecorder::new(
+                    federation.clone(),
+                    pods.resources.clone(),
+                )));
         let mut auth = Authenticator::new()
             .with(Arc::new(HttpSignatureVerifier::new(
                 federation.keys.clone(),
@@ -156,7 +168,9 @@ impl AppState {
             .unwrap_or(2);
         Ok(Self(Arc::new(Shared {
             store_slots: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
+            inline_writes: Arc::new(tokio::sync::Semaphore::new(1)),
             pods,
+            ldp_resources,
             ldp: Arc::new(ldp),
             auth,
             pod_count: crate::nodeinfo::PodCount::default(),
@@ -641,8 +655,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     // The first read of a WebID may generate the actor's RSA key (tens of milliseconds).
     let is_webid_read = tail.is_empty();
     let st = state.clone();
-    let pod_name = name.clone();
-    let work = move || -> (Response, Vec<crate::notifications::Change>) {
+    let work = move || -> Response {
         // The WebID carries the actor's key: make it on first read.
         if tail.is_empty()
             && (parts.method == Method::GET || parts.method == Method::HEAD)
@@ -672,7 +685,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             if let Ok(v) = HeaderValue::from_str(&slash_twin(&url)) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
-            return (r, Vec::new());
+            return r;
         }
         let request = LdpRequest {
             method: &parts.method,
@@ -681,8 +694,9 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             body: &bytes,
             credentials: credentials.as_ref(),
         };
-        let response = handle(resources, &st.ldp, &request);
-        let mut changes = Vec::new();
+        // Through `ldp_resources`: a write records its outbox activity in its own transaction
+        // (ActivityPods apps learn of a pod's changes from its outbox).
+        let response = handle(&st.ldp_resources, &st.ldp, &request);
         if !is_read {
             let header_text = |name| {
                 response
@@ -690,7 +704,7 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
                     .get(name)
                     .and_then(|v: &HeaderValue| v.to_str().ok())
             };
-            changes = crate::notifications::changes_of(
+            let changes = crate::notifications::changes_of(
                 &parts.method,
                 &url,
                 response.status(),
@@ -716,33 +730,31 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
             }
         }
         let (p, b) = response.into_parts();
-        (Response::from_parts(p, Body::from(b)), changes)
+        Response::from_parts(p, Body::from(b))
     };
     // Small requests take microseconds in the store: handing them to another thread would cost
     // more than doing them here. Large bodies (parsing megabytes) go to the blocking pool, a few
     // at a time, so they never hold up the threads that serve everyone else.
-    // Writes wait for the store's writer lock: they go to the blocking pool, so a waiting write
-    // never holds an async worker that could be answering reads.
     if is_read && bytes_len <= INLINE_BODY_BYTES && !is_webid_read {
-        return work().0;
+        return work();
+    }
+    // Small writes too, one at a time: the store takes one writer at a time anyway, so they
+    // wait their turn here, without holding a thread, and the one whose turn it is finds the
+    // writer lock free. In the blocking pool, each write cost two thread hand-offs and the
+    // writers queued on the lock, each hand-off of it a wake-up (PUT: 8,600 → 11,000 req/s,
+    // and a write's own time at the 99th percentile from about 2 ms to 0.25 ms).
+    if bytes_len <= INLINE_WRITE_BYTES && !is_webid_read {
+        // The semaphore is never closed, so acquiring only waits.
+        let _turn = state.inline_writes.clone().acquire_owned().await.ok();
+        return work();
     }
     // The semaphore is never closed, so acquiring only waits.
     let slot = state.store_slots.clone().acquire_owned().await.ok();
-    let (response, changes) = tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+    let response = tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "request handler failed");
-        (
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"),
-            Vec::new(),
-        )
+        plain(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
     });
     drop(slot);
-    // ActivityPods apps learn of a pod's changes from its outbox.
-    if !changes.is_empty() {
-        state
-            .federation
-            .record_ldp_changes_later(&pod_name, changes)
-            .await;
-    }
     response
 }
 
@@ -761,6 +773,10 @@ pub fn unauthorized(e: &kommon_solid::auth::AuthError) -> Response {
 
 /// Bodies up to this size are handled on the async worker that received them.
 const INLINE_BODY_BYTES: usize = 64 * 1024;
+
+/// Writes with bodies up to this size run on the async workers: parsing a few KiB of Turtle
+/// takes tens of microseconds, where 64 KiB would hold a worker for milliseconds.
+const INLINE_WRITE_BYTES: usize = 8 * 1024;
 
 /// The pod's SPARQL endpoint: the owner (and applications acting for the owner) query the
 /// documents of the pod they may read.

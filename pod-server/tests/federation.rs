@@ -511,6 +511,63 @@ async fn bovine_herd_follows_and_creates_both_ways() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_ldp_write_and_its_outbox_activity_are_committed_together() {
+    let s = Server::start(&["alice"]);
+    let c = client();
+    let alice = s.webid("alice");
+    let (before, _) = collection(&s, "alice", "outbox").await;
+    let url = s.url("/alice/data/notes/together");
+    let r = c
+        .put(&url)
+        .header(DEV, &alice)
+        .header("content-type", "text/turtle")
+        .body("<> a <https://www.w3.org/ns/activitystreams#Note> .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // No waiting: the activity was committed with the write itself.
+    let (after, items) = collection(&s, "alice", "outbox").await;
+    assert_eq!(after, before + 1);
+    assert_eq!(items[0]["type"], "Create", "{items:?}");
+    assert_eq!(items[0]["object"]["id"], url.as_str());
+    // Writes that are refused, before or inside their transaction, leave no activity.
+    let stale = c
+        .put(&url)
+        .header(DEV, &alice)
+        .header("content-type", "text/turtle")
+        .header("if-match", "\"not-the-current-version\"")
+        .body("<> a <https://www.w3.org/ns/activitystreams#Article> .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let bad = c
+        .put(&url)
+        .header(DEV, &alice)
+        .header("content-type", "text/turtle")
+        .body("<> a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let absent = c
+        .patch(&url)
+        .header(DEV, &alice)
+        .header("content-type", "text/n3")
+        .body(
+            "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; \
+             solid:deletes { <> <https://example.org/absent> \"x\" . }.",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(absent.status(), 409);
+    let (unchanged, _) = collection(&s, "alice", "outbox").await;
+    assert_eq!(unchanged, after);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn ldp_writes_appear_in_the_outbox_as_activitypods_apps_expect() {
     let s = Server::start(&["alice"]);
     let c = client();

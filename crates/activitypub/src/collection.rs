@@ -60,6 +60,21 @@ pub fn add(
     Ok(true)
 }
 
+/// Adds `item`, which cannot be in `collection` yet (an id just made for it), at position
+/// `seq`: [`add`] without the lookup that guards against duplicates.
+pub fn append(
+    tx: &mut Transaction<'_>,
+    collection: &str,
+    item: &str,
+    seq: u64,
+) -> Result<(), StoreError> {
+    let count = count_in(tx, collection)?;
+    tx.keyspace_insert(MEMBERS, &member_key(collection, item), &seq.to_be_bytes());
+    tx.keyspace_insert(ITEMS, &item_key(collection, seq), item.as_bytes());
+    tx.keyspace_insert(COUNTS, collection.as_bytes(), &(count + 1).to_be_bytes());
+    Ok(())
+}
+
 /// Removes `item` from `collection` in the caller's transaction; `false` when it was not there.
 pub fn remove(tx: &mut Transaction<'_>, collection: &str, item: &str) -> Result<bool, StoreError> {
     let member = member_key(collection, item);

@@ -153,6 +153,51 @@ impl Default for Placement {
     }
 }
 
+/// What a client's write did to a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// The resource did not exist (or was a tombstone) and now does.
+    Created,
+    /// The resource was replaced or patched.
+    Updated,
+    /// The resource was deleted; a tombstone remains.
+    Deleted,
+}
+
+/// One resource a write changed, as a [`WriteObserver`] is told of it.
+#[derive(Clone, Debug)]
+pub struct ResourceChange<'a> {
+    /// The resource.
+    pub url: &'a str,
+    /// What happened to it.
+    pub kind: ChangeKind,
+    /// Its `rdf:type`s in its own document (for a deletion, the types it had).
+    pub types: Vec<String>,
+}
+
+/// Work to do once the write's transaction is committed (waking workers, handing copies on).
+pub type AfterCommit = Box<dyn FnOnce() + Send>;
+
+/// Told of each resource a write changes, inside the write's own transaction, so that what it
+/// records (an activity in the owner's outbox) is committed with the write or not at all, and
+/// costs no second transaction.
+pub trait WriteObserver: Send + Sync {
+    /// Before the write's transaction (outside the store's writer lock, for all but `create_in`,
+    /// whose URL is only known inside it): whatever does not depend on what the write finds,
+    /// such as reading ACLs; `None` when writes to `url` are of no interest.
+    fn prepare(&self, url: &str) -> Option<Box<dyn ObservedWrite>>;
+}
+
+/// A write a [`WriteObserver`] prepared for, to record once the write is done.
+pub trait ObservedWrite: Send {
+    /// Records what `change` means in `tx`; what it returns runs after the commit.
+    fn record(
+        self: Box<Self>,
+        tx: &mut Transaction<'_>,
+        change: &ResourceChange<'_>,
+    ) -> Result<Option<AfterCommit>, StoreError>;
+}
+
 /// LDP resources and containers over a [`QuadStore`], with the ACL documents cached for WAC.
 #[derive(Clone)]
 pub struct ResourceStore {
@@ -161,6 +206,11 @@ pub struct ResourceStore {
     binary: Keyspace,
     acl_cache: Arc<quick_cache::sync::Cache<String, Option<Arc<Graph>>>>,
     last_version: Arc<AtomicU64>,
+    /// Bumped (under `acl_forget`) each time an ACL document changes, after its commit: a
+    /// reader that loaded an ACL before the change must not put it in the cache after it.
+    acl_generation: Arc<AtomicU64>,
+    acl_forget: Arc<parking_lot::Mutex<()>>,
+    observer: Option<Arc<dyn WriteObserver>>,
 }
 
 impl ResourceStore {
@@ -172,6 +222,63 @@ impl ResourceStore {
             store,
             acl_cache: Arc::new(quick_cache::sync::Cache::new(acl_cache_entries.max(16))),
             last_version: Arc::new(AtomicU64::new(0)),
+            acl_generation: Arc::new(AtomicU64::new(0)),
+            acl_forget: Arc::new(parking_lot::Mutex::new(())),
+            observer: None,
+        }
+    }
+
+    /// The same resources (same cache), whose `put`, `create_in`, `patch` and `delete` also tell
+    /// `observer`: a server gives this one to the handlers of its clients' requests, and keeps
+    /// the plain one for what it writes itself.
+    pub fn observed_by(&self, observer: Arc<dyn WriteObserver>) -> Self {
+        Self {
+            observer: Some(observer),
+            ..self.clone()
+        }
+    }
+
+    /// Once a write to `url` is committed: its cached ACL documents are dropped, and no read
+    /// that began before the commit may cache the old ones.
+    fn forget_acls(&self, url: &str, deleted: bool) {
+        let acls = [
+            is_acl(url).then(|| url.to_owned()),
+            (deleted && !is_acl(url)).then(|| acl_url(url)),
+        ];
+        if acls.iter().all(Option::is_none) {
+            return;
+        }
+        let _guard = self.acl_forget.lock();
+        self.acl_generation.fetch_add(1, Ordering::SeqCst);
+        for acl in acls.into_iter().flatten() {
+            self.acl_cache.remove(&acl);
+        }
+    }
+
+    /// What the observer, if any, prepares for a write to `url`.
+    fn prepare(&self, url: &str) -> Option<Box<dyn ObservedWrite>> {
+        self.observer.as_ref().and_then(|o| o.prepare(url))
+    }
+
+    /// Records a change made in `tx` with what was prepared for it.
+    fn tell(
+        prepared: Option<Box<dyn ObservedWrite>>,
+        tx: &mut Transaction<'_>,
+        url: &str,
+        kind: ChangeKind,
+        types: Vec<String>,
+    ) -> Result<Option<AfterCommit>, StorageError> {
+        match prepared {
+            Some(p) => Ok(p.record(tx, &ResourceChange { url, kind, types })?),
+            None => Ok(None),
+        }
+    }
+
+    /// The `rdf:type`s a resource's content gives itself, when someone will be told of them.
+    fn types_to_tell(&self, url: &str, content: &Content) -> Vec<String> {
+        match (&self.observer, content) {
+            (Some(_), Content::Rdf(graph)) => subject_types(graph, url),
+            _ => Vec::new(),
         }
     }
 
@@ -270,11 +377,20 @@ impl ResourceStore {
         conditions: &Conditions,
         placement: Placement,
     ) -> Result<WriteOutcome, StorageError> {
-        self.store.transaction(|tx| {
+        let types = self.types_to_tell(url, &content);
+        let prepared = self.prepare(url);
+        let (outcome, after) = self.store.transaction(|tx| {
             let existing = Self::tx_meta(tx, url)?;
             conditions.check(existing.as_ref())?;
-            self.write_in(tx, url, content, existing, placement)
-        })
+            let outcome = self.write_in(tx, url, content, existing, placement)?;
+            let after = Self::tell(prepared, tx, url, change_kind(outcome.created), types)?;
+            Ok::<_, StorageError>((outcome, after))
+        })?;
+        self.forget_acls(url, false);
+        if let Some(f) = after {
+            f();
+        }
+        Ok(outcome)
     }
 
     /// Creates a container (and its missing parents) if it does not exist; with `for_class`,
@@ -330,7 +446,7 @@ impl ResourceStore {
         content: impl FnOnce(&str) -> Result<Content, StorageError>,
         storage_root: Option<&str>,
     ) -> Result<WriteOutcome, StorageError> {
-        self.store.transaction(|tx| {
+        let (outcome, after) = self.store.transaction(|tx| {
             let parent = match Self::tx_meta(tx, container)? {
                 None => return Err(StorageError::NotFound(container.to_owned())),
                 Some(m) if m.kind == ResourceKind::Tombstone => {
@@ -388,6 +504,7 @@ impl ResourceStore {
             } else {
                 content
             };
+            let types = self.types_to_tell(&url, &content);
             let mut outcome = self.write_in(tx, &url, content, None, Placement::default())?;
             if flat_root.is_some() {
                 add_containment(tx, container, &url)?;
@@ -395,8 +512,15 @@ impl ResourceStore {
                 Self::put_meta(tx, &url, &outcome.meta);
                 touch(tx, container, self.next_version())?;
             }
-            Ok(outcome)
-        })
+            let prepared = self.prepare(&url);
+            let after = Self::tell(prepared, tx, &url, ChangeKind::Created, types)?;
+            Ok((outcome, after))
+        })?;
+        self.forget_acls(&outcome.url, false);
+        if let Some(f) = after {
+            f();
+        }
+        Ok(outcome)
     }
 
     /// Reads, changes and writes an RDF resource in one transaction (PATCH). `change` gets the
@@ -407,7 +531,8 @@ impl ResourceStore {
         conditions: &Conditions,
         change: impl FnOnce(Graph, bool) -> Result<Graph, StorageError>,
     ) -> Result<WriteOutcome, StorageError> {
-        self.store.transaction(|tx| {
+        let prepared = self.prepare(url);
+        let (outcome, after) = self.store.transaction(|tx| {
             let existing = Self::tx_meta(tx, url)?;
             conditions.check(existing.as_ref())?;
             let exists = existing.as_ref().is_some_and(|m| m.exists());
@@ -440,13 +565,23 @@ impl ResourceStore {
             } else {
                 after
             };
-            self.write_in(tx, url, Content::Rdf(after), existing, Placement::default())
-        })
+            let content = Content::Rdf(after);
+            let types = self.types_to_tell(url, &content);
+            let outcome = self.write_in(tx, url, content, existing, Placement::default())?;
+            let after = Self::tell(prepared, tx, url, change_kind(outcome.created), types)?;
+            Ok((outcome, after))
+        })?;
+        self.forget_acls(url, false);
+        if let Some(f) = after {
+            f();
+        }
+        Ok(outcome)
     }
 
     /// Deletes a resource, leaving a tombstone; a container must be empty.
     pub fn delete(&self, url: &str, conditions: &Conditions) -> Result<(), StorageError> {
-        self.store.transaction(|tx| {
+        let prepared = self.prepare(url);
+        let after = self.store.transaction(|tx| {
             let existing = Self::tx_meta(tx, url)?;
             let meta = match existing {
                 None => return Err(StorageError::NotFound(url.to_owned())),
@@ -505,11 +640,16 @@ impl ResourceStore {
                 size: 0,
                 for_class: None,
                 also_in: Vec::new(),
-                former_types,
+                former_types: former_types.clone(),
             };
             Self::put_meta(tx, url, &tombstone);
-            Ok(())
-        })
+            Self::tell(prepared, tx, url, ChangeKind::Deleted, former_types)
+        })?;
+        self.forget_acls(url, true);
+        if let Some(f) = after {
+            f();
+        }
+        Ok(())
     }
 
     /// Writes a resource whose checks passed, with its parents and containment.
@@ -690,6 +830,7 @@ impl AclSource for ResourceStore {
         if let Some(cached) = self.acl_cache.get(&acl) {
             return cached;
         }
+        let generation = self.acl_generation.load(Ordering::SeqCst);
         // A store failure reads as "no ACL here", which only ever denies more.
         let graph = match self.meta(&acl) {
             Ok(Some(m)) if m.exists() => node(&acl)
@@ -698,7 +839,10 @@ impl AclSource for ResourceStore {
             _ => None,
         };
         let graph = graph.map(Arc::new);
-        self.acl_cache.insert(acl, graph.clone());
+        let _guard = self.acl_forget.lock();
+        if self.acl_generation.load(Ordering::SeqCst) == generation {
+            self.acl_cache.insert(acl, graph.clone());
+        }
         graph
     }
 
@@ -714,6 +858,28 @@ impl AclSource for ResourceStore {
 
 fn decode_meta(bytes: &[u8]) -> Option<ResourceMeta> {
     serde_json::from_slice(bytes).ok()
+}
+
+fn change_kind(created: bool) -> ChangeKind {
+    if created {
+        ChangeKind::Created
+    } else {
+        ChangeKind::Updated
+    }
+}
+
+/// The `rdf:type`s `graph` gives the resource `url` itself.
+fn subject_types(graph: &Graph, url: &str) -> Vec<String> {
+    let Ok(subject) = NamedNode::new(url) else {
+        return Vec::new();
+    };
+    graph
+        .objects_for_subject_predicate(subject.as_ref(), rdf::TYPE)
+        .filter_map(|o| match o {
+            kommon_rdf::model::TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn node(url: &str) -> Result<NamedNode, StorageError> {
@@ -1107,5 +1273,143 @@ mod reopen {
         assert_eq!(*rs.acl_of("http://h/a/data/").unwrap(), acl());
         assert_eq!(rs.store().check_consistency().unwrap(), 2);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[cfg(test)]
+mod observed_writes {
+    use super::*;
+    use parking_lot::Mutex;
+
+    /// Records what it is told, in the store's `notes` keyspace, and refuses writes to URLs
+    /// that end in `refused`.
+    struct Notes {
+        told: Arc<Mutex<Vec<(String, ChangeKind, Vec<String>)>>>,
+        after: Arc<AtomicU64>,
+    }
+
+    struct Note(
+        Arc<Mutex<Vec<(String, ChangeKind, Vec<String>)>>>,
+        Arc<AtomicU64>,
+    );
+
+    impl WriteObserver for Notes {
+        fn prepare(&self, url: &str) -> Option<Box<dyn ObservedWrite>> {
+            (!url.ends_with(".acl")).then(|| {
+                Box::new(Note(Arc::clone(&self.told), Arc::clone(&self.after)))
+                    as Box<dyn ObservedWrite>
+            })
+        }
+    }
+
+    impl ObservedWrite for Note {
+        fn record(
+            self: Box<Self>,
+            tx: &mut Transaction<'_>,
+            change: &ResourceChange<'_>,
+        ) -> Result<Option<AfterCommit>, StoreError> {
+            if change.url.ends_with("refused") {
+                return Err(StoreError::Corrupted("refused by the observer".into()));
+            }
+            tx.keyspace_insert("notes", change.url.as_bytes(), b"x");
+            self.0
+                .lock()
+                .push((change.url.to_owned(), change.kind, change.types.clone()));
+            let after = self.1;
+            Ok(Some(Box::new(move || {
+                after.fetch_add(1, Ordering::SeqCst);
+            })))
+        }
+    }
+
+    #[test]
+    fn writes_tell_the_observer_in_their_transaction() {
+        let plain = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
+        plain
+            .ensure_container("http://h/a/data/", None, Placement::UNLISTED)
+            .unwrap();
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let after = Arc::new(AtomicU64::new(0));
+        let rs = plain.observed_by(Arc::new(Notes {
+            told: Arc::clone(&told),
+            after: Arc::clone(&after),
+        }));
+        let note: Graph = oxttl::TurtleParser::new()
+            .with_base_iri("http://h/a/data/n")
+            .unwrap()
+            .for_slice(b"<> a <http://x/Note> . <#other> a <http://x/Other> .")
+            .map(|t| t.unwrap())
+            .collect();
+        let any = Conditions::default();
+        rs.put(
+            "http://h/a/data/n",
+            Content::Rdf(note.clone()),
+            &any,
+            Placement::default(),
+        )
+        .unwrap();
+        rs.put(
+            "http://h/a/data/n",
+            Content::Rdf(note),
+            &any,
+            Placement::default(),
+        )
+        .unwrap();
+        rs.delete("http://h/a/data/n", &any).unwrap();
+        // What the server writes itself, through the plain store, is not told.
+        plain
+            .put(
+                "http://h/a/data/m",
+                Content::Rdf(Graph::new()),
+                &any,
+                Placement::default(),
+            )
+            .unwrap();
+        let told = told.lock().clone();
+        let note_type = vec!["http://x/Note".to_owned()];
+        assert_eq!(
+            told,
+            vec![
+                (
+                    "http://h/a/data/n".into(),
+                    ChangeKind::Created,
+                    note_type.clone()
+                ),
+                (
+                    "http://h/a/data/n".into(),
+                    ChangeKind::Updated,
+                    note_type.clone()
+                ),
+                ("http://h/a/data/n".into(), ChangeKind::Deleted, note_type),
+            ]
+        );
+        assert_eq!(after.load(Ordering::SeqCst), 3);
+        let notes = rs.store().keyspace("notes");
+        assert!(notes.get(b"http://h/a/data/n").unwrap().is_some());
+        assert!(notes.get(b"http://h/a/data/m").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_refusing_observer_leaves_the_write_undone() {
+        let plain = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
+        plain
+            .ensure_container("http://h/a/data/", None, Placement::UNLISTED)
+            .unwrap();
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let after = Arc::new(AtomicU64::new(0));
+        let rs = plain.observed_by(Arc::new(Notes {
+            told,
+            after: Arc::clone(&after),
+        }));
+        let r = rs.put(
+            "http://h/a/data/refused",
+            Content::Rdf(Graph::new()),
+            &Conditions::default(),
+            Placement::default(),
+        );
+        assert!(matches!(r, Err(StorageError::Store(_))), "{r:?}");
+        assert!(rs.meta("http://h/a/data/refused").unwrap().is_none());
+        assert!(rs.members("http://h/a/data/").unwrap().is_empty());
+        assert_eq!(after.load(Ordering::SeqCst), 0);
     }
 }

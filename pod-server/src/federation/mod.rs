@@ -81,14 +81,7 @@ pub struct Federation {
     pub instance: Arc<InstanceActor>,
     /// Finds actors' keys (for the inbox and for every signed request).
     pub keys: Arc<crate::keys::KeyResolver>,
-    /// LDP changes waiting to be recorded in their owners' outboxes, in the order they were
-    /// made (the writer does not wait for it, only for room in the queue).
-    ldp_changes: tokio::sync::mpsc::Sender<LdpChanges>,
-    ldp_changes_rx: Arc<parking_lot::Mutex<Option<tokio::sync::mpsc::Receiver<LdpChanges>>>>,
 }
-
-/// The changes one LDP request made to a pod.
-type LdpChanges = (String, Vec<crate::notifications::Change>);
 
 impl Federation {
     /// Federation for the pods of `pods`; nothing runs until [`Federation::start`].
@@ -131,7 +124,6 @@ impl Federation {
                 ..DeliveryOptions::default()
             },
         );
-        let (ldp_changes, rx) = tokio::sync::mpsc::channel(4096);
         let inbox_queue = InboxQueue::new(store);
         let inbox = InboxService {
             verifier,
@@ -141,8 +133,6 @@ impl Federation {
         Ok(Self {
             inbox,
             inbox_queue,
-            ldp_changes,
-            ldp_changes_rx: Arc::new(parking_lot::Mutex::new(Some(rx))),
             store: store.clone(),
             layout,
             collections: Collections::new(store),
@@ -156,41 +146,7 @@ impl Federation {
     /// Starts the inbox worker and resumes deliveries left from before (in the runtime).
     pub fn start(&self, state: crate::app::AppState) {
         self.deliverer.resume();
-        if let Some(mut rx) = self.ldp_changes_rx.lock().take() {
-            let state = state.clone();
-            tokio::spawn(async move {
-                // What waits is recorded together, in one transaction: under a burst of
-                // writes the recorder keeps up instead of making the writers wait for it.
-                while let Some(first) = rx.recv().await {
-                    let mut batch = vec![first];
-                    while batch.len() < 256 {
-                        match rx.try_recv() {
-                            Ok(more) => batch.push(more),
-                            Err(_) => break,
-                        }
-                    }
-                    outbox::record_ldp_changes(&state, &batch).await;
-                }
-            });
-        }
         process::spawn(state);
-    }
-
-    /// Queues the changes an LDP request made to pod `name` for its outbox (see
-    /// [`outbox::record_ldp_changes`]); waits only when thousands are already waiting.
-    pub async fn record_ldp_changes_later(
-        &self,
-        name: &str,
-        changes: Vec<crate::notifications::Change>,
-    ) {
-        if self
-            .ldp_changes
-            .send((name.to_owned(), changes))
-            .await
-            .is_err()
-        {
-            tracing::error!("the outbox recorder has stopped");
-        }
     }
 
     /// The shared inbox.

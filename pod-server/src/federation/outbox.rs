@@ -430,13 +430,23 @@ async fn targets(
     name: &str,
     activity: &Value,
 ) -> (Vec<DeliveryTarget>, Vec<String>) {
+    let (remote_ids, local) = addressees(fed, name, activity);
+    let remote = fed.actors.delivery_targets(remote_ids).await;
+    (remote, local)
+}
+
+/// Whom an activity from pod `name` is for: remote actors' ids and local pods' names.
+fn addressees(fed: &Federation, name: &str, activity: &Value) -> (Vec<String>, Vec<String>) {
     let webid = fed.layout.webid(name);
     let followers = fed.collection(name, "followers");
     let mut local: Vec<String> = Vec::new();
     let mut actors: Vec<String> = Vec::new();
     for id in addressing::addressees(activity) {
         if id == followers {
-            actors.extend(fed.collections.all(&followers).flatten());
+            // A count is one key; listing opens a range over the store: most pods have none.
+            if fed.collections.len(&followers).unwrap_or(1) > 0 {
+                actors.extend(fed.collections.all(&followers).flatten());
+            }
         } else {
             actors.push(id);
         }
@@ -457,8 +467,7 @@ async fn targets(
             remote_ids.push(id);
         }
     }
-    let remote = fed.actors.delivery_targets(remote_ids).await;
-    (remote, local)
+    (remote_ids, local)
 }
 
 /// Publishes `activity` from pod `name`: in one store transaction, the collection changes
@@ -679,94 +688,145 @@ pub async fn post(
     }
 }
 
-/// The activities LDP changes leave in the owner's outbox (`Create`, `Update`, `Delete` of a
-/// resource of the storage), addressed to the owner's followers when the resource is public.
-pub async fn record_ldp_changes(
-    state: &AppState,
-    batch: &[(String, Vec<crate::notifications::Change>)],
-) {
-    let fed = &state.federation;
-    let mut publications = Vec::new();
-    for (name, changes) in batch {
+/// Records the activities LDP writes leave in the owner's outbox, as ActivityPods does
+/// (`Create`, `Update`, `Delete` of a resource of the storage, addressed to the owner's followers
+/// when the resource is public), inside each write's own transaction: the activity, its place in
+/// the outbox and its deliveries are committed with the write or not at all, for the price of a
+/// few more keys in the same commit. Followers whose inbox is not known yet are queued as actors
+/// and resolved by the delivery worker; local followers get their copy after the commit.
+pub struct OutboxRecorder {
+    fed: Federation,
+    /// The resources without this recorder, to read ACLs (is the resource public?).
+    resources: kommon_solid::storage::ResourceStore,
+}
+
+impl OutboxRecorder {
+    /// A recorder for the pods of `fed`, reading ACLs from `resources`.
+    pub fn new(fed: Federation, resources: kommon_solid::storage::ResourceStore) -> Self {
+        Self { fed, resources }
+    }
+}
+
+impl kommon_solid::storage::WriteObserver for OutboxRecorder {
+    fn prepare(&self, url: &str) -> Option<Box<dyn kommon_solid::storage::ObservedWrite>> {
+        let fed = &self.fed;
+        let (name, tail) = fed.layout.split(url)?;
+        if !tail.starts_with("/data/") || url.ends_with(".acl") {
+            return None;
+        }
+        let public = kommon_solid::wac::allows(
+            url.trim_end_matches('/'),
+            kommon_solid::wac::Requester::Anonymous,
+            kommon_solid::wac::AccessMode::Read,
+            &self.resources,
+        );
         let webid = fed.layout.webid(name);
-        for change in changes {
-            if !matches!(change.kind, "Create" | "Update" | "Delete") {
-                continue;
-            }
-            let url = &change.object;
-            if !fed
-                .layout
-                .split(url)
-                .is_some_and(|(_, t)| t.starts_with("/data/"))
-                || url.ends_with(".acl")
-            {
-                continue;
-            }
-            let public = kommon_solid::wac::allows(
-                url.trim_end_matches('/'),
-                kommon_solid::wac::Requester::Anonymous,
-                kommon_solid::wac::AccessMode::Read,
-                &state.pods.resources,
-            );
-            let mut object = json!({"id": url});
-            if change.kind == "Delete" {
-                object = json!({"id": url, "type": "Tombstone", "deleted": now_rfc3339()});
-            } else if let Ok(node) = kommon_rdf::model::NamedNode::new(url.as_str()) {
-                // The resource's own types, looked up in its document's graph (reading the
-                // whole resource would cost more than recording it).
-                let types: Vec<String> = state
-                    .pods
-                    .resources
-                    .store()
-                    .quads_for_pattern(
-                        Some(&node.clone().into()),
-                        Some(&kommon_rdf::model::vocab::rdf::TYPE.into_owned().into()),
-                        None,
-                        Some(node.as_ref().into()),
-                    )
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|q| match q.object {
-                        kommon_rdf::model::Term::NamedNode(n) => Some(n.into_string()),
-                        _ => None,
-                    })
-                    .collect();
-                if !types.is_empty() {
-                    object["type"] = json!(types);
-                }
-            }
-            let mut activity = json!({
-                "@context": kommon_activitypub::AS_CONTEXT,
-                "id": fed.new_activity_id(name),
-                "type": change.kind,
-                "actor": webid,
-                "object": object,
-                "published": now_rfc3339(),
-            });
-            if public {
-                activity["to"] = json!([addressing::PUBLIC[0]]);
-                activity["cc"] = json!([fed.collection(name, "followers")]);
-            }
-            publications.push(Publication {
-                name: name.clone(),
-                activity,
-                changes: Vec::new(),
-            });
+        let mut activity = json!({
+            "@context": kommon_activitypub::AS_CONTEXT,
+            "id": fed.new_activity_id(name),
+            "actor": webid,
+            "published": now_rfc3339(),
+        });
+        if public {
+            activity["to"] = json!([addressing::PUBLIC[0]]);
+            activity["cc"] = json!([fed.collection(name, "followers")]);
         }
-    }
-    if publications.is_empty() {
-        return;
-    }
-    if let Err(e) = publish_all(state, &publications).await {
-        tracing::error!(error = %e, "recording LDP changes in the outbox");
-        // One bad change must not lose the others of its batch: each alone.
-        if publications.len() > 1 {
-            for p in &publications {
-                if let Err(e) = publish_all(state, std::slice::from_ref(p)).await {
-                    tracing::error!(error = %e, "recording an LDP change in the outbox");
-                }
+        let (remote_ids, local) = addressees(fed, name, &activity);
+        let mut remote: Vec<DeliveryTarget> = Vec::with_capacity(remote_ids.len());
+        for actor in remote_ids {
+            let target = match fed.actors.known_delivery_inbox(&actor) {
+                Some(inbox) => DeliveryTarget::Inbox(inbox),
+                None => DeliveryTarget::Actor(actor),
+            };
+            if !remote.contains(&target) {
+                remote.push(target);
             }
         }
+        Some(Box::new(OutboxEntry {
+            fed: fed.clone(),
+            name: name.to_owned(),
+            webid,
+            activity,
+            remote,
+            local,
+        }))
+    }
+}
+
+/// The activity an LDP write will leave in its owner's outbox, made ready before the write's
+/// transaction: only its type and object wait for what the write does.
+struct OutboxEntry {
+    fed: Federation,
+    name: String,
+    webid: String,
+    activity: Value,
+    remote: Vec<DeliveryTarget>,
+    local: Vec<String>,
+}
+
+impl kommon_solid::storage::ObservedWrite for OutboxEntry {
+    fn record(
+        self: Box<Self>,
+        tx: &mut kommon_rdf::Transaction<'_>,
+        change: &kommon_solid::storage::ResourceChange<'_>,
+    ) -> Result<Option<kommon_solid::storage::AfterCommit>, StoreError> {
+        use kommon_solid::storage::ChangeKind;
+        let OutboxEntry {
+            fed,
+            name,
+            webid,
+            mut activity,
+            remote,
+            local,
+        } = *self;
+        let url = change.url;
+        let (kind, object) = match change.kind {
+            ChangeKind::Deleted => (
+                "Delete",
+                json!({"id": url, "type": "Tombstone", "deleted": now_rfc3339()}),
+            ),
+            ChangeKind::Created | ChangeKind::Updated => {
+                let mut object = json!({"id": url});
+                if !change.types.is_empty() {
+                    object["type"] = json!(change.types);
+                }
+                let kind = if change.kind == ChangeKind::Created {
+                    "Create"
+                } else {
+                    "Update"
+                };
+                (kind, object)
+            }
+        };
+        activity["type"] = json!(kind);
+        activity["object"] = object;
+        let id = activity["id"].as_str().unwrap_or_default().to_owned();
+        let bytes = serde_json::to_vec(&activity)
+            .map_err(|e| StoreError::Corrupted(format!("serialising an activity: {e}")))?;
+        // The id was made for this activity: no need to look for it in the outbox first.
+        collection::append(tx, &fed.collection(&name, "outbox"), &id, next_seq())?;
+        let hosts = DeliveryQueue::enqueue(tx, &id, &bytes, &webid, &remote);
+        if hosts.is_empty() && local.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(move || {
+            // Writes come from request handlers, in the runtime; outside it (never expected)
+            // the queued deliveries wait for the next start, which resumes them.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                fed.deliverer.wake(&hosts);
+            }
+            for n in local {
+                if let Err(e) = fed.inbox_queue.accept(&ReceivedActivity {
+                    id: id.clone(),
+                    signer: webid.clone(),
+                    inbox: fed.collection(&n, "inbox"),
+                    activity: activity.clone(),
+                    received_ms: now_ms(),
+                }) {
+                    tracing::error!(error = %e, activity = %id, inbox = %n, "handing an activity to a local inbox");
+                }
+            }
+        })))
     }
 }
 
