@@ -1281,17 +1281,16 @@ mod observed_writes {
     use super::*;
     use parking_lot::Mutex;
 
+    type Told = Arc<Mutex<Vec<(String, ChangeKind, Vec<String>)>>>;
+
     /// Records what it is told, in the store's `notes` keyspace, and refuses writes to URLs
     /// that end in `refused`.
     struct Notes {
-        told: Arc<Mutex<Vec<(String, ChangeKind, Vec<String>)>>>,
+        told: Told,
         after: Arc<AtomicU64>,
     }
 
-    struct Note(
-        Arc<Mutex<Vec<(String, ChangeKind, Vec<String>)>>>,
-        Arc<AtomicU64>,
-    );
+    struct Note(Told, Arc<AtomicU64>);
 
     impl WriteObserver for Notes {
         fn prepare(&self, url: &str) -> Option<Box<dyn ObservedWrite>> {
