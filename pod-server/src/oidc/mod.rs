@@ -88,6 +88,8 @@ pub struct Provider {
     fetcher: GuardedFetcher,
     /// DPoP proofs already seen at the token endpoint.
     pub replays: ReplayCache,
+    /// The parsed keys of recent DPoP proofs (clients reuse theirs).
+    pub proof_keys: kommon_solid::oidc::dpop::ProofKeys,
     /// Whether cookies get `Secure` (an https base URL).
     pub secure_cookies: bool,
 }
@@ -119,6 +121,7 @@ impl Provider {
             client_documents: quick_cache::sync::Cache::new(1_000),
             fetcher: GuardedFetcher::new(allow_private),
             replays: ReplayCache::new(200_000),
+            proof_keys: kommon_solid::oidc::dpop::ProofKeys::new(10_000),
             secure_cookies: base.starts_with("https://"),
         })
     }

@@ -508,7 +508,15 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
     let jkt = match headers.get("dpop").and_then(|v| v.to_str().ok()) {
         Some(proof) => {
             let url = format!("{}{TOKEN_PATH}", provider.issuer);
-            match verify_proof(proof, "POST", &url, None, now_secs(), &provider.replays) {
+            match verify_proof(
+                proof,
+                "POST",
+                &url,
+                None,
+                now_secs(),
+                &provider.replays,
+                &provider.proof_keys,
+            ) {
                 Ok(p) => Some(p.jkt),
                 Err(e) => {
                     return oauth_error(

@@ -8,10 +8,12 @@
 //! Inrupt client sends none).
 
 use super::jose::{access_token_hash, b64url_decode, thumbprint};
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use parking_lot::Mutex;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How far a proof's `iat` may be from now, in seconds, either way.
 pub const PROOF_WINDOW_SECS: i64 = 120;
@@ -100,6 +102,62 @@ impl ReplayCache {
     }
 }
 
+/// The P-256 keys of recent proofs, parsed, with their thumbprints. A client signs all its
+/// proofs with one key: decoding its point, checking it is on the curve and hashing its
+/// thumbprint are done once, not at every request (ES256 is what Solid clients use; other
+/// algorithms take the general path).
+pub struct ProofKeys {
+    cache: quick_cache::sync::Cache<String, Arc<ProofKey>>,
+}
+
+struct ProofKey {
+    key: aws_lc_rs::signature::ParsedPublicKey,
+    jkt: String,
+}
+
+impl ProofKeys {
+    /// A cache of at most `capacity` keys.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            cache: quick_cache::sync::Cache::new(capacity.max(16)),
+        }
+    }
+
+    /// The parsed key of an ES256 proof's `jwk`.
+    fn es256(&self, jwk: &serde_json::Value) -> Result<Arc<ProofKey>, ProofError> {
+        let member = |name: &str| jwk.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+        if member("kty") != "EC" || member("crv") != "P-256" {
+            return Err(err("an ES256 proof needs an EC P-256 jwk"));
+        }
+        let (x, y) = (member("x"), member("y"));
+        let id = format!("{x}.{y}");
+        if let Some(k) = self.cache.get(&id) {
+            return Ok(k);
+        }
+        let (Some(xb), Some(yb)) = (b64url_decode(x), b64url_decode(y)) else {
+            return Err(err("unusable jwk: x and y must be base64url"));
+        };
+        if xb.len() != 32 || yb.len() != 32 {
+            return Err(err("unusable jwk: x and y must be 32 bytes"));
+        }
+        let mut point = Vec::with_capacity(65);
+        point.push(4);
+        point.extend_from_slice(&xb);
+        point.extend_from_slice(&yb);
+        let key = aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+            &point,
+        )
+        .map_err(|e| err(format!("unusable jwk: {e}")))?;
+        let parsed: Jwk =
+            serde_json::from_value(jwk.clone()).map_err(|e| err(format!("unusable jwk: {e}")))?;
+        let jkt = thumbprint(&parsed).ok_or_else(|| err("no thumbprint for the jwk"))?;
+        let k = Arc::new(ProofKey { key, jkt });
+        self.cache.insert(id, Arc::clone(&k));
+        Ok(k)
+    }
+}
+
 /// `url` without query and fragment, with the default port dropped: what `htu` is compared on.
 fn htu_form(url: &str) -> Option<String> {
     let mut u = url::Url::parse(url).ok()?;
@@ -117,11 +175,17 @@ pub fn verify_proof(
     access_token: Option<&str>,
     now: i64,
     replays: &ReplayCache,
+    keys: &ProofKeys,
 ) -> Result<VerifiedProof, ProofError> {
     if proof.len() > MAX_PROOF_BYTES {
         return Err(err(format!("longer than {MAX_PROOF_BYTES} bytes")));
     }
-    let header_part = proof.split('.').next().unwrap_or_default();
+    let mut parts = proof.split('.');
+    let (Some(header_part), Some(payload_part), Some(signature_part), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(err("not a compact JWS (three base64url parts)"));
+    };
     let raw_header: serde_json::Value = b64url_decode(header_part)
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| err("the header is not base64url JSON"))?;
@@ -134,23 +198,24 @@ pub fn verify_proof(
     {
         return Err(err("the jwk in the header must be a public key"));
     }
-    let header = jsonwebtoken::decode_header(proof).map_err(|e| err(format!("bad header: {e}")))?;
-    let alg = header.alg;
-    if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
-        return Err(err("the algorithm must be asymmetric"));
-    }
-    let jwk = header
-        .jwk
-        .as_ref()
-        .ok_or_else(|| err("the header carries no jwk"))?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| err(format!("unusable jwk: {e}")))?;
-    let mut validation = Validation::new(alg);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<ProofClaims>(proof, &key, &validation)
-        .map_err(|e| err(format!("{e}")))?
-        .claims;
+    let (claims, jkt) = if raw_header.get("alg").and_then(|a| a.as_str()) == Some("ES256") {
+        let jwk = raw_header
+            .get("jwk")
+            .ok_or_else(|| err("the header carries no jwk"))?;
+        let key = keys.es256(jwk)?;
+        let signature =
+            b64url_decode(signature_part).ok_or_else(|| err("the signature is not base64url"))?;
+        let signed = &proof[..header_part.len() + 1 + payload_part.len()];
+        key.key
+            .verify_sig(signed.as_bytes(), &signature)
+            .map_err(|_| err("InvalidSignature"))?;
+        let claims: ProofClaims = b64url_decode(payload_part)
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| err("the claims are not base64url JSON with htm, htu, iat and jti"))?;
+        (claims, key.jkt.clone())
+    } else {
+        verify_other_algorithm(proof)?
+    };
     if !claims.htm.eq_ignore_ascii_case(method) {
         return Err(err(format!(
             "htm is {} but the request is {method}",
@@ -180,9 +245,32 @@ pub fn verify_proof(
     {
         return Err(err("ath does not match the access token"));
     }
-    let jkt = thumbprint(jwk).ok_or_else(|| err("no thumbprint for the jwk"))?;
     replays.check_and_insert(&jkt, &claims.jti, claims.iat, now)?;
     Ok(VerifiedProof { jkt })
+}
+
+/// Checks the signature of a proof signed with another algorithm than ES256 (RS256, PS256,
+/// ES384, EdDSA…) with `jsonwebtoken`; its claims and key thumbprint.
+fn verify_other_algorithm(proof: &str) -> Result<(ProofClaims, String), ProofError> {
+    let header = jsonwebtoken::decode_header(proof).map_err(|e| err(format!("bad header: {e}")))?;
+    let alg = header.alg;
+    if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+        return Err(err("the algorithm must be asymmetric"));
+    }
+    let jwk = header
+        .jwk
+        .as_ref()
+        .ok_or_else(|| err("the header carries no jwk"))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| err(format!("unusable jwk: {e}")))?;
+    let mut validation = Validation::new(alg);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<ProofClaims>(proof, &key, &validation)
+        .map_err(|e| err(format!("{e}")))?
+        .claims;
+    let jkt = thumbprint(jwk).ok_or_else(|| err("no thumbprint for the jwk"))?;
+    Ok((claims, jkt))
 }
 
 #[cfg(test)]
@@ -200,10 +288,11 @@ mod tests {
     fn a_good_proof_verifies_once() {
         let k = SigningKey::generate().expect("key");
         let replays = ReplayCache::new(1000);
+        let keys = ProofKeys::new(100);
         let p = k.dpop_proof("GET", URL, Some("tok"), now()).expect("proof");
-        let v = verify_proof(&p, "GET", URL, Some("tok"), now(), &replays).expect("valid");
+        let v = verify_proof(&p, "GET", URL, Some("tok"), now(), &replays, &keys).expect("valid");
         assert_eq!(v.jkt, k.kid());
-        let again = verify_proof(&p, "GET", URL, Some("tok"), now(), &replays);
+        let again = verify_proof(&p, "GET", URL, Some("tok"), now(), &replays, &keys);
         assert!(again.is_err_and(|e| e.0.contains("replay")));
     }
 
@@ -211,16 +300,27 @@ mod tests {
     fn the_query_and_default_port_do_not_matter() {
         let k = SigningKey::generate().expect("key");
         let replays = ReplayCache::new(1000);
+        let keys = ProofKeys::new(100);
         let p = k
             .dpop_proof("GET", "https://pods.example:443/alice/data/x", None, now())
             .expect("proof");
-        verify_proof(&p, "GET", &format!("{URL}?a=b"), None, now(), &replays).expect("valid");
+        verify_proof(
+            &p,
+            "GET",
+            &format!("{URL}?a=b"),
+            None,
+            now(),
+            &replays,
+            &keys,
+        )
+        .expect("valid");
     }
 
     #[test]
     fn wrong_method_url_time_or_token_are_refused() {
         let k = SigningKey::generate().expect("key");
         let replays = ReplayCache::new(1000);
+        let keys = ProofKeys::new(100);
         let cases = [
             (
                 k.dpop_proof("POST", URL, None, now()),
@@ -260,7 +360,7 @@ mod tests {
         ];
         for (proof, method, url, token, expected) in cases {
             let proof = proof.expect("proof");
-            let e = verify_proof(&proof, method, url, token, now(), &replays)
+            let e = verify_proof(&proof, method, url, token, now(), &replays, &keys)
                 .expect_err("must be refused");
             assert!(e.0.contains(expected), "{expected}: {e}");
         }
@@ -269,8 +369,9 @@ mod tests {
     #[test]
     fn malformed_proofs_are_refused_with_a_reason() {
         let replays = ReplayCache::new(1000);
+        let keys = ProofKeys::new(100);
         for bad in ["", "a.b.c", "....", &"x".repeat(10_000)] {
-            assert!(verify_proof(bad, "GET", URL, None, now(), &replays).is_err());
+            assert!(verify_proof(bad, "GET", URL, None, now(), &replays, &keys).is_err());
         }
         // A proof signed by one key but carrying another in its header.
         let a = SigningKey::generate().expect("key");
@@ -280,7 +381,7 @@ mod tests {
         let mut parts: Vec<&str> = pa.split('.').collect();
         parts[2] = pb.split('.').nth(2).expect("signature");
         let forged = parts.join(".");
-        assert!(verify_proof(&forged, "GET", URL, None, now(), &replays).is_err());
+        assert!(verify_proof(&forged, "GET", URL, None, now(), &replays, &keys).is_err());
     }
 
     #[test]

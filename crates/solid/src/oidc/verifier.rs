@@ -12,7 +12,7 @@
 //! one proof verification. Proofs are never cached: each is single-use.
 
 use super::claims::TokenClaims;
-use super::dpop::{ReplayCache, verify_proof};
+use super::dpop::{ProofKeys, ReplayCache, verify_proof};
 use crate::auth::{AuthError, AuthMethod, Credentials, RequestHead, RequestVerifier};
 use futures::future::BoxFuture;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -77,6 +77,7 @@ pub struct SolidOidcVerifier {
     issuers: Cache<String, Arc<WebIdIssuers>>,
     tokens: Cache<String, Arc<VerifiedToken>>,
     replays: ReplayCache,
+    proof_keys: ProofKeys,
 }
 
 /// Whether two issuer URLs name the same issuer (a trailing slash does not matter).
@@ -106,6 +107,7 @@ impl SolidOidcVerifier {
             issuers: Cache::new(10_000),
             tokens: Cache::new(20_000),
             replays: ReplayCache::new(2_000_000),
+            proof_keys: ProofKeys::new(10_000),
         }
     }
 
@@ -288,6 +290,7 @@ impl SolidOidcVerifier {
                     Some(token),
                     now_secs(),
                     &self.replays,
+                    &self.proof_keys,
                 )
                 .map_err(|e| AuthError::dpop(e.to_string()))?;
                 if verified.jkt != cnf.jkt {
