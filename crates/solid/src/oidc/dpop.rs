@@ -385,6 +385,52 @@ mod tests {
     }
 
     #[test]
+    fn es256_keys_that_are_not_points_of_the_curve_are_refused() {
+        use crate::oidc::jose::b64url;
+        let replays = ReplayCache::new(1000);
+        let keys = ProofKeys::new(100);
+        let zeros = b64url(&[0u8; 32]);
+        let ones = b64url(&[1u8; 32]);
+        let claims = b64url(
+            serde_json::json!({"htm": "GET", "htu": URL, "iat": now(), "jti": "j"})
+                .to_string()
+                .as_bytes(),
+        );
+        for (jwk, why) in [
+            (
+                serde_json::json!({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}),
+                "32 bytes",
+            ),
+            (
+                serde_json::json!({"kty": "EC", "crv": "P-256", "x": zeros, "y": zeros}),
+                "unusable",
+            ),
+            (
+                serde_json::json!({"kty": "EC", "crv": "P-256", "x": ones, "y": ones}),
+                "unusable",
+            ),
+            (
+                serde_json::json!({"kty": "EC", "crv": "P-256", "x": "!!", "y": "??"}),
+                "base64url",
+            ),
+            (
+                serde_json::json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"}),
+                "P-256",
+            ),
+        ] {
+            let header = b64url(
+                serde_json::json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk})
+                    .to_string()
+                    .as_bytes(),
+            );
+            let proof = format!("{header}.{claims}.{}", b64url(&[7u8; 64]));
+            let e = verify_proof(&proof, "GET", URL, None, now(), &replays, &keys)
+                .expect_err("must be refused");
+            assert!(e.0.contains(why), "{why}: {e}");
+        }
+    }
+
+    #[test]
     fn a_full_cache_refuses_rather_than_grows() {
         let k = SigningKey::generate().expect("key");
         let replays = ReplayCache::new(16 * 32);
