@@ -4,7 +4,7 @@
 //
 //   1. starts CSS 7.2.0 (memory backend, default config, -l warn, bound to 127.0.0.1 by the
 //      bind-lo preload, seeded with one account + pod) and pod-server (create-pod, then serve --dev);
-//   2. loads both with autocannon (programmatic API): GET and PUT of a small Turtle document,
+//   2. loads both with wrk (or autocannon's programmatic API, --tool): GET and PUT of a small Turtle document,
 //      64 connections, a short warm-up then ~10 s measured, req/s and p50/p99 latency;
 //   3. authenticated GET / PUT: pod-server with draft-cavage HTTP signatures from a remote actor
 //      (served here on loopback), CSS with a DPoP-bound client-credentials access token and a fresh
@@ -59,6 +59,7 @@ const DEFAULTS = {
   timeout: 3000, // global watchdog, seconds
   rssCap: 1024, // MiB: sign-ups stop when pod-server's RSS passes this (keeps the machine out of the OOM killer)
   podEnv: {}, // extra environment for pod-server (e.g. glibc malloc tunables), reported
+  tool: null, // load generator: 'wrk' (default when on PATH) or 'autocannon'
 };
 
 function usage() {
@@ -84,7 +85,10 @@ function usage() {
   --rss-cap MiB           stop the sign-ups when pod-server's VmRSS passes this (${DEFAULTS.rssCap}), then go on with the load
   --pod-env KEY=VALUE     extra environment variable for pod-server (repeatable; printed in the report),
                           e.g. MALLOC_MMAP_THRESHOLD_=131072 to test glibc heap retention
-  --timeout S             global watchdog (${DEFAULTS.timeout})`;
+  --timeout S             global watchdog (${DEFAULTS.timeout})
+  --tool wrk|autocannon   load generator for both servers (default: wrk when on PATH, else autocannon).
+                          wrk (C, one thread) costs the shared cores far less CPU per request than
+                          autocannon (Node); per-request headers are pre-formatted requests it cycles through`;
 }
 
 function parseArgs(argv) {
@@ -117,6 +121,11 @@ function parseArgs(argv) {
       case '--skip-css': o.skipCss = true; break;
       case '--skip-css-auth': o.skipCssAuth = true; break;
       case '--timeout': o.timeout = num(next(), 'timeout'); break;
+      case '--tool': {
+        o.tool = next();
+        if (!['wrk', 'autocannon'].includes(o.tool)) throw new Error(`--tool wants wrk or autocannon, got ${o.tool}`);
+        break;
+      }
       case '--rss-cap': o.rssCap = num(next(), 'rss-cap'); break;
       case '--pod-env': {
         const kv = next();
@@ -137,6 +146,17 @@ try {
   OPTS = parseArgs(process.argv.slice(2));
 } catch (e) {
   console.error(e.message);
+  process.exit(64);
+}
+
+if (!OPTS.tool) {
+  try { execFileSync('wrk', ['--version'], { stdio: 'ignore' }); OPTS.tool = 'wrk'; } catch (e) {
+    // wrk --version exits 1 after printing its banner: found all the same.
+    OPTS.tool = e.code === 'ENOENT' ? 'autocannon' : 'wrk';
+  }
+}
+if (OPTS.tool === 'wrk' && OPTS.podDpopOnTheFly) {
+  console.error('--pod-dpop-on-the-fly signs in autocannon\'s setupRequest: use it with --tool autocannon');
   process.exit(64);
 }
 
@@ -165,12 +185,12 @@ const cssDirs = [
   '/tmp/bench-node/node_modules',
 ];
 const autocannonDir = findPackage('autocannon', nodeDirs);
-if (!autocannonDir) {
+if (!autocannonDir && OPTS.tool === 'autocannon') {
   console.error(`autocannon not found in ${nodeDirs.filter(Boolean).join(', ')}: run tests/interop/install.sh, or npm install --prefix /tmp/bench-node autocannon@7.15.0`);
   process.exit(2);
 }
-const autocannon = require(autocannonDir);
-const autocannonVersion = JSON.parse(fs.readFileSync(path.join(autocannonDir, 'package.json'))).version;
+const autocannon = autocannonDir ? require(autocannonDir) : null;
+const autocannonVersion = autocannonDir ? JSON.parse(fs.readFileSync(path.join(autocannonDir, 'package.json'))).version : null;
 const cssDir = OPTS.skipCss ? null : findPackage('@solid/community-server', cssDirs);
 if (!OPTS.skipCss && !cssDir) {
   console.error(`@solid/community-server not found in ${cssDirs.filter(Boolean).join(', ')}: run tests/interop/install.sh, or npm install --prefix /tmp/bench-node @solid/community-server@7.2.0 (or pass --skip-css)`);
@@ -476,6 +496,120 @@ function autocannonRun({ port, method, urlPath, headers, body, seconds, nextHead
   });
 }
 
+// The Lua side of a wrk run. Static requests use wrk's own formatting (no Lua per request); with
+// per-request headers, the requests are pre-formatted by this script into a file (NUL-separated)
+// and `request()` hands out the next one, wrapping around (counted) at the end. `done` prints one
+// JSON line: counts, exact µs percentiles from wrk's histogram.
+const WRK_LUA = `
+wrapped = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done(summary, latency, requests)
+  local w = 0
+  for _, t in ipairs(threads) do w = w + (t:get("wrapped") or 0) end
+  local e = summary.errors
+  io.write(string.format(
+    '\\nWRK-RESULT {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p99":%d,"p999":%d,"max":%d,"wrapped":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max, w))
+end
+`;
+
+// Added to WRK_LUA when each request has its own headers (wrk decides before `init` runs whether
+// `request` is a function, so it must be defined at load time).
+const WRK_LUA_DYNAMIC = `
+local data, pos = nil, 1
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  data = f:read("*a")
+  f:close()
+end
+function request()
+  local e = string.find(data, "\\0", pos, true)
+  if e == nil then
+    wrapped = wrapped + 1
+    pos = 1
+    e = string.find(data, "\\0", pos, true)
+  end
+  local r = string.sub(data, pos, e - 1)
+  pos = e + 1
+  return r
+end
+`;
+
+function rawRequest({ port, method, urlPath, headers, body }) {
+  const lines = [`${method} ${urlPath} HTTP/1.1`, `Host: localhost:${port}`];
+  for (const [k, v] of Object.entries(headers || {})) lines.push(`${k}: ${v}`);
+  const b = body ? Buffer.from(body) : null;
+  if (b) lines.push(`Content-Length: ${b.length}`);
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), b || Buffer.alloc(0)]);
+}
+
+// One wrk run (one thread, OPTS.connections connections, 10 s timeout), same result shape as
+// autocannonRun plus `pcts` (wrk keeps a histogram, not every latency) and the client's CPU
+// seconds (wrk is a child process: GNU time reads them). `nextHeaders` is called `count` times
+// up front to pre-format the requests.
+function wrkRun({ port, method, urlPath, headers, body, seconds, nextHeaders, count, reusable, samples }) {
+  const dir = mkTemp('pod-bench-wrk-');
+  const lua = path.join(dir, 'run.lua');
+  let script = WRK_LUA;
+  const args = [];
+  if (nextHeaders) {
+    const n = Math.max(1, count || 1);
+    const parts = [];
+    for (let i = 0; i < n; i++) {
+      parts.push(rawRequest({ port, method, urlPath, headers: { ...headers, ...nextHeaders() }, body }), Buffer.from([0]));
+    }
+    fs.writeFileSync(path.join(dir, 'requests.bin'), Buffer.concat(parts));
+    script += WRK_LUA_DYNAMIC;
+    args.push(path.join(dir, 'requests.bin'));
+  } else {
+    const hs = Object.entries({ Host: `localhost:${port}`, ...headers })
+      .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(String(v))}`).join('\n');
+    script += `\nwrk.method = ${JSON.stringify(method)}\n${hs}\n${body ? `wrk.body = ${JSON.stringify(String(body))}\n` : ''}`;
+  }
+  fs.writeFileSync(lua, script);
+  const timeFile = path.join(dir, 'time');
+  return async () => {
+    const { out } = await runToEnd('/usr/bin/time', [
+      '-f', '%U %S', '-o', timeFile, 'wrk', '-t', '1', '-c', String(OPTS.connections), '-d', `${seconds}s`,
+      '--timeout', '10s', '-s', lua, `http://127.0.0.1:${port}${urlPath}`, '--', ...args,
+    ], { timeoutMs: (seconds + 60) * 1000 });
+    const line = out.split('\n').find((l) => l.startsWith('WRK-RESULT '));
+    if (!line) throw new Error(`wrk printed no result: ${out.trim()}`);
+    const w = JSON.parse(line.slice('WRK-RESULT '.length));
+    const [user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
+    const duration = w.duration_us / 1e6;
+    const errors = w.connect + w.read + w.write;
+    const ok = w.requests - w.status;
+    if (w.status && samples && samples.length < 5) samples.push({ status: '4xx/5xx', body: `${w.status} answer(s) with status >= 400 (wrk does not keep bodies)` });
+    if (w.wrapped && !reusable && samples && samples.length < 5) samples.push({ status: 'wrapped', body: `the ${count} pre-formatted requests were used ${w.wrapped + 1} times over` });
+    return {
+      result: { duration, '2xx': ok, non2xx: w.status, errors, timeouts: w.timeout },
+      latencies: null,
+      pcts: { p50: w.p50 / 1000, p99: w.p99 / 1000, p999: w.p999 / 1000, max: w.max / 1000 },
+      statusCounts: { '< 400': ok, '>= 400': w.status },
+      clientCpuSeconds: (user || 0) + (sys || 0),
+      wrapped: reusable ? 0 : w.wrapped,
+    };
+  };
+}
+
+function wrkVersion() {
+  try {
+    return execFileSync('wrk', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0];
+  } catch (e) {
+    return String(e.stdout || '').split('\n')[0].replace(/ Copyright.*/, '') || 'wrk';
+  }
+}
+
+// The load generator chosen by --tool, made ready (wrk's requests pre-formatted) outside the
+// timed window: returns the function that runs it. `count` = how many per-request header sets
+// wrk pre-formats; `reusable` = they may be sent again (signatures), unlike DPoP proofs.
+function loadRun(o) {
+  return OPTS.tool === 'wrk' ? wrkRun(o) : () => autocannonRun(o);
+}
+
 // Warm-up (discarded) then the measured run. `prepare(phase, warm)` is called right before each of
 // the two (fresh DPoP proofs; `warm` = the warm-up's figures for the measured phase) and returns
 // { nextHeaders, info }.
@@ -500,7 +634,12 @@ async function load(name, server, { port, pid, method, urlPath, headers, body, p
   const quiet = await waitQuiet();
   const prepared0 = prepare ? prepare('warm-up') : {};
   const warmSamples = [];
-  const w = await autocannonRun({ port, method, urlPath, headers, body, seconds: OPTS.warmup, nextHeaders: prepared0.nextHeaders, samples: warmSamples });
+  const w = await loadRun({ port, method, urlPath, headers, body, seconds: OPTS.warmup, nextHeaders: prepared0.nextHeaders, count: prepared0.count, reusable: prepared0.reusable, samples: warmSamples })();
+  // wrk takes its pre-made proofs in order: it used as many as it sent requests.
+  const wrkUsed = (info, r) => {
+    if (OPTS.tool === 'wrk' && info && 'used' in info) info.used = Math.min(info.poolSize, r['2xx'] + r.non2xx + r.errors + r.timeouts);
+  };
+  wrkUsed(prepared0.info, w.result);
   // The warm-up's answers are kept too: "every request answered 2xx" covers it.
   const warm = {
     seconds: w.result.duration,
@@ -514,18 +653,22 @@ async function load(name, server, { port, pid, method, urlPath, headers, body, p
     info: prepared0.info,
   };
   const prepared = prepare ? prepare('measured', warm) : {};
+  const run = loadRun({
+    port, method, urlPath, headers, body, seconds: OPTS.duration, nextHeaders: prepared.nextHeaders, count: prepared.count, reusable: prepared.reusable, samples,
+  });
   const cpu0 = cpuSeconds(pid);
   const busy0 = machineBusySeconds();
   const me0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const { result, latencies, statusCounts } = await autocannonRun({
-    port, method, urlPath, headers, body, seconds: OPTS.duration, nextHeaders: prepared.nextHeaders, samples,
-  });
+  const { result, latencies, pcts, statusCounts, clientCpuSeconds, wrapped } = await run();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const me = process.cpuUsage(me0);
   const serverCpu = (cpuSeconds(pid) - cpu0) / wall;
   const machineCpu = (machineBusySeconds() - busy0) / wall;
-  const clientCpu = (me.user + me.system) / 1e6 / wall;
+  // wrk's own CPU plus this process's (the pre-formatting happens before t0, so it is not counted).
+  const clientCpu = ((me.user + me.system) / 1e6 + (clientCpuSeconds || 0)) / wall;
+  if (wrapped && prepared.info) prepared.info.reused = wrapped;
+  wrkUsed(prepared.info, result);
   const ok = result['2xx'];
   const r = {
     name, server, method, urlPath,
@@ -536,10 +679,10 @@ async function load(name, server, { port, pid, method, urlPath, headers, body, p
     timeouts: result.timeouts,
     statusCounts,
     rps: ok / result.duration,
-    p50: pct(latencies, 0.5),
-    p99: pct(latencies, 0.99),
-    p999: pct(latencies, 0.999),
-    max: latencies.length ? latencies[latencies.length - 1] : NaN,
+    p50: pcts ? pcts.p50 : pct(latencies, 0.5),
+    p99: pcts ? pcts.p99 : pct(latencies, 0.99),
+    p999: pcts ? pcts.p999 : pct(latencies, 0.999),
+    max: pcts ? pcts.max : (latencies.length ? latencies[latencies.length - 1] : NaN),
     serverCpuPct: serverCpu * 100,
     clientCpuPct: clientCpu * 100,
     otherCpuPct: Math.max(0, machineCpu - serverCpu - clientCpu) * 100,
@@ -861,10 +1004,12 @@ async function main() {
     memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
     kernel: os.release(),
     autocannon: autocannonVersion,
+    tool: OPTS.tool,
+    wrk: OPTS.tool === 'wrk' ? wrkVersion() : null,
     css: cssVersion,
     podServer: `${OPTS.podServer} (built ${binStat.mtime.toISOString()}), repository ${gitRev}${dirty}`,
   };
-  log(`pod-server ${OPTS.podServer}; CSS ${cssVersion ?? 'skipped'} (${cssDir ?? '-'}); autocannon ${autocannonVersion}`);
+  log(`pod-server ${OPTS.podServer}; CSS ${cssVersion ?? 'skipped'} (${cssDir ?? '-'}); load generator ${OPTS.tool === 'wrk' ? wrkVersion() : `autocannon ${autocannonVersion}`}`);
 
   const actor = await startActor();
   const pod = await startPodServer();
@@ -931,6 +1076,7 @@ async function main() {
       const info = { poolSize: OPTS.dpopPool, genMs, onTheFly: 0 };
       return {
         info,
+        count: OPTS.dpopPool,
         nextHeaders: () => {
           let p = pool[i++];
           if (p === undefined) { p = state.dpop.proof(method, state.url); info.onTheFly++; }
@@ -950,7 +1096,7 @@ async function main() {
   // right before the measured run, outside the timed window; proof i gets iat = start + i/n of the
   // phase's length (spread over the run like a real client's, so long runs stay within the
   // server's 120 s window). Pool size: --pod-dpop-pool, or auto: the warm-up from the anonymous rate
-  // of the same method (an upper bound) × 1.2, the measured run from the warm-up's 2xx rate × 1.5,
+  // of the same method (an upper bound) × 1.2, the measured run from the warm-up's 2xx rate × 1.5 (× 2 and × 2 with wrk, which cannot sign on the fly),
   // plus 4 per connection; a dry pool falls back to signing on the fly (counted, flagged).
   // --pod-dpop-on-the-fly: every proof signed in setupRequest instead (the client pays ~30-40 µs).
   const podDpopPrepare = (method, refRps) => {
@@ -967,8 +1113,10 @@ async function main() {
       let n = OPTS.podDpopPool;
       let basis = '--pod-dpop-pool';
       if (!(n > 0)) {
-        const rate = phase === 'warm-up' || !warm ? refRps * 1.2 : Math.max(warm.rps * 1.5, 100);
-        basis = phase === 'warm-up' || !warm ? `anonymous ${method} ${Math.round(refRps)} req/s × 1.2` : `warm-up ${Math.round(warm.rps)} req/s × 1.5`;
+        // wrk cannot sign on the fly (a dry pool means refused replays): twice the rate then.
+        const [fw, fm] = OPTS.tool === 'wrk' ? [2, 2] : [1.2, 1.5];
+        const rate = phase === 'warm-up' || !warm ? refRps * fw : Math.max(warm.rps * fm, 100);
+        basis = phase === 'warm-up' || !warm ? `anonymous ${method} ${Math.round(refRps)} req/s × ${fw}` : `warm-up ${Math.round(warm.rps)} req/s × ${fm}`;
         n = Math.ceil(Math.max(rate, 100) * Math.max(seconds, 1)) + 4 * OPTS.connections;
       }
       const t0 = Date.now();
@@ -980,6 +1128,7 @@ async function main() {
       const info = { mode: 'pool', poolSize: n, basis, genMs, onTheFly: 0, used: 0 };
       return {
         info,
+        count: n,
         nextHeaders: () => {
           let p;
           if (i < n) { p = pool[i]; pool[i++] = undefined; info.used = i; } else {
@@ -1033,8 +1182,8 @@ async function main() {
     const pid = pod.proc.child.pid;
     if (c.key === 'GET') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'GET', urlPath: podRes.pub, headers: accept });
     if (c.key === 'PUT') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'PUT', urlPath: podRes.pub, headers: ttl, body: SMALL_TTL });
-    if (c.key === 'GET-auth') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'GET', urlPath: podRes.priv, headers: accept, prepare: () => ({ nextHeaders: cycle(sigGet), info: { pool: sigGet.length } }) });
-    if (c.key === 'PUT-auth') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'PUT', urlPath: podRes.priv, headers: ttl, body: SMALL_TTL, prepare: () => ({ nextHeaders: cycle(sigPut), info: { pool: sigPut.length } }) });
+    if (c.key === 'GET-auth') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'GET', urlPath: podRes.priv, headers: accept, prepare: () => ({ nextHeaders: cycle(sigGet), count: sigGet.length, reusable: true, info: { pool: sigGet.length } }) });
+    if (c.key === 'PUT-auth') row.pod = await load(c.key, 'pod-server', { port: pod.port, pid, method: 'PUT', urlPath: podRes.priv, headers: ttl, body: SMALL_TTL, prepare: () => ({ nextHeaders: cycle(sigPut), count: sigPut.length, reusable: true, info: { pool: sigPut.length } }) });
     if (c.key === 'GET-dpop' || c.key === 'PUT-dpop') {
       const method = c.key.startsWith('GET') ? 'GET' : 'PUT';
       const prep = podDpopPrepare(method, byKeyRun[method]?.pod?.rps || 20000);
@@ -1046,6 +1195,7 @@ async function main() {
       const x = row.pod;
       const bad = x.non2xx + x.errors + x.timeouts + x.warm.non2xx + x.warm.errors + x.warm.timeouts;
       if (bad) log(`WARNING: pod-server ${c.key}: ${bad} request(s) without a 2xx answer (measured: non-2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts}; warm-up: non-2xx ${x.warm.non2xx}, errors ${x.warm.errors}, timeouts ${x.warm.timeouts})`);
+      if (x.info?.reused) log(`WARNING: pod-server ${c.key}: wrk ran past the ${x.info.poolSize} pre-made proofs ${x.info.reused} time(s): the reused ones were refused`);
       if (x.info?.onTheFly && x.info.mode === 'pool') log(`WARNING: pod-server ${c.key}: the proof pool (${x.info.poolSize}) ran dry, ${x.info.onTheFly} proofs signed on the fly`);
     }
     if (pod.proc.exited) throw new Error(`pod-server exited during ${c.key}: ${JSON.stringify(pod.proc.exitInfo)}\n${tail(pod.proc.logFile)}`);
@@ -1071,7 +1221,7 @@ function render(r) {
   L.push('');
   L.push(`Run ${r.started} → ${r.finished}. Command: \`${cmd}\` (from the repository root).`);
   L.push('');
-  L.push(`Machine: ${r.env.cpus} × ${r.env.cpuModel}, ${r.env.memGiB} GiB, Linux ${r.env.kernel}; Node ${r.env.node}; autocannon ${r.env.autocannon} (programmatic API, in the same Node process as the load generator for both servers); CSS ${r.env.css ?? 'not run'}; pod-server ${r.env.podServer}.`);
+  L.push(`Machine: ${r.env.cpus} × ${r.env.cpuModel}, ${r.env.memGiB} GiB, Linux ${r.env.kernel}; Node ${r.env.node}; load generator ${r.env.tool === 'wrk' ? `${r.env.wrk} (one thread, a child process of the script, for both servers)` : `autocannon ${r.env.autocannon} (programmatic API, in the same Node process as the load generator for both servers)`}; CSS ${r.env.css ?? 'not run'}; pod-server ${r.env.podServer}.`);
   L.push('');
   L.push(`Load: ${OPTS.connections} connections, keep-alive, no pipelining, ${OPTS.warmup} s warm-up (discarded) then ${OPTS.duration} s measured per run, each run started once the machine was idle (< 15 % of a core busy over 1 s${r.runs.some((x) => [x.css, x.pod].some((y) => y && !y.quiet.quiet)) ? '; **not reached before some runs, see other CPU**' : ''}); the two servers are loaded one after the other (never at once), on the same 2 cores as the load generator. req/s counts 2xx answers only; latencies are exact percentiles over the 2xx answers of the measured run.`);
   L.push('');
@@ -1173,7 +1323,7 @@ function render(r) {
     for (const x of bad) L.push(`* ${x.server} ${x.name}: ${[...x.samples, ...(x.warm?.samples ?? []).map((s) => ({ ...s, status: `warm-up ${s.status}` }))].slice(0, 5).map((s) => `${s.status} \`${s.body}\``).join('; ')}`);
     L.push('');
   }
-  L.push(`Errors / timeouts = requests without an answer within autocannon's 10 s timeout (the connection is then reused for a new request); they are not counted in req/s nor in the latencies.`);
+  L.push(`Errors / timeouts = requests without an answer within ${OPTS.tool}'s 10 s timeout (the connection is then reused for a new request); they are not counted in req/s nor in the latencies.`);
   L.push('');
   for (const row of r.runs) if (row.cssError) L.push(`* CSS ${row.key}: ${row.cssError}`);
   L.push('How the cases are set up:');
@@ -1197,7 +1347,7 @@ function render(r) {
   }
   if (Object.keys(OPTS.podEnv).length) L.push(`* **pod-server ran with extra environment** (\`--pod-env\`): ${Object.entries(OPTS.podEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`);
   L.push(`* CSS: \`NODE_OPTIONS=--require ${BIND_LO ?? '(none)'} ${r.cssCommand ?? '(not run)'}\` (default config = memory backend, WAC, single process). pod-server: \`${r.podCommand}\` (\`KOMMON_LOG=warn\`).`);
-  L.push('* Server CPU = CPU time of the server process during the measured run / wall time (200 % = both cores). Client CPU = the same for this Node process (autocannon + signing). On 2 cores the load generator competes with the server; a client CPU near 100 % means the client, not the server, may be the limit. Other CPU = the rest of the busy time of the machine (other processes, kernel threads): well above a few % means the run was disturbed.');
+  L.push('* Server CPU = CPU time of the server process during the measured run / wall time (200 % = both cores). Client CPU = the same for the load generator (this Node process, plus the wrk process when wrk is the tool). On 2 cores the load generator competes with the server; a client CPU near 100 % means the client, not the server, may be the limit. Other CPU = the rest of the busy time of the machine (other processes, kernel threads): well above a few % means the run was disturbed.');
   L.push('');
   return L.join('\n');
 }

@@ -12,6 +12,8 @@
 # never reused; --pod-dpop-pool, --pod-dpop-on-the-fly, --skip-pod-dpop). The report gives anonymous
 # req/s ÷ DPoP req/s (target ≤ 1.3× for GET) and flags any DPoP request not answered 2xx.
 #
+# Load generator: wrk (apt install wrk; one thread, about a fifth of autocannon's CPU per request, which
+# matters when it shares the two cores with the server) when it is on PATH, else autocannon; --tool picks one.
 # Needs: Node >= 20; target/release/pod-server (cargo build --release -p pod-server); autocannon 7.15.0 and
 # @solid/community-server 7.2.0, found in tests/interop/{node_modules,css/node_modules} (tests/interop/install.sh)
 # or in /tmp/bench-node/node_modules (npm install --prefix /tmp/bench-node autocannon@7.15.0 @solid/community-server@7.2.0)
