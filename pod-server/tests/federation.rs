@@ -568,6 +568,97 @@ async fn an_ldp_write_and_its_outbox_activity_are_committed_together() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_private_container_under_a_public_one_is_not_announced() {
+    let s = Server::start(&["alice"]);
+    let c = client();
+    let alice = s.webid("alice");
+    let put = |path: String, body: String| {
+        c.put(s.url(&path))
+            .header(DEV, &alice)
+            .header("content-type", "text/turtle")
+            .body(body)
+            .send()
+    };
+    let acl = |target: &str, public: bool| {
+        let mut t = format!(
+            "@prefix acl: <http://www.w3.org/ns/auth/acl#>.\n\
+             <#owner> a acl:Authorization; acl:agent <{alice}>; acl:accessTo <{target}>; \
+             acl:default <{target}>; acl:mode acl:Read, acl:Write, acl:Control.\n"
+        );
+        if public {
+            t.push_str(&format!(
+                "<#public> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>; \
+                 acl:accessTo <{target}>; acl:default <{target}>; acl:mode acl:Read.\n"
+            ));
+        }
+        t
+    };
+    let open = s.url("/alice/data/open/");
+    let closed = s.url("/alice/data/open/closed/");
+    assert!(
+        put("/alice/data/open/".into(), String::new())
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert!(
+        put("/alice/data/open/.acl".into(), acl(&open, true))
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    // Created while it inherits the public ACL of its parent: announced.
+    assert!(
+        put("/alice/data/open/closed/".into(), String::new())
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert!(
+        put("/alice/data/open/closed/.acl".into(), acl(&closed, false))
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    // Changed once its own ACL keeps it private: not announced.
+    let r = put(
+        "/alice/data/open/closed/".into(),
+        "<> <http://purl.org/dc/terms/title> \"private\" .".into(),
+    )
+    .await
+    .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let (_, owner_view) = collection(&s, "alice", "outbox").await;
+    assert_eq!(owner_view[0]["type"], "Update", "{owner_view:?}");
+    assert_eq!(owner_view[0]["object"]["id"], closed.as_str());
+    let public_view = get_json(&s.url("/alice/outbox?page=true"), None).await;
+    let seen: Vec<(String, String)> = public_view["orderedItems"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                a["type"].as_str().unwrap_or_default().to_owned(),
+                a["object"]["id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        seen.contains(&("Create".into(), closed.clone())),
+        "{public_view}"
+    );
+    assert!(
+        !seen.contains(&("Update".into(), closed.clone())),
+        "{public_view}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn ldp_writes_appear_in_the_outbox_as_activitypods_apps_expect() {
     let s = Server::start(&["alice"]);
     let c = client();

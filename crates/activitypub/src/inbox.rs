@@ -11,7 +11,7 @@
 use crate::json::{self, ActivityError, Limits};
 use futures::future::BoxFuture;
 use kommon_http_signatures::{SignedRequest, VerificationKey};
-use kommon_rdf::{Keyspace, QuadStore, StoreError};
+use kommon_rdf::{Keyspace, QuadStore, StoreError, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -297,22 +297,34 @@ impl InboxQueue {
     /// Writes a verified activity to the queue, unless the same activity id already reached
     /// the same inbox; durable (in the operating system's hands) when this returns.
     pub fn accept(&self, received: &ReceivedActivity) -> Result<Accepted, StoreError> {
-        let seen = seen_key(&received.id, &received.inbox);
-        let value = serde_json::to_vec(received)
-            .map_err(|e| StoreError::Corrupted(format!("encoding an activity: {e}")))?;
-        let accepted = self.store.transaction(|tx| -> Result<_, StoreError> {
-            if tx.keyspace_get(SEEN, &seen)?.is_some() {
-                return Ok(Accepted::Duplicate);
-            }
-            let seq = crate::delivery::next_seq();
-            tx.keyspace_insert(SEEN, &seen, &received.received_ms.to_be_bytes());
-            tx.keyspace_insert(QUEUE, &seq.to_be_bytes(), &value);
-            Ok(Accepted::Queued)
-        })?;
+        let accepted = self.store.transaction(|tx| Self::accept_in(tx, received))?;
         if accepted == Accepted::Queued {
-            self.notify.notify_one();
+            self.wake();
         }
         Ok(accepted)
+    }
+
+    /// [`InboxQueue::accept`] inside the caller's transaction (a local copy committed with what
+    /// made it); call [`InboxQueue::wake`] once that transaction is committed.
+    pub fn accept_in(
+        tx: &mut Transaction<'_>,
+        received: &ReceivedActivity,
+    ) -> Result<Accepted, StoreError> {
+        let seen = seen_key(&received.id, &received.inbox);
+        if tx.keyspace_get(SEEN, &seen)?.is_some() {
+            return Ok(Accepted::Duplicate);
+        }
+        let value = serde_json::to_vec(received)
+            .map_err(|e| StoreError::Corrupted(format!("encoding an activity: {e}")))?;
+        let seq = crate::delivery::next_seq();
+        tx.keyspace_insert(SEEN, &seen, &received.received_ms.to_be_bytes());
+        tx.keyspace_insert(QUEUE, &seq.to_be_bytes(), &value);
+        Ok(Accepted::Queued)
+    }
+
+    /// Tells the inbox worker that activities wait.
+    pub fn wake(&self) {
+        self.notify.notify_one();
     }
 
     /// Up to `n` queued activities, oldest first, with their queue keys.

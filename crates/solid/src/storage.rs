@@ -831,12 +831,19 @@ impl AclSource for ResourceStore {
             return cached;
         }
         let generation = self.acl_generation.load(Ordering::SeqCst);
-        // A store failure reads as "no ACL here", which only ever denies more.
+        // A store failure reads as an ACL that grants nothing, never cached: "no ACL here"
+        // would fall back to the parent's, which may grant more.
+        let denied = || Some(Arc::new(Graph::new()));
         let graph = match self.meta(&acl) {
-            Ok(Some(m)) if m.exists() => node(&acl)
-                .ok()
-                .and_then(|n| self.store.get_document(n.as_ref()).ok().flatten()),
-            _ => None,
+            Ok(Some(m)) if m.exists() => match node(&acl)
+                .map_err(|_| ())
+                .and_then(|n| self.store.get_document(n.as_ref()).map_err(|_| ()))
+            {
+                Ok(g) => g,
+                Err(()) => return denied(),
+            },
+            Ok(_) => None,
+            Err(_) => return denied(),
         };
         let graph = graph.map(Arc::new);
         let _guard = self.acl_forget.lock();

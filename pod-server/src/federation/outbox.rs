@@ -714,8 +714,9 @@ impl kommon_solid::storage::WriteObserver for OutboxRecorder {
         if !tail.starts_with("/data/") || url.ends_with(".acl") {
             return None;
         }
+        // The URL as it is: a container's own ACL is `…/c/.acl`, not `…/c.acl`.
         let public = kommon_solid::wac::allows(
-            url.trim_end_matches('/'),
+            url,
             kommon_solid::wac::Requester::Anonymous,
             kommon_solid::wac::AccessMode::Read,
             &self.resources,
@@ -806,6 +807,19 @@ impl kommon_solid::storage::ObservedWrite for OutboxEntry {
         // The id was made for this activity: no need to look for it in the outbox first.
         collection::append(tx, &fed.collection(&name, "outbox"), &id, next_seq())?;
         let hosts = DeliveryQueue::enqueue(tx, &id, &bytes, &webid, &remote);
+        // Local followers' copies are committed with the write too.
+        for n in &local {
+            kommon_activitypub::inbox::InboxQueue::accept_in(
+                tx,
+                &ReceivedActivity {
+                    id: id.clone(),
+                    signer: webid.clone(),
+                    inbox: fed.collection(n, "inbox"),
+                    activity: activity.clone(),
+                    received_ms: now_ms(),
+                },
+            )?;
+        }
         if hosts.is_empty() && local.is_empty() {
             return Ok(None);
         }
@@ -815,16 +829,8 @@ impl kommon_solid::storage::ObservedWrite for OutboxEntry {
             if tokio::runtime::Handle::try_current().is_ok() {
                 fed.deliverer.wake(&hosts);
             }
-            for n in local {
-                if let Err(e) = fed.inbox_queue.accept(&ReceivedActivity {
-                    id: id.clone(),
-                    signer: webid.clone(),
-                    inbox: fed.collection(&n, "inbox"),
-                    activity: activity.clone(),
-                    received_ms: now_ms(),
-                }) {
-                    tracing::error!(error = %e, activity = %id, inbox = %n, "handing an activity to a local inbox");
-                }
+            if !local.is_empty() {
+                fed.inbox_queue.wake();
             }
         })))
     }

@@ -123,8 +123,13 @@ impl ProofKeys {
         }
     }
 
-    /// The parsed key of an ES256 proof's `jwk`.
-    fn es256(&self, jwk: &serde_json::Value) -> Result<Arc<ProofKey>, ProofError> {
+    /// The parsed key of an ES256 proof's `jwk`, and the name to cache it under once a
+    /// signature made with it verifies (`None` when it came from the cache): keys that never
+    /// signed anything cannot push real clients' keys out.
+    fn es256(
+        &self,
+        jwk: &serde_json::Value,
+    ) -> Result<(Arc<ProofKey>, Option<String>), ProofError> {
         let member = |name: &str| jwk.get(name).and_then(|v| v.as_str()).unwrap_or_default();
         if member("kty") != "EC" || member("crv") != "P-256" {
             return Err(err("an ES256 proof needs an EC P-256 jwk"));
@@ -132,7 +137,7 @@ impl ProofKeys {
         let (x, y) = (member("x"), member("y"));
         let id = format!("{x}.{y}");
         if let Some(k) = self.cache.get(&id) {
-            return Ok(k);
+            return Ok((k, None));
         }
         let (Some(xb), Some(yb)) = (b64url_decode(x), b64url_decode(y)) else {
             return Err(err("unusable jwk: x and y must be base64url"));
@@ -152,9 +157,7 @@ impl ProofKeys {
         let parsed: Jwk =
             serde_json::from_value(jwk.clone()).map_err(|e| err(format!("unusable jwk: {e}")))?;
         let jkt = thumbprint(&parsed).ok_or_else(|| err("no thumbprint for the jwk"))?;
-        let k = Arc::new(ProofKey { key, jkt });
-        self.cache.insert(id, Arc::clone(&k));
-        Ok(k)
+        Ok((Arc::new(ProofKey { key, jkt }), Some(id)))
     }
 }
 
@@ -202,13 +205,16 @@ pub fn verify_proof(
         let jwk = raw_header
             .get("jwk")
             .ok_or_else(|| err("the header carries no jwk"))?;
-        let key = keys.es256(jwk)?;
+        let (key, uncached) = keys.es256(jwk)?;
         let signature =
             b64url_decode(signature_part).ok_or_else(|| err("the signature is not base64url"))?;
         let signed = &proof[..header_part.len() + 1 + payload_part.len()];
         key.key
             .verify_sig(signed.as_bytes(), &signature)
             .map_err(|_| err("InvalidSignature"))?;
+        if let Some(id) = uncached {
+            keys.cache.insert(id, Arc::clone(&key));
+        }
         let claims: ProofClaims = b64url_decode(payload_part)
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| err("the claims are not base64url JSON with htm, htu, iat and jti"))?;
