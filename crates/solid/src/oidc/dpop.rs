@@ -228,14 +228,16 @@ pub fn verify_proof(
             claims.htm
         )));
     }
-    match (htu_form(&claims.htu), htu_form(url)) {
-        (Some(a), Some(b)) if a == b => {}
-        _ => {
-            return Err(err(format!(
-                "htu is {} but the request is for {url}",
-                claims.htu
-            )));
-        }
+    // Clients send the URL as they requested it: the same text needs no parsing (equal texts
+    // normalise alike); only a different spelling is compared in normal form.
+    let bare = url.split(['?', '#']).next().unwrap_or(url);
+    let same_url = claims.htu == bare
+        || matches!((htu_form(&claims.htu), htu_form(url)), (Some(a), Some(b)) if a == b);
+    if !same_url {
+        return Err(err(format!(
+            "htu is {} but the request is for {url}",
+            claims.htu
+        )));
     }
     if (now - claims.iat).abs() > PROOF_WINDOW_SECS {
         return Err(err(format!(
