@@ -510,59 +510,85 @@ async fn bovine_herd_follows_and_creates_both_ways() {
     .await;
 }
 
+/// The status of a write by the owner of pod `name`: `method` on `url`, a body of
+/// `content_type`, and `extra` headers.
+async fn owner_writes(
+    s: &Server,
+    name: &str,
+    method: reqwest::Method,
+    url: &str,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> reqwest::StatusCode {
+    let mut req = client()
+        .request(method, url)
+        .header(DEV, s.webid(name))
+        .header("content-type", content_type);
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    req.body(body.to_owned()).send().await.unwrap().status()
+}
+
+/// Whether the owner of `alice` could PUT `body` (Turtle) at `path`.
+async fn owner_puts(s: &Server, path: &str, body: &str) -> bool {
+    let url = s.url(path);
+    owner_writes(
+        s,
+        "alice",
+        reqwest::Method::PUT,
+        &url,
+        "text/turtle",
+        &[],
+        body,
+    )
+    .await
+    .is_success()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ldp_write_and_its_outbox_activity_are_committed_together() {
+    use reqwest::Method;
     let s = Server::start(&["alice"]);
-    let c = client();
-    let alice = s.webid("alice");
     let (before, _) = collection(&s, "alice", "outbox").await;
     let url = s.url("/alice/data/notes/together");
-    let r = c
-        .put(&url)
-        .header(DEV, &alice)
-        .header("content-type", "text/turtle")
-        .body("<> a <https://www.w3.org/ns/activitystreams#Note> .")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let note = "<> a <https://www.w3.org/ns/activitystreams#Note> .";
+    assert_eq!(
+        owner_writes(&s, "alice", Method::PUT, &url, "text/turtle", &[], note).await,
+        201
+    );
     // No waiting: the activity was committed with the write itself.
     let (after, items) = collection(&s, "alice", "outbox").await;
     assert_eq!(after, before + 1);
     assert_eq!(items[0]["type"], "Create", "{items:?}");
     assert_eq!(items[0]["object"]["id"], url.as_str());
     // Writes that are refused, before or inside their transaction, leave no activity.
-    let stale = c
-        .put(&url)
-        .header(DEV, &alice)
-        .header("content-type", "text/turtle")
-        .header("if-match", "\"not-the-current-version\"")
-        .body("<> a <https://www.w3.org/ns/activitystreams#Article> .")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status(), 412);
-    let bad = c
-        .put(&url)
-        .header(DEV, &alice)
-        .header("content-type", "text/turtle")
-        .body("<> a")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
-    let absent = c
-        .patch(&url)
-        .header(DEV, &alice)
-        .header("content-type", "text/n3")
-        .body(
-            "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; \
-             solid:deletes { <> <https://example.org/absent> \"x\" . }.",
+    let stale = [("if-match", "\"not-the-current-version\"")];
+    let article = "<> a <https://www.w3.org/ns/activitystreams#Article> .";
+    assert_eq!(
+        owner_writes(
+            &s,
+            "alice",
+            Method::PUT,
+            &url,
+            "text/turtle",
+            &stale,
+            article
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(absent.status(), 409);
+        .await,
+        412
+    );
+    assert_eq!(
+        owner_writes(&s, "alice", Method::PUT, &url, "text/turtle", &[], "<> a").await,
+        400
+    );
+    let absent = "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; \
+                  solid:deletes { <> <https://example.org/absent> \"x\" . }.";
+    assert_eq!(
+        owner_writes(&s, "alice", Method::PATCH, &url, "text/n3", &[], absent).await,
+        409
+    );
     let (unchanged, _) = collection(&s, "alice", "outbox").await;
     assert_eq!(unchanged, after);
 }
@@ -570,15 +596,7 @@ async fn an_ldp_write_and_its_outbox_activity_are_committed_together() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_private_container_under_a_public_one_is_not_announced() {
     let s = Server::start(&["alice"]);
-    let c = client();
     let alice = s.webid("alice");
-    let put = |path: String, body: String| {
-        c.put(s.url(&path))
-            .header(DEV, &alice)
-            .header("content-type", "text/turtle")
-            .body(body)
-            .send()
-    };
     let acl = |target: &str, public: bool| {
         let mut t = format!(
             "@prefix acl: <http://www.w3.org/ns/auth/acl#>.\n\
@@ -595,43 +613,14 @@ async fn a_private_container_under_a_public_one_is_not_announced() {
     };
     let open = s.url("/alice/data/open/");
     let closed = s.url("/alice/data/open/closed/");
-    assert!(
-        put("/alice/data/open/".into(), String::new())
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
-    assert!(
-        put("/alice/data/open/.acl".into(), acl(&open, true))
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    assert!(owner_puts(&s, "/alice/data/open/", "").await);
+    assert!(owner_puts(&s, "/alice/data/open/.acl", &acl(&open, true)).await);
     // Created while it inherits the public ACL of its parent: announced.
-    assert!(
-        put("/alice/data/open/closed/".into(), String::new())
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
-    assert!(
-        put("/alice/data/open/closed/.acl".into(), acl(&closed, false))
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    assert!(owner_puts(&s, "/alice/data/open/closed/", "").await);
+    assert!(owner_puts(&s, "/alice/data/open/closed/.acl", &acl(&closed, false)).await);
     // Changed once its own ACL keeps it private: not announced.
-    let r = put(
-        "/alice/data/open/closed/".into(),
-        "<> <http://purl.org/dc/terms/title> \"private\" .".into(),
-    )
-    .await
-    .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
+    let title = "<> <http://purl.org/dc/terms/title> \"private\" .";
+    assert!(owner_puts(&s, "/alice/data/open/closed/", title).await);
     let (_, owner_view) = collection(&s, "alice", "outbox").await;
     assert_eq!(owner_view[0]["type"], "Update", "{owner_view:?}");
     assert_eq!(owner_view[0]["object"]["id"], closed.as_str());

@@ -274,9 +274,13 @@ impl ResourceStore {
         }
     }
 
-    /// The `rdf:type`s a resource's content gives itself, when someone will be told of them.
-    fn types_to_tell(&self, url: &str, content: &Content) -> Vec<String> {
-        match (&self.observer, content) {
+    /// The `rdf:type`s a resource's content gives itself, when a prepared write will tell them.
+    fn types_to_tell(
+        prepared: &Option<Box<dyn ObservedWrite>>,
+        url: &str,
+        content: &Content,
+    ) -> Vec<String> {
+        match (prepared, content) {
             (Some(_), Content::Rdf(graph)) => subject_types(graph, url),
             _ => Vec::new(),
         }
@@ -377,8 +381,8 @@ impl ResourceStore {
         conditions: &Conditions,
         placement: Placement,
     ) -> Result<WriteOutcome, StorageError> {
-        let types = self.types_to_tell(url, &content);
         let prepared = self.prepare(url);
+        let types = Self::types_to_tell(&prepared, url, &content);
         let (outcome, after) = self.store.transaction(|tx| {
             let existing = Self::tx_meta(tx, url)?;
             conditions.check(existing.as_ref())?;
@@ -504,7 +508,8 @@ impl ResourceStore {
             } else {
                 content
             };
-            let types = self.types_to_tell(&url, &content);
+            let prepared = self.prepare(&url);
+            let types = Self::types_to_tell(&prepared, &url, &content);
             let mut outcome = self.write_in(tx, &url, content, None, Placement::default())?;
             if flat_root.is_some() {
                 add_containment(tx, container, &url)?;
@@ -512,7 +517,6 @@ impl ResourceStore {
                 Self::put_meta(tx, &url, &outcome.meta);
                 touch(tx, container, self.next_version())?;
             }
-            let prepared = self.prepare(&url);
             let after = Self::tell(prepared, tx, &url, ChangeKind::Created, types)?;
             Ok((outcome, after))
         })?;
@@ -566,7 +570,7 @@ impl ResourceStore {
                 after
             };
             let content = Content::Rdf(after);
-            let types = self.types_to_tell(url, &content);
+            let types = Self::types_to_tell(&prepared, url, &content);
             let outcome = self.write_in(tx, url, content, existing, Placement::default())?;
             let after = Self::tell(prepared, tx, url, change_kind(outcome.created), types)?;
             Ok((outcome, after))
@@ -1328,8 +1332,9 @@ mod observed_writes {
         }
     }
 
-    #[test]
-    fn writes_tell_the_observer_in_their_transaction() {
+    /// A store with a storage root, the same store observed by [`Notes`], what the notes were
+    /// told and how many after-commit closures ran.
+    fn observed() -> (ResourceStore, ResourceStore, Told, Arc<AtomicU64>) {
         let plain = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
         plain
             .ensure_container("http://h/a/data/", None, Placement::UNLISTED)
@@ -1340,6 +1345,12 @@ mod observed_writes {
             told: Arc::clone(&told),
             after: Arc::clone(&after),
         }));
+        (plain, rs, told, after)
+    }
+
+    #[test]
+    fn writes_tell_the_observer_in_their_transaction() {
+        let (plain, rs, told, after) = observed();
         let note: Graph = oxttl::TurtleParser::new()
             .with_base_iri("http://h/a/data/n")
             .unwrap()
@@ -1397,16 +1408,7 @@ mod observed_writes {
 
     #[test]
     fn a_refusing_observer_leaves_the_write_undone() {
-        let plain = ResourceStore::new(QuadStore::temporary().unwrap(), 100);
-        plain
-            .ensure_container("http://h/a/data/", None, Placement::UNLISTED)
-            .unwrap();
-        let told = Arc::new(Mutex::new(Vec::new()));
-        let after = Arc::new(AtomicU64::new(0));
-        let rs = plain.observed_by(Arc::new(Notes {
-            told,
-            after: Arc::clone(&after),
-        }));
+        let (_, rs, _, after) = observed();
         let r = rs.put(
             "http://h/a/data/refused",
             Content::Rdf(Graph::new()),

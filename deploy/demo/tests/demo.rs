@@ -8,18 +8,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../../../tests/support/ports.rs"]
+mod ports;
+
 /// Four consecutive free ports.
 fn free_base() -> u16 {
-    // Below the ephemeral range (32768–60999), which outgoing connections draw from.
-    for base in (20_000u16..32_000)
-        .step_by(97)
-        .skip((std::process::id() % 100) as usize)
-    {
-        if (0..4).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no three free ports");
+    ports::free_ports(4)
 }
 
 struct Demo(Child);

@@ -722,9 +722,10 @@ impl kommon_solid::storage::WriteObserver for OutboxRecorder {
             &self.resources,
         );
         let webid = fed.layout.webid(name);
+        let id = fed.new_activity_id(name);
         let mut activity = json!({
             "@context": kommon_activitypub::AS_CONTEXT,
-            "id": fed.new_activity_id(name),
+            "id": id,
             "actor": webid,
             "published": now_rfc3339(),
         });
@@ -745,6 +746,7 @@ impl kommon_solid::storage::WriteObserver for OutboxRecorder {
         }
         Some(Box::new(OutboxEntry {
             fed: fed.clone(),
+            id,
             name: name.to_owned(),
             webid,
             activity,
@@ -758,6 +760,7 @@ impl kommon_solid::storage::WriteObserver for OutboxRecorder {
 /// transaction: only its type and object wait for what the write does.
 struct OutboxEntry {
     fed: Federation,
+    id: String,
     name: String,
     webid: String,
     activity: Value,
@@ -774,6 +777,7 @@ impl kommon_solid::storage::ObservedWrite for OutboxEntry {
         use kommon_solid::storage::ChangeKind;
         let OutboxEntry {
             fed,
+            id,
             name,
             webid,
             mut activity,
@@ -801,7 +805,6 @@ impl kommon_solid::storage::ObservedWrite for OutboxEntry {
         };
         activity["type"] = json!(kind);
         activity["object"] = object;
-        let id = activity["id"].as_str().unwrap_or_default().to_owned();
         let bytes = serde_json::to_vec(&activity)
             .map_err(|e| StoreError::Corrupted(format!("serialising an activity: {e}")))?;
         // The id was made for this activity: no need to look for it in the outbox first.

@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,25 +21,9 @@ pub struct Server {
     env: Vec<(String, String)>,
 }
 
-/// A port free on 127.0.0.1 for a server a test starts. It is taken below Linux's ephemeral
-/// range (32768–60999): a port from `bind(0)` could be taken by any test's outgoing connection
-/// between this check and the server's own bind (seen as "Address already in use"). Each call in
-/// a process gets another port, from a starting point of its own.
-pub fn free_port() -> u16 {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    const LOW: u32 = 20_000;
-    const SPAN: u32 = 12_000;
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let start = (std::process::id() % 1000) * 12;
-    for _ in 0..SPAN {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = (LOW + (start + n) % SPAN) as u16;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port on 127.0.0.1 between {LOW} and {}", LOW + SPAN)
-}
+#[path = "../../../tests/support/ports.rs"]
+mod ports;
+pub use ports::free_port;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_pod-server")
