@@ -200,8 +200,7 @@ impl<'a> BlobIngestion<'a> {
         // safely modify the tree's version.
         #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
         let mut _compaction_state = index.compaction_state.lock().expect("lock is poisoned");
-        #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
-        let mut version_lock = index.version_history.write().expect("lock is poisoned");
+        let mut version_lock = index.version_history.upgrader();
 
         // Allocate the next global sequence number. This seqno will be shared
         // by all ingested tables, blob files, and the version that registers
@@ -247,7 +246,7 @@ impl<'a> BlobIngestion<'a> {
         // We use upgrade_version_with_seqno (instead of upgrade_version) because
         // we need precise control over the seqno: it must match the seqno we
         // already assigned to the recovered tables.
-        version_lock.upgrade_version_with_seqno(
+        version_lock.upgrade_version_exclusive(
             &index.config.path,
             |current| {
                 let mut copy = current.clone();

@@ -176,7 +176,7 @@ impl AbstractTree for BlobTree {
 
     fn get_version_history_lock(
         &self,
-    ) -> std::sync::RwLockWriteGuard<'_, crate::version::SuperVersions> {
+    ) -> crate::version::VersionHistoryWriteGuard<'_> {
         self.index.get_version_history_lock()
     }
 
@@ -271,9 +271,9 @@ impl AbstractTree for BlobTree {
 
     fn clear(&self) -> crate::Result<()> {
         let config = self.tree_config();
-        let mut versions = self.get_version_history_lock();
+        let mut versions = self.index.version_history.upgrader();
 
-        versions.upgrade_version(
+        versions.upgrade_version_exclusive(
             &config.path,
             |v| {
                 let mut copy = v.clone();
@@ -283,7 +283,7 @@ impl AbstractTree for BlobTree {
                 copy.version = Version::new(v.version.id() + 1, self.tree_type());
                 Ok(copy)
             },
-            &config.seqno,
+            config.seqno.next(),
             &config.visible_seqno,
         )
     }

@@ -273,8 +273,7 @@ impl<'a> Ingestion<'a> {
         #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
         let mut _compaction_state = self.tree.compaction_state.lock().expect("lock is poisoned");
 
-        #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
-        let mut version_lock = self.tree.version_history.write().expect("lock is poisoned");
+        let mut version_lock = self.tree.version_history.upgrader();
 
         // Allocate the next global sequence number. This seqno will be shared
         // by all ingested tables and the version that registers them, ensuring
@@ -313,7 +312,7 @@ impl<'a> Ingestion<'a> {
         // We use upgrade_version_with_seqno (instead of upgrade_version) because
         // we need precise control over the seqno: it must match the seqno we
         // already assigned to the recovered tables.
-        version_lock.upgrade_version_with_seqno(
+        version_lock.upgrade_version_exclusive(
             &self.tree.config.path,
             |current| {
                 let mut copy = current.clone();

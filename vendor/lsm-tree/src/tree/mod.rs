@@ -18,7 +18,7 @@ use crate::{
     slice::Slice,
     table::Table,
     value::InternalValue,
-    version::{recovery::recover, SuperVersion, SuperVersions, Version},
+    version::{recovery::recover, SuperVersion, SuperVersions, Version, VersionHistory},
     vlog::BlobFile,
     AbstractTree, Checksum, KvPair, SeqNo, SequenceNumberCounter, TableId, UserKey, UserValue,
     ValueType,
@@ -94,7 +94,7 @@ impl AbstractTree for Tree {
 
     fn get_version_history_lock(
         &self,
-    ) -> std::sync::RwLockWriteGuard<'_, crate::version::SuperVersions> {
+    ) -> crate::version::VersionHistoryWriteGuard<'_> {
         #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
         self.version_history.write().expect("lock is poisoned")
     }
@@ -263,9 +263,9 @@ impl AbstractTree for Tree {
 
     fn clear(&self) -> crate::Result<()> {
         let config = self.tree_config();
-        let mut versions = self.get_version_history_lock();
+        let mut versions = self.version_history.upgrader();
 
-        versions.upgrade_version(
+        versions.upgrade_version_exclusive(
             &config.path,
             |v| {
                 let mut copy = v.clone();
@@ -274,7 +274,7 @@ impl AbstractTree for Tree {
                 copy.version = Version::new(v.version.id() + 1, self.tree_type());
                 Ok(copy)
             },
-            &config.seqno,
+            config.seqno.next(),
             &config.visible_seqno,
         )
     }
@@ -447,8 +447,8 @@ impl AbstractTree for Tree {
 
         #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
         let mut _compaction_state = self.compaction_state.lock().expect("lock is poisoned");
-        #[expect(clippy::expect_used, reason = "lock is expected to not be poisoned")]
-        let mut version_lock = self.version_history.write().expect("lock is poisoned");
+        // Kommon patch: the upgrade turn, not the write lock, so that reads go on during the fsync
+        let mut version_lock = self.version_history.upgrader();
 
         // NOTE: Check for race condition
         // Fixes: https://github.com/fjall-rs/fjall/issues/287#issuecomment-4938188362
@@ -983,7 +983,7 @@ impl Tree {
             memtable_id_counter: SequenceNumberCounter::new(1),
             table_id_counter: SequenceNumberCounter::new(highest_table_id + 1),
             blob_file_id_counter: SequenceNumberCounter::default(),
-            version_history: Arc::new(RwLock::new(SuperVersions::new(version))),
+            version_history: Arc::new(VersionHistory::new(SuperVersions::new(version))),
             stop_signal: StopSignal::default(),
             config: Arc::new(config),
             major_compaction_lock: RwLock::default(),

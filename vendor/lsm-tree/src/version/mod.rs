@@ -3,6 +3,7 @@
 // (found in the LICENSE-* files in the repository)
 
 mod blob_file_list;
+mod history;
 mod optimize;
 mod persist;
 pub mod recovery;
@@ -10,9 +11,10 @@ pub mod run;
 mod super_version;
 
 pub use blob_file_list::BlobFileList;
+pub use history::{VersionHistory, VersionHistoryWriteGuard, VersionUpgrader};
 pub use persist::persist_version;
 pub use run::Run;
-pub use super_version::{SuperVersion, SuperVersions};
+pub use super_version::{dispose_versions, SuperVersion, SuperVersions};
 
 use crate::blob_tree::{FragmentationEntry, FragmentationMap};
 use crate::checksum::ChecksumType;

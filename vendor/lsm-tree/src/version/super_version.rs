@@ -68,19 +68,29 @@ impl SuperVersions {
     }
 
     pub fn maintenance(&mut self, folder: &Path, gc_watermark: SeqNo) -> crate::Result<()> {
+        dispose_versions(folder, self.take_expired(gc_watermark))
+    }
+
+    /// Kommon patch: removes the versions no snapshot below `gc_watermark` can read any more
+    /// from the list and returns them, without touching the disk: [`dispose_versions`] deletes
+    /// their files, which can take milliseconds (an unlink on a filesystem mounted with `discard`
+    /// waits for the device), so callers do it after releasing the version lock.
+    pub fn take_expired(&mut self, gc_watermark: SeqNo) -> Vec<SuperVersion> {
+        let mut expired = vec![];
+
         if gc_watermark == 0 {
-            return Ok(());
+            return expired;
         }
 
         if self.free_list_len() < 1 {
-            return Ok(());
+            return expired;
         }
 
         log::trace!("Running manifest GC with watermark={gc_watermark}");
 
         if let Some(hi_idx) = self.0.iter().rposition(|x| x.seqno < gc_watermark) {
             for _ in 0..hi_idx {
-                let Some(head) = self.0.front() else {
+                let Some(head) = self.0.pop_front() else {
                     break;
                 };
 
@@ -90,18 +100,13 @@ impl SuperVersions {
                     head.seqno,
                 );
 
-                let path = folder.join(format!("v{}", head.version.id()));
-                if path.try_exists()? {
-                    crate::file::retry_transient_io(|| std::fs::remove_file(&path))?;
-                }
-
-                self.0.pop_front();
+                expired.push(head);
             }
         }
 
         log::trace!("Manifest GC done, version length now {}", self.0.len());
 
-        Ok(())
+        expired
     }
 
     /// Modifies the level manifest atomically.
@@ -110,7 +115,8 @@ impl SuperVersions {
     /// and returns a new version.
     ///
     /// The function takes care of persisting the version changes on disk.
-    pub(crate) fn upgrade_version<F: FnOnce(&SuperVersion) -> crate::Result<SuperVersion>>(
+    #[cfg(test)]
+    pub(super) fn upgrade_version<F: FnOnce(&SuperVersion) -> crate::Result<SuperVersion>>(
         &mut self,
         tree_path: &Path,
         f: F,
@@ -124,7 +130,7 @@ impl SuperVersions {
     ///
     /// This is useful when the seqno must be coordinated with other operations
     /// (e.g., bulk ingestion where tables are recovered with the same seqno).
-    pub(crate) fn upgrade_version_with_seqno<
+    pub(super) fn upgrade_version_with_seqno<
         F: FnOnce(&SuperVersion) -> crate::Result<SuperVersion>,
     >(
         &mut self,
@@ -193,6 +199,20 @@ impl SuperVersions {
         #[expect(clippy::expect_used, reason = "SuperVersion is expected to exist")]
         version.expect("should always find a SuperVersion")
     }
+}
+
+/// Kommon patch: deletes the files of versions taken out of the history, then drops them (which
+/// deletes the tables only they still referenced).
+pub fn dispose_versions(folder: &Path, expired: Vec<SuperVersion>) -> crate::Result<()> {
+    for version in expired {
+        let path = folder.join(format!("v{}", version.version.id()));
+        if path.try_exists()? {
+            crate::file::retry_transient_io(|| std::fs::remove_file(&path))?;
+        }
+        drop(version);
+    }
+
+    Ok(())
 }
 
 #[cfg(test)]
