@@ -90,6 +90,16 @@ impl<O: Openable> Builder<O> {
         self
     }
 
+    /// Kommon patch: runs the worker threads (flushes, compactions, journal maintenance) at this
+    /// nice value, from 1 (a little below normal) to 19 (only spare CPU), so that they take the
+    /// CPU from the threads serving reads and writes only when those do not need it, as
+    /// RocksDB's `LowerThreadPoolCPUPriority` does. Linux only; elsewhere it does nothing.
+    #[must_use]
+    pub fn worker_niceness(mut self, niceness: i32) -> Self {
+        self.inner.worker_niceness = Some(niceness.clamp(1, 19));
+        self
+    }
+
     /// Sets the upper limit for cached file descriptors.
     ///
     /// # Note

@@ -85,8 +85,13 @@ impl WorkerPool {
 
                     let thread_counter = thread_counter.clone();
                     let poison_dart = poison_dart.clone();
+                    let niceness = supervisor.db_config.worker_niceness;
 
                     move || {
+                        if let Some(niceness) = niceness {
+                            lower_priority(niceness);
+                        }
+
                         // The counter must drop on *every* way out of this
                         // thread, not just the graceful one: `Database::drop`
                         // spins on it (`while counter > 0`), so a worker that
@@ -118,6 +123,24 @@ impl WorkerPool {
         Ok(())
     }
 }
+
+/// Kommon patch: gives the calling thread the nice value `niceness` (on Linux the nice value
+/// belongs to the thread, not to the process).
+#[cfg(target_os = "linux")]
+fn lower_priority(niceness: i32) {
+    // SAFETY: setpriority only reads its integer arguments; `who` 0 is the calling thread.
+    #[expect(unsafe_code, reason = "libc call")]
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, niceness) };
+    if result != 0 {
+        log::warn!(
+            "Could not lower the priority of a worker thread: {}",
+            std::io::Error::last_os_error(),
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority(_niceness: i32) {}
 
 /// Claims one slot in the active thread counter per worker, immediately before
 /// that worker is spawned, and hands the slot straight back if the spawn fails.
@@ -187,6 +210,20 @@ fn worker_tick(ctx: &WorkerState) -> crate::Result<bool> {
                 return Ok(false);
             };
 
+            // Kommon patch: the journal is made durable before the flush
+            // (https://github.com/fjall-rs/fjall/issues/329), but fsynced through a second handle
+            // after releasing the journal lock, which every write waits for. A rotation below
+            // then only has what was written meanwhile left to sync under the lock.
+            let journal_file = {
+                log::trace!("acquiring journal lock to flush the journal");
+                let mut journal_writer = ctx.supervisor.journal.get_writer()?;
+                journal_writer.flush_for_sync()?
+            };
+            journal_file.sync_all().inspect_err(|e| {
+                log::error!("Failed to fsync journal file: {e:?}");
+            })?;
+            drop(journal_file);
+
             {
                 log::trace!("acquiring journal lock to maybe rotate journal");
                 let mut journal_writer = ctx.supervisor.journal.get_writer()?;
@@ -222,9 +259,6 @@ fn worker_tick(ctx: &WorkerState) -> crate::Result<bool> {
                             keyspace.request_rotation();
                         }
                     }
-                } else {
-                    // https://github.com/fjall-rs/fjall/issues/329
-                    journal_writer.persist(crate::PersistMode::SyncAll)?;
                 }
             }
 
@@ -266,6 +300,51 @@ mod tests {
     use super::*;
     use crate::{AbstractTree, Database, KeyspaceCreateOptions};
     use test_log::test;
+
+    /// Kommon patch: the workers run at the nice value asked for. Other tests' workers run in
+    /// this process too, at the normal priority: none of them asks for 7.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn workers_take_the_niceness_asked_for() -> crate::Result<()> {
+        fn workers_at_seven() -> crate::Result<usize> {
+            let mut count = 0;
+            for task in std::fs::read_dir("/proc/self/task")? {
+                let task = task?.path();
+                let (Ok(comm), Ok(stat)) = (
+                    std::fs::read_to_string(task.join("comm")),
+                    std::fs::read_to_string(task.join("stat")),
+                ) else {
+                    continue; // the thread ended meanwhile
+                };
+                // Fields after the command name, which is in parentheses; nice is field 19
+                let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+                let nice = after_name.split_whitespace().nth(16);
+                if comm.trim() == "fjall:worker" && nice == Some("7") {
+                    count += 1;
+                }
+            }
+            Ok(count)
+        }
+
+        assert_eq!(0, workers_at_seven()?);
+
+        let folder = tempfile::tempdir()?;
+        let db = Database::builder(&folder).worker_niceness(7).open()?;
+
+        // The workers set their niceness first thing; give them the moment to start
+        let mut found = 0;
+        for _ in 0..200 {
+            found = workers_at_seven()?;
+            if found > 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(found > 0, "no worker thread runs at nice 7");
+
+        drop(db);
+        Ok(())
+    }
 
     // https://github.com/fjall-rs/fjall/pull/303
     #[test]

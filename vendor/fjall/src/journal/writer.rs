@@ -55,6 +55,18 @@ impl Writer {
         self.compression_threshold = threshold;
     }
 
+    /// Kommon patch: moves the buffered entries into the file and returns a second handle on
+    /// it, so that the caller can fsync it after releasing the journal lock that every write
+    /// waits for. An fsync covers everything written to the file before it, through any handle.
+    pub(crate) fn flush_for_sync(&mut self) -> std::io::Result<File> {
+        if self.is_buffer_dirty {
+            self.file.flush()?;
+            self.is_buffer_dirty = false;
+        }
+
+        self.file.get_ref().try_clone()
+    }
+
     pub fn pos(&mut self) -> crate::Result<u64> {
         self.file.stream_position().map_err(Into::into)
     }

@@ -114,7 +114,10 @@ impl Drop for VersionHistoryWriteGuard<'_> {
 
         for (folder, expired) in std::mem::take(&mut self.expired) {
             if let Err(e) = dispose_versions(&folder, expired) {
-                log::warn!("Failed to delete old versions in {}: {e:?}", folder.display());
+                log::warn!(
+                    "Failed to delete old versions in {}: {e:?}",
+                    folder.display()
+                );
             }
         }
     }
@@ -378,7 +381,11 @@ mod tests {
                     }
                     i = (i + 7919) % upto;
                     let value = tree.get(key(i), visible.get())?;
-                    assert_eq!(Some(i.to_be_bytes().as_slice()), value.as_deref(), "key {i}");
+                    assert_eq!(
+                        Some(i.to_be_bytes().as_slice()),
+                        value.as_deref(),
+                        "key {i}"
+                    );
                     reads += 1;
                 }
                 Ok(reads)
