@@ -751,9 +751,16 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     // whose cost the body bounds (`bounded_write`): a PATCH may carry a query with joins, and
     // a container's PUT or DELETE reads all its members; those go to the blocking pool.
     if bounded_write && bytes_len <= INLINE_WRITE_BYTES && !is_webid_read {
-        // The semaphore is never closed, so acquiring only waits.
-        let _turn = state.inline_writes.clone().acquire_owned().await.ok();
-        return answer_here(work);
+        let response = {
+            // The semaphore is never closed, so acquiring only waits.
+            let _turn = state.inline_writes.clone().acquire_owned().await.ok();
+            answer_here(work)
+        };
+        // Releasing the turn woke the next writer into this worker's next-task slot, which the
+        // other worker cannot steal: yield so that it writes now, while this response is sent
+        // by whichever worker is free, instead of the writes waiting for each response.
+        tokio::task::yield_now().await;
+        return response;
     }
     // The semaphore is never closed, so acquiring only waits.
     let slot = state.store_slots.clone().acquire_owned().await.ok();

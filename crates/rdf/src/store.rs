@@ -172,6 +172,12 @@ pub(crate) struct Reader {
     caches: Arc<TermCaches>,
 }
 
+/// The nice value of fjall's flush and compaction threads: they run on the CPU the requests leave
+/// free, so that a compaction does not add its milliseconds to the answers being served (on two
+/// cores it would otherwise take one of them from the server). Sustained saturation delays
+/// compactions until fjall's own write stalls make room.
+const BACKGROUND_NICENESS: i32 = 19;
+
 impl QuadStore {
     /// Opens (or creates) a store in the folder `path`.
     pub fn open(path: impl AsRef<Path>, options: &StoreOptions) -> Result<Self, StoreError> {
@@ -204,7 +210,7 @@ impl QuadStore {
         builder: fjall::DatabaseBuilder<fjall::Database>,
         options: &StoreOptions,
     ) -> Result<Self, StoreError> {
-        let db = builder.open()?;
+        let db = builder.worker_niceness(BACKGROUND_NICENESS).open()?;
         let memtable_bytes = options.write_buffer_bytes.max(1024 * 1024);
         let ks = db.keyspace("store", move || {
             fjall::KeyspaceCreateOptions::default().max_memtable_size(memtable_bytes)
