@@ -109,27 +109,11 @@ impl SuperVersions {
         expired
     }
 
-    /// Modifies the level manifest atomically.
+    /// Modifies the level manifest atomically, under the history's write lock, with an
+    /// already-allocated sequence number; the function takes care of persisting the version.
     ///
-    /// The function accepts a transition function that receives the current version
-    /// and returns a new version.
-    ///
-    /// The function takes care of persisting the version changes on disk.
-    #[cfg(test)]
-    pub(super) fn upgrade_version<F: FnOnce(&SuperVersion) -> crate::Result<SuperVersion>>(
-        &mut self,
-        tree_path: &Path,
-        f: F,
-        seqno: &SequenceNumberCounter,
-        visible_seqno: &SequenceNumberCounter,
-    ) -> crate::Result<()> {
-        self.upgrade_version_with_seqno(tree_path, f, seqno.next(), visible_seqno)
-    }
-
-    /// Like `upgrade_version`, but takes an already-allocated sequence number.
-    ///
-    /// This is useful when the seqno must be coordinated with other operations
-    /// (e.g., bulk ingestion where tables are recovered with the same seqno).
+    /// Kommon patch: only `VersionUpgrader::upgrade_version_exclusive` calls it (clear, bulk
+    /// ingestion); flushes and compactions persist outside the lock (`VersionUpgrader`).
     pub(super) fn upgrade_version_with_seqno<
         F: FnOnce(&SuperVersion) -> crate::Result<SuperVersion>,
     >(
